@@ -1,0 +1,1 @@
+"""Tracker adapters: one package per tracker, all implementing `syncd.ports.SourceAdapter`."""

@@ -1,0 +1,10 @@
+"""The list of commands: one line per command module (each exposes `register(app)`)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Register every command module on the app."""
+    # One import + one call per command module; keep the order in which `syncd --help` lists them.

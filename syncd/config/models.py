@@ -1,0 +1,162 @@
+"""The admin's YAML file as pydantic models: the public contract of `syncd.yaml`.
+
+Sources are a union discriminated on `kind`; each adapter owns its model (see `adapters.registry`).
+Cross-references (a KR's cycle, duplicate ids) are checked here so errors name the offending key.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from adapters.registry import SourceConfigUnion
+from syncd.config.source import StrictModel
+from syncd.config.types import Duration
+
+KR_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class StoreConfig(StrictModel):
+    """Where the OKR store lives; `SYNCD_DATABASE_URL` overrides `url`."""
+
+    url: str = Field(default="sqlite:///syncd.db", description="SQLAlchemy URL: sqlite:///FILE or postgresql://...")
+    pool_size: int = Field(default=5, ge=1, description="Connections per process (PostgreSQL).")
+
+
+class ServerConfig(StrictModel):
+    """The HTTP side of `syncd run`."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str | None = Field(default=None, description="URL trackers reach us at, for `webhooks install`.")
+    max_body_bytes: int = Field(default=26_214_400, ge=1024, description="Webhook body limit (413 past it).")
+    api_token: SecretStr | None = Field(default=None, description="Bearer token of /api/v1 (use ${ENV}).")
+
+
+class CycleConfig(StrictModel):
+    """A period; `end` is inclusive."""
+
+    id: str = Field(pattern=KR_ID)
+    start: date
+    end: date
+    title: str = ""
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"cycle {self.id!r} ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class KeyResultConfig(StrictModel):
+    """A measurable milestone of one objective."""
+
+    id: str = Field(pattern=KR_ID, description="Unique across the config, e.g. ENG-1.2; labels use it.")
+    title: str
+    measure: Literal["tasks", "count", "metric"] = "tasks"
+    weight: float = Field(default=1.0, gt=0, description="Weight in the objective's progress.")
+    task_weight: Literal["one", "points"] | None = Field(
+        default=None, description="What a task weighs: 1 each, or its points (defaults to progress.task_weight)."
+    )
+    default_points: float | None = Field(default=None, gt=0)
+    in_progress_credit: float | None = Field(default=None, ge=0, le=1)
+    start: float | None = Field(default=None, description="Metric KRs: the starting value.")
+    target: float | None = Field(default=None, description="Metric and count KRs: the value that means done.")
+    unit: str = ""
+    aggregate: Literal["checkins", "sum", "avg"] = Field(
+        default="checkins", description="Metric KRs: current value from check-ins, or sum/avg of a task field."
+    )
+    field: str | None = Field(default=None, description="Metric KRs with sum/avg: the task number field.")
+
+    @model_validator(mode="after")
+    def _measure_needs(self) -> Self:
+        if self.measure == "metric":
+            if self.target is None:
+                raise ValueError(f"metric key result {self.id!r} needs a target")
+            start = 0.0 if self.start is None else self.start
+            if self.target == start:
+                raise ValueError(f"metric key result {self.id!r} has target equal to start ({start:g})")
+            if self.aggregate != "checkins" and not self.field:
+                raise ValueError(f"key result {self.id!r} aggregates {self.aggregate} but names no field")
+        elif self.measure == "count":
+            if self.target is None or self.target <= 0:
+                raise ValueError(f"count key result {self.id!r} needs a positive target")
+        return self
+
+
+class ObjectiveConfig(StrictModel):
+    """The qualitative 'what' of a cycle, with its key results."""
+
+    id: str = Field(pattern=KR_ID)
+    title: str
+    cycle: str
+    parent: str | None = Field(default=None, description="Id of the objective this one aligns to.")
+    weight: float = Field(default=1.0, gt=0, description="Weight when a parent rolls up its children.")
+    rollup: bool = Field(default=False, description="Include child objectives' progress in this one's.")
+    owner: str = ""
+    key_results: list[KeyResultConfig] = Field(default_factory=list)
+
+
+class MatchRule(StrictModel):
+    """An explicit mapping from a label (exact, case-insensitive) or a regex to KRs, optionally scoped."""
+
+    label: str | None = None
+    regex: str | None = None
+    key_results: list[str] = Field(min_length=1)
+    source: str | None = Field(default=None, description="Only tasks of this source.")
+    container: str | None = Field(default=None, description="Only tasks of this repo (owner/name) or project gid.")
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> Self:
+        if (self.label is None) == (self.regex is None):
+            raise ValueError("a matching rule needs exactly one of label or regex")
+        return self
+
+
+class MatchingConfig(StrictModel):
+    """How labels and tags link tasks to KRs."""
+
+    label_prefix: str = Field(default="kr:", min_length=1, description="`kr:` makes `kr:ENG-1.2` link to ENG-1.2.")
+    points_prefix: str = Field(default="points:", min_length=1, description="`points:3` gives a task 3 points.")
+    rules: list[MatchRule] = Field(default_factory=list)
+
+
+class ProgressConfig(StrictModel):
+    """Defaults of the progress formulas and status thresholds (DESIGN.md, progress semantics)."""
+
+    task_weight: Literal["one", "points"] = "one"
+    default_points: float = Field(default=1.0, gt=0)
+    in_progress_credit: float = Field(default=0.0, ge=0, le=1)
+    tolerance: float = Field(default=0.10, ge=0, le=1, description="Behind expected by at most this: on_track.")
+    at_risk: float = Field(default=0.25, ge=0, le=1, description="Behind by at most this: at_risk; else off_track.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.at_risk < self.tolerance:
+            raise ValueError("progress.at_risk must be at least progress.tolerance")
+        return self
+
+
+class PushConfig(StrictModel):
+    """What syncd writes back to the trackers."""
+
+    comments: bool = True
+    fields: bool = True
+    goals: bool = True
+    coalesce_window: Duration = Field(default=timedelta(seconds=2), description="Bursts within it make one write.")
+    dry_run: bool = Field(default=False, description="Compute and record, but write nothing to trackers.")
+
+
+class SyncdConfig(StrictModel):
+    """The whole admin config."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    cycles: list[CycleConfig] = Field(min_length=1)
+    objectives: list[ObjectiveConfig] = Field(default_factory=list)
+    sources: list[Annotated[SourceConfigUnion, Field(discriminator="kind")]] = Field(default_factory=list)
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)
+    progress: ProgressConfig = Field(default_factory=ProgressConfig)
+    push: PushConfig = Field(default_factory=PushConfig)

@@ -1,0 +1,1 @@
+"""The sans-I/O core: pure functions over frozen dataclasses (no clock, no socket, no database)."""

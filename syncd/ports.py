@@ -1,0 +1,226 @@
+"""The contract every tracker adapter implements (one package per tracker under `adapters/`).
+
+Pure parts (webhook intake, delivery interpretation) take bytes and return decisions; I/O parts are
+blocking methods that the runtime calls from a bounded thread pool. Failures of I/O parts raise
+`syncd.core.errors.Retriable` or `Permanent`, never a library's own exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Bookmark:
+    """Where the last poll of one partition (a repo, a project) stopped: a timestamp or a sync token."""
+
+    partition: str
+    cursor: str | None = None
+    etag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    """One poll of one partition. `complete` means `snapshots` is every task there (full reconciliation):
+    mirrored tasks of that partition not in it have left the source."""
+
+    partition: str
+    snapshots: tuple[TaskSnapshot, ...]
+    bookmark: Bookmark
+    not_modified: bool = False
+    complete: bool = False
+    requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """Tasks fetched by id: their snapshots, and the ids the tracker no longer knows (deleted, no access)."""
+
+    snapshots: tuple[TaskSnapshot, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAccepted:
+    """A verified delivery worth storing; `delivery_id` dedupes redeliveries."""
+
+    delivery_id: str
+    event: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookIgnored:
+    """A verified delivery the source does not use: acknowledged and counted, not stored."""
+
+    event: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookHandshake:
+    """A webhook-creation handshake (Asana): answer 200 with `response_headers`, keep `secret` durably."""
+
+    resource: str
+    secret: str
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+WebhookIntake = WebhookAccepted | WebhookIgnored | WebhookHandshake
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEffects:
+    """What a stored delivery means for the mirror, decided without I/O.
+
+    `snapshots` are full task snapshots (used only if newer than the mirror); `refetch` are ids to fetch
+    (compact events); `removed` left the source; `reconcile` are partitions to re-list entirely
+    (a renamed label, a newly installed repository)."""
+
+    snapshots: tuple[TaskSnapshot, ...] = ()
+    refetch: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    reconcile: tuple[str, ...] = ()
+
+
+class WriteKind(StrEnum):
+    """What a push target is."""
+
+    COMMENT = "comment"  # one comment per task, edited in place
+    FIELD = "field"  # a number/percent/text field on the task (Asana custom field, Projects v2 field)
+    GOAL = "goal"  # a tracker-side goal metric per KR (Asana goals)
+    SUMMARY = "summary"  # a per-KR summary issue/body
+
+
+@dataclass(frozen=True, slots=True)
+class PushWrite:
+    """One write to make: replace the target's content with `text` (comments, summaries, text fields)
+    or `number` (number fields, goal metrics). `remote_id` is what the last write returned, if any."""
+
+    kind: WriteKind
+    key: str  # the task's external id, or the KR id for goals and summaries
+    text: str | None = None
+    number: float | None = None
+    remote_id: str | None = None
+    marker: str | None = None  # the hidden marker that finds a comment again after a lost id
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a write left behind: the remote object's id (to edit it in place next time)."""
+
+    remote_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """Rate-limit budget as last seen: requests left of `limit`, reset time; None when unknown."""
+
+    remaining: int | None = None
+    limit: int | None = None
+    resets_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineCheck:
+    """One line of `syncd check --online`: what was checked, whether it passed, and what to do if not."""
+
+    source: str
+    check: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookAction:
+    """One step of `syncd webhooks install`: created, updated or unchanged, and where."""
+
+    source: str
+    target: str  # repo, org or project
+    action: str  # "create" | "update" | "unchanged"
+    detail: str = ""
+
+
+@runtime_checkable
+class SourceAdapter(Protocol):
+    """One configured tracker connection; built by its package's `build_adapter(config)` factory."""
+
+    @property
+    def name(self) -> str:
+        """The source's configured name."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The tracker kind (`github`, `asana`)."""
+        ...
+
+    @property
+    def comment_format(self) -> CommentFormat:
+        """The markup its comments take."""
+        ...
+
+    # Pure parts (no I/O): the webhook path calls these.
+    def intake(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+    ) -> WebhookIntake:
+        """Verify (constant time) then classify a delivery. Headers are lower-cased. `secrets` are the
+        stored handshake secrets for this source (Asana); sources with a configured secret use their own.
+        Raises `SignatureError` or `MalformedPayload`."""
+        ...
+
+    def interpret(self, event: str, body: bytes) -> DeliveryEffects:
+        """What a stored delivery means for the mirror. Raises `MalformedPayload`."""
+        ...
+
+    # I/O parts (blocking; run in a thread pool by the runtime).
+    def partitions(self) -> Sequence[str]:
+        """The repos/projects this source polls."""
+        ...
+
+    def poll(self, bookmark: Bookmark | None, partition: str, started_at: datetime) -> PollResult:
+        """Incremental poll of one partition since `bookmark`, with overlap; never past `started_at`."""
+        ...
+
+    def reconcile(self, partition: str, started_at: datetime) -> PollResult:
+        """Full listing of one partition (`complete=True`)."""
+        ...
+
+    def fetch(self, external_ids: Sequence[str]) -> FetchResult:
+        """Fetch tasks by id, batched."""
+        ...
+
+    def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
+        """Which per-task writes this source makes for a linked task (comment, field), per its config."""
+        ...
+
+    def goal_ids(self) -> Mapping[str, str]:
+        """KR id -> tracker goal id, for KRs whose progress feeds a tracker-side goal."""
+        ...
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Make one write; a comment is edited in place (by `remote_id`, else found by `marker`),
+        created only when neither finds it."""
+        ...
+
+    def budget(self) -> Budget:
+        """The rate-limit budget as last seen."""
+        ...
+
+    def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
+        """Credentials, reachability, webhooks, fields and budget, for `syncd check --online`."""
+        ...
+
+    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
+        """Create or update our webhooks (idempotent: one hook per target)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
