@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,7 @@ def postgres_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's own syncd config or database by accident."""
     monkeypatch.delenv("SYNCD_CONFIG", raising=False)
     monkeypatch.delenv("SYNCD_DATABASE_URL", raising=False)
-    yield

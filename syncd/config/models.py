@@ -80,9 +80,8 @@ class KeyResultConfig(StrictModel):
                 raise ValueError(f"metric key result {self.id!r} has target equal to start ({start:g})")
             if self.aggregate != "checkins" and not self.field:
                 raise ValueError(f"key result {self.id!r} aggregates {self.aggregate} but names no field")
-        elif self.measure == "count":
-            if self.target is None or self.target <= 0:
-                raise ValueError(f"count key result {self.id!r} needs a positive target")
+        elif self.measure == "count" and (self.target is None or self.target <= 0):
+            raise ValueError(f"count key result {self.id!r} needs a positive target")
         return self
 
 

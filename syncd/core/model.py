@@ -6,7 +6,8 @@ them with the cycle/objective/KR views built from the admin config). No I/O, no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -144,7 +145,7 @@ class KeyResultView:
     unit: str = ""
     aggregate: Aggregate = Aggregate.CHECKINS
     field: str | None = None
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = dataclasses.field(default_factory=Thresholds)
 
 
 @dataclass(frozen=True, slots=True)

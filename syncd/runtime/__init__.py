@@ -1,0 +1,1 @@
+"""The long-running daemon: worker, scheduler, pusher, and their composition."""

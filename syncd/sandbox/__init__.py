@@ -1,0 +1,1 @@
+"""`syncd sandbox`: simulated trackers, a seeded company and a story, for a first run."""

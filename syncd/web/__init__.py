@@ -1,0 +1,1 @@
+"""The HTTP side: webhook ingest, health, metrics and the read API (ASGI)."""
