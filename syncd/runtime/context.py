@@ -1,0 +1,63 @@
+"""What every part of the daemon shares: config, store engine, adapters, metrics, clock, identity.
+
+Built once by the daemon's factory and passed in (no globals). On a config reload the daemon builds
+a new `LoadedConfig` and swaps it in; readers take `runtime.loaded` once per unit of work so one unit
+never sees two configs.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from syncd.config.models import SyncdConfig
+from syncd.ports import SourceAdapter
+from syncd.runtime.metrics import Metrics
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware UTC (the one clock the daemon reads; tests pass their own)."""
+    return datetime.now(UTC)
+
+
+def default_worker_id() -> str:
+    """host:pid, unique per process, shown in claims and leases."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """One validated config and the adapters built from it."""
+
+    config: SyncdConfig
+    path: Path | None
+    adapters: Mapping[str, SourceAdapter]
+
+
+@dataclass
+class Runtime:
+    """The daemon's shared state; `loaded` is replaced whole on reload."""
+
+    loaded: LoadedConfig
+    engine: Engine
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = utc_now
+    worker_id: str = field(default_factory=default_worker_id)
+    #: Bounded pool for blocking SDK calls and store work off the event loop.
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
+
+    @property
+    def config(self) -> SyncdConfig:
+        """The config in force."""
+        return self.loaded.config
+
+    def adapter(self, source: str) -> SourceAdapter | None:
+        """The adapter of a configured, enabled source, or None."""
+        return self.loaded.adapters.get(source)
