@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+
 from adapters.asana.config import AsanaSourceConfig
 from adapters.github.config import GitHubSourceConfig
+from syncd.ports import SourceAdapter
 
 SourceConfigUnion = GitHubSourceConfig | AsanaSourceConfig
 
@@ -13,3 +16,10 @@ ADAPTER_MODULES: dict[str, str] = {
     "github": "adapters.github.adapter",
     "asana": "adapters.asana.adapter",
 }
+
+
+def build_adapter(config: SourceConfigUnion) -> SourceAdapter:
+    """Build the adapter for one source config (imports that tracker's SDK only now)."""
+    module = importlib.import_module(ADAPTER_MODULES[config.kind])
+    adapter: SourceAdapter = module.build_adapter(config)
+    return adapter
