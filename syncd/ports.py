@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+from syncd.core.pacing import RateLimit
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,16 @@ class SourceAdapter(Protocol):
     @property
     def comment_format(self) -> CommentFormat:
         """The markup its comments take."""
+        ...
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """Content-write limits the pusher paces this source to (GitHub: 80/min and 500/h)."""
+        ...
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """Writes in flight at once (GitHub: 1; Asana: up to 15)."""
         ...
 
     # Pure parts (no I/O): the webhook path calls these.
