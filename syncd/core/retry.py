@@ -16,7 +16,7 @@ BACKOFF_CAP = 300.0
 
 def backoff(attempt: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
     """Exponential backoff for the `attempt`-th retry (1-based) when the server named no delay."""
-    return min(cap, base * (2 ** max(0, attempt - 1)))
+    return min(cap, base * 2.0 ** max(0, attempt - 1))
 
 
 def retry_delay(error: BaseException, attempt: int) -> float | None:
