@@ -92,6 +92,8 @@ class KeyResult(Base):
     status: Mapped[str] = mapped_column(String(20), default="not_started")
     progress_changed_at: Mapped[datetime | None]
     computed_at: Mapped[datetime | None]
+    #: Set when a linked task changed; the recompute step claims dirty KRs, recomputes, and clears it.
+    dirty_since: Mapped[datetime | None] = mapped_column(index=True)
     archived_at: Mapped[datetime | None]
 
 
@@ -121,6 +123,8 @@ class Task(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
     seen_at: Mapped[datetime]
+    #: Set when the task's own links or warnings changed, so its comment is re-rendered even if no KR moved.
+    dirty_since: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class TaskLink(Base):
