@@ -17,17 +17,23 @@ app = typer.Typer(
 )
 
 
-def _register() -> None:
-    """Attach every command; imports stay inside so `syncd --help` is fast and import has no side effects."""
-    from syncd.cli import commands
+_built = False
 
-    commands.register(app)
+
+def build_app() -> typer.Typer:
+    """Attach every command once; imports stay inside so importing this module has no side effects."""
+    global _built  # noqa: PLW0603 - registration is a one-time, idempotent step of the process
+    if not _built:
+        from syncd.cli import commands
+
+        commands.register(app)
+        _built = True
+    return app
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
-    app()
+    build_app()()
 
 
 if __name__ == "__main__":
