@@ -7,6 +7,7 @@ never sees two configs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -52,6 +53,8 @@ class Runtime:
     worker_id: str = field(default_factory=default_worker_id)
     #: Bounded pool for blocking SDK calls and store work off the event loop.
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
+    #: Set by the webhook writer after it committed new deliveries, to wake this process's worker at once.
+    deliveries_waiting: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def config(self) -> SyncdConfig:
