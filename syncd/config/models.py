@@ -6,10 +6,11 @@ Cross-references (a KR's cycle, duplicate ids) are checked here so errors name t
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from adapters.registry import SourceConfigUnion
 from syncd.config.source import StrictModel
@@ -43,11 +44,13 @@ class CycleConfig(StrictModel):
     end: date
     title: str = ""
 
-    @model_validator(mode="after")
-    def _end_after_start(self) -> Self:
-        if self.end < self.start:
-            raise ValueError(f"cycle {self.id!r} ends ({self.end}) before it starts ({self.start})")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if isinstance(start, date) and end < start:
+            raise ValueError(f"the cycle ends ({end}) before it starts ({start}); swap or fix the dates")
+        return end
 
 
 class KeyResultConfig(StrictModel):
@@ -63,26 +66,39 @@ class KeyResultConfig(StrictModel):
     default_points: float | None = Field(default=None, gt=0)
     in_progress_credit: float | None = Field(default=None, ge=0, le=1)
     start: float | None = Field(default=None, description="Metric KRs: the starting value.")
-    target: float | None = Field(default=None, description="Metric and count KRs: the value that means done.")
+    target: float | None = Field(
+        default=None, validate_default=True, description="Metric and count KRs: the value that means done."
+    )
     unit: str = ""
     aggregate: Literal["checkins", "sum", "avg"] = Field(
         default="checkins", description="Metric KRs: current value from check-ins, or sum/avg of a task field."
     )
-    field: str | None = Field(default=None, description="Metric KRs with sum/avg: the task number field.")
+    field: str | None = Field(
+        default=None, validate_default=True, description="Metric KRs with sum/avg: the task number field."
+    )
 
-    @model_validator(mode="after")
-    def _measure_needs(self) -> Self:
-        if self.measure == "metric":
-            if self.target is None:
-                raise ValueError(f"metric key result {self.id!r} needs a target")
-            start = 0.0 if self.start is None else self.start
-            if self.target == start:
-                raise ValueError(f"metric key result {self.id!r} has target equal to start ({start:g})")
-            if self.aggregate != "checkins" and not self.field:
-                raise ValueError(f"key result {self.id!r} aggregates {self.aggregate} but names no field")
-        elif self.measure == "count" and (self.target is None or self.target <= 0):
-            raise ValueError(f"count key result {self.id!r} needs a positive target")
-        return self
+    @field_validator("target")
+    @classmethod
+    def _target_fits_measure(cls, target: float | None, info: ValidationInfo) -> float | None:
+        measure = info.data.get("measure")
+        if measure == "metric":
+            if target is None:
+                raise ValueError("a metric key result needs a target (the value that means done)")
+            start = info.data.get("start")
+            start = 0.0 if start is None else start
+            if target == start:
+                raise ValueError(f"target equals start ({start:g}), so progress is undefined; change one of them")
+        elif measure == "count" and (target is None or target <= 0):
+            raise ValueError("a count key result needs a positive target (how many tasks mean done)")
+        return target
+
+    @field_validator("field")
+    @classmethod
+    def _aggregate_names_field(cls, field: str | None, info: ValidationInfo) -> str | None:
+        aggregate = info.data.get("aggregate")
+        if info.data.get("measure") == "metric" and aggregate in ("sum", "avg") and not field:
+            raise ValueError(f"aggregate {aggregate} needs the task number field to {aggregate}; add field: NAME")
+        return field
 
 
 class ObjectiveConfig(StrictModel):
@@ -107,6 +123,16 @@ class MatchRule(StrictModel):
     source: str | None = Field(default=None, description="Only tasks of this source.")
     container: str | None = Field(default=None, description="Only tasks of this repo (owner/name) or project gid.")
 
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, regex: str | None) -> str | None:
+        if regex is not None:
+            try:
+                re.compile(regex)
+            except re.error as error:
+                raise ValueError(f"invalid regular expression: {error}") from None
+        return regex
+
     @model_validator(mode="after")
     def _one_selector(self) -> Self:
         if (self.label is None) == (self.regex is None):
@@ -129,13 +155,17 @@ class ProgressConfig(StrictModel):
     default_points: float = Field(default=1.0, gt=0)
     in_progress_credit: float = Field(default=0.0, ge=0, le=1)
     tolerance: float = Field(default=0.10, ge=0, le=1, description="Behind expected by at most this: on_track.")
-    at_risk: float = Field(default=0.25, ge=0, le=1, description="Behind by at most this: at_risk; else off_track.")
+    at_risk: float = Field(
+        default=0.25, ge=0, le=1, validate_default=True, description="Behind by at most this: at_risk; else off_track."
+    )
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.at_risk < self.tolerance:
-            raise ValueError("progress.at_risk must be at least progress.tolerance")
-        return self
+    @field_validator("at_risk")
+    @classmethod
+    def _not_below_tolerance(cls, at_risk: float, info: ValidationInfo) -> float:
+        tolerance = info.data.get("tolerance")
+        if isinstance(tolerance, int | float) and at_risk < tolerance:
+            raise ValueError(f"at_risk ({at_risk:g}) must be at least tolerance ({tolerance:g})")
+        return at_risk
 
 
 class PushConfig(StrictModel):

@@ -1,0 +1,89 @@
+"""`${ENV_VAR}` references in string values, and the rule that secrets are given only that way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncd.config.errors import ConfigProblem
+from syncd.config.positions import KeyPath, LocatedDocument, format_path, value_at
+
+#: `${NAME}` is replaced by the variable's value; `$${NAME}` is written as a literal `${NAME}`.
+_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WHOLE_REFERENCE = re.compile(r"^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$")
+
+
+@dataclass
+class Substitution:
+    """The data with references replaced, the paths whose values came from the environment, and problems."""
+
+    data: Any
+    from_environment: set[KeyPath] = field(default_factory=set)
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+
+def substitute_environment(document: LocatedDocument, environ: Mapping[str, str]) -> Substitution:
+    """Replace every `${NAME}` in string values; a missing variable is a problem naming it and the key."""
+    result = Substitution(data=None)
+    result.data = _substitute(document, environ, document.data, (), result)
+    return result
+
+
+def literal_secret_problems(document: LocatedDocument, secrets: Iterable[KeyPath]) -> list[ConfigProblem]:
+    """A secret field written as a literal (not a single `${NAME}`) is a problem; the value is never shown."""
+    problems = []
+    for path in secrets:
+        value = value_at(document.data, path)
+        if value is None or (isinstance(value, str) and _WHOLE_REFERENCE.match(value)):
+            continue
+        position = document.position_of(path)
+        message = (
+            "a secret must not be written in the config file; put it in an environment variable "
+            f"and write ${{{suggested_variable(path, document.data)}}} here"
+        )
+        problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
+    return problems
+
+
+def suggested_variable(path: KeyPath, data: Any) -> str:
+    """A variable name for a secret, e.g. `ACME_GITHUB_TOKEN` for `sources[0].token` of source acme-github."""
+    owner = value_at(data, path[:2]) if path[:1] == ("sources",) else None
+    prefix = owner.get("name") if isinstance(owner, dict) else None
+    parts = [str(prefix)] if isinstance(prefix, str) else []
+    parts += [part for part in path if isinstance(part, str) and part != "sources"]
+    return re.sub(r"[^A-Za-z0-9]+", "_", "_".join(parts)).strip("_").upper()
+
+
+def _substitute(
+    document: LocatedDocument, environ: Mapping[str, str], value: Any, path: KeyPath, out: Substitution
+) -> Any:
+    if isinstance(value, dict):
+        return {key: _substitute(document, environ, item, (*path, key), out) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(document, environ, item, (*path, index), out) for index, item in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    return _REFERENCE.sub(lambda match: _replacement(document, environ, match, path, out), value)
+
+
+def _replacement(
+    document: LocatedDocument, environ: Mapping[str, str], match: re.Match[str], path: KeyPath, out: Substitution
+) -> str:
+    escaped, name = match.group(1), match.group(2)
+    if escaped:
+        return "${" + name + "}"
+    out.from_environment.add(path)
+    position = document.position_of(path)
+    key = format_path(path)
+    if not _NAME.match(name):
+        message = f"${{{name}}} is not a valid environment variable reference; write ${{NAME}} (letters, digits, _)"
+        out.problems.append(ConfigProblem(position.file, position.line, key, message))
+        return ""
+    if name not in environ:
+        message = f"environment variable {name} is not set; export {name} before starting syncd"
+        out.problems.append(ConfigProblem(position.file, position.line, key, message))
+        return ""
+    return environ[name]

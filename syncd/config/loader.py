@@ -1,0 +1,77 @@
+"""Load the admin config: YAML with positions, includes, `${ENV}` references, validation, cross-references.
+
+Every failure is a `ConfigError` listing all problems found, each with file, line and key path; a raw
+pydantic or YAML error never escapes, and no secret value ever appears in a message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+
+from syncd.config.environment import literal_secret_problems, substitute_environment
+from syncd.config.errors import ConfigError, ConfigProblem
+from syncd.config.fields import secret_paths
+from syncd.config.includes import read_config_file
+from syncd.config.models import SyncdConfig
+from syncd.config.positions import LocatedDocument
+from syncd.config.references import reference_problems
+from syncd.config.validation import validate_document
+
+CONFIG_ENV = "SYNCD_CONFIG"
+DEFAULT_CONFIG = Path("syncd.yaml")
+
+
+def default_config_path(option: str | Path | None) -> Path:
+    """The config file in force: `--config`, else `$SYNCD_CONFIG`, else `./syncd.yaml`."""
+    if option:
+        return Path(option)
+    from_environment = os.environ.get(CONFIG_ENV)
+    return Path(from_environment) if from_environment else DEFAULT_CONFIG
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> SyncdConfig:
+    """Read, resolve and validate the config at `path`; raise `ConfigError` with every problem found."""
+    document = read_config_file(path)
+    if not isinstance(document.data, dict):
+        shape = "empty" if document.data is None else "not a mapping of keys"
+        message = f"the config is {shape}; it needs at least `cycles:` (see config/example.yaml)"
+        raise ConfigError([ConfigProblem(document.file, 1 if document.data is not None else None, "", message)])
+    return _resolve(document, os.environ if environ is None else environ)
+
+
+def config_secrets(config: BaseModel) -> list[str]:
+    """Every secret value in a validated config (tokens, webhook secrets, keys), for log redaction."""
+    found: list[str] = []
+    _collect_secrets(config, found)
+    return [secret for secret in found if secret]
+
+
+def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConfig:
+    secrets = list(secret_paths(SyncdConfig, document.data))
+    problems = literal_secret_problems(document, secrets)
+    substitution = substitute_environment(document, environ)
+    problems += substitution.problems
+    resolved = LocatedDocument(document.file, substitution.data, document.positions)
+    config, invalid = validate_document(SyncdConfig, resolved, {*secrets, *substitution.from_environment})
+    problems += invalid + reference_problems(resolved)
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def _collect_secrets(value: object, found: list[str]) -> None:
+    if isinstance(value, SecretStr):
+        found.append(value.get_secret_value())
+    elif isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            _collect_secrets(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect_secrets(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_secrets(item, found)

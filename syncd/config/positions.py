@@ -1,0 +1,141 @@
+"""YAML with positions: the parsed data plus the file and line of every key path, from PyYAML's node marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from syncd.config.errors import ConfigError, ConfigProblem
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a key or list item was written (1-based line)."""
+
+    file: str
+    line: int
+
+
+@dataclass
+class LocatedDocument:
+    """Plain data (dicts, lists, scalars) and the position of each key path in it."""
+
+    file: str
+    data: Any
+    positions: dict[KeyPath, Position] = field(default_factory=dict)
+
+    def position_of(self, path: KeyPath) -> Position:
+        """The position of `path`, or of its nearest written ancestor (a missing key points at its parent)."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(path[:end])
+            if found is not None:
+                return found
+        return Position(self.file, 1)
+
+
+def format_path(path: KeyPath) -> str:
+    """`("objectives", 0, "key_results", 1, "target")` -> `objectives[0].key_results[1].target`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def value_at(data: Any, path: KeyPath) -> Any:
+    """The value at `path` in plain data, or None when the path does not exist."""
+    for segment in path:
+        if isinstance(data, dict):
+            data = data.get(segment)
+        elif isinstance(data, list) and isinstance(segment, int) and 0 <= segment < len(data):
+            data = data[segment]
+        else:
+            return None
+    return data
+
+
+def parse_yaml(text: str, file: str) -> LocatedDocument:
+    """Parse one YAML document, recording positions; a syntax error or a repeated key raises `ConfigError`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        builder = _Builder(loader, file)
+        data = None if root is None else builder.build(root, ())
+    except yaml.MarkedYAMLError as error:
+        raise ConfigError([_syntax_problem(error, file)]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([ConfigProblem(file, None, "", f"YAML error: {error}")]) from None
+    finally:
+        loader.dispose()
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    return LocatedDocument(file, data, builder.positions)
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> ConfigProblem:
+    mark = error.problem_mark or error.context_mark
+    what = " ".join(part for part in (error.context, error.problem) if part)
+    return ConfigProblem(file, None if mark is None else mark.line + 1, "", f"YAML syntax error: {what}")
+
+
+class _Builder:
+    """Walks composed nodes into plain data, recording the line of each key path and repeated keys."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.positions: dict[KeyPath, Position] = {}
+        self.problems: list[ConfigProblem] = []
+        self._walking: set[int] = set()
+
+    def build(self, node: Node, path: KeyPath) -> Any:
+        """The plain value of `node`, found at `path`."""
+        self.positions.setdefault(path, Position(self.file, node.start_mark.line + 1))
+        if isinstance(node, ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self._walking:
+            self._problem(node, path, "an alias refers to itself; YAML anchors must not be recursive")
+            return None
+        self._walking.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+            return self.loader.construct_object(node, deep=True)
+        finally:
+            self._walking.discard(id(node))
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[Any, Any]:
+        self._check_repeated_keys(node, path)
+        self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys like yaml.safe_load does
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _plain_key(self.loader.construct_object(key_node, deep=True))
+            key_path = (*path, key)
+            self.positions[key_path] = Position(self.file, key_node.start_mark.line + 1)
+            result[key] = self.build(value_node, key_path)
+        return result
+
+    def _check_repeated_keys(self, node: MappingNode, path: KeyPath) -> None:
+        seen: dict[Any, int] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, ScalarNode):
+                continue
+            key = _plain_key(self.loader.construct_object(key_node, deep=True))
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                self._problem(key_node, (*path, key), f"key repeated (first written on line {seen[key]}); keep one")
+            seen.setdefault(key, line)
+
+    def _problem(self, node: Node, path: KeyPath, message: str) -> None:
+        self.problems.append(ConfigProblem(self.file, node.start_mark.line + 1, format_path(path), message))
+
+
+def _plain_key(key: Any) -> Any:
+    """Numbers used as keys (Asana gids) become their digits, since config mappings are keyed by strings."""
+    return str(key) if isinstance(key, int) and not isinstance(key, bool) else key
