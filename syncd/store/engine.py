@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from syncd.store.errors import StoreError, display_url, first_line
 
 DATABASE_URL_ENV = "SYNCD_DATABASE_URL"
 
@@ -41,3 +45,59 @@ def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def open_store(url: str, *, pool_size: int = 5) -> Engine:
+    """The engine for the store in force (`SYNCD_DATABASE_URL` wins over `url`), checked to answer once.
+
+    Raises `StoreError` with one line naming the URL (password hidden) for a bad URL, an unknown
+    driver, a missing SQLite directory or an unreachable server.
+    """
+    resolved = resolve_url(url)
+    engine = _build_engine(resolved, pool_size=pool_size)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (DBAPIError, SQLAlchemyError) as error:
+        engine.dispose()
+        raise StoreError(f"cannot reach the store at {display_url(resolved)}: {_redacted(error, resolved)}") from None
+    return engine
+
+
+def _build_engine(url: str, *, pool_size: int) -> Engine:
+    """`create_store_engine` with its failures turned into one clear line."""
+    where = display_url(url)
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        raise StoreError(
+            f"the store URL {where} is not a database URL; write sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
+        ) from None
+    _check_sqlite_directory(parsed.get_backend_name(), parsed.database, where)
+    try:
+        return create_store_engine(url, pool_size=pool_size)
+    except NoSuchModuleError:
+        raise StoreError(
+            f"the store URL {where} names an unknown database driver {parsed.drivername!r}; use sqlite:/// or postgresql://"
+        ) from None
+    except (ArgumentError, ImportError) as error:
+        raise StoreError(f"cannot open the store at {where}: {_redacted(error, url)}") from None
+
+
+def _check_sqlite_directory(backend: str, database: str | None, where: str) -> None:
+    """A SQLite file's directory must exist (SQLite would only say 'unable to open database file')."""
+    if backend != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    directory = Path(database).expanduser().absolute().parent
+    if not directory.is_dir():
+        raise StoreError(f"cannot open the store at {where}: the directory {directory} does not exist; create it first")
+
+
+def _redacted(error: BaseException, url: str) -> str:
+    """The driver's first line with the URL's password, if any, blanked out."""
+    message = first_line(error)
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        password = None
+    return message.replace(password, "***") if password else message

@@ -1,0 +1,87 @@
+"""One daemon per SQLite file: an exclusive OS lock on `<db>.lock` holding the owner's pid.
+
+SQLite serialises writers on one machine only, and two daemons would poll and push the same work
+twice, so a second daemon is refused with the first one's pid. PostgreSQL coordinates several
+processes itself (claims, leases), so there the lock does nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+from sqlalchemy.engine import make_url
+
+from syncd.store.engine import normalize_url, resolve_url
+from syncd.store.errors import StoreError, StoreLocked
+
+
+def lock_path_for(url: str) -> Path | None:
+    """The lock file guarding a SQLite database file, or None (PostgreSQL, in-memory SQLite)."""
+    parsed = make_url(normalize_url(url))
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute().with_name(Path(database).name + ".lock")
+
+
+class DaemonLock:
+    """Context manager that holds the SQLite file for this process, or raises `StoreLocked`."""
+
+    def __init__(self, url: str) -> None:
+        self._url = resolve_url(url)
+        self.path = lock_path_for(self._url)
+        self._handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock (idempotent); raise `StoreLocked` naming the holder's pid when another has it."""
+        if self.path is None or self._handle is not None:
+            return
+        try:
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as error:
+            raise StoreError(f"cannot create the daemon lock {self.path}: {error.strerror}") from None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(handle)
+            handle.close()
+            database = self.path.with_name(self.path.name.removesuffix(".lock"))
+            raise StoreLocked(
+                f"another syncd daemon (pid {holder}) already uses {database}; "
+                "stop it or use PostgreSQL for several processes"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        """Give the lock back (idempotent); the file stays, emptied, for the next daemon."""
+        if self._handle is None:
+            return
+        self._handle.seek(0)
+        self._handle.truncate()
+        fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+        self._handle.close()
+        self._handle = None
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+def _read_pid(handle: IO[str]) -> str:
+    """The pid the holder wrote, or 'unknown' while it is still being written."""
+    handle.seek(0)
+    text = handle.read().strip()
+    return text if text.isdigit() else "unknown"

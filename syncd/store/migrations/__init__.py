@@ -1,0 +1,1 @@
+"""Alembic migrations of the store; `syncd.store.migrate` runs them (no alembic.ini needed)."""
