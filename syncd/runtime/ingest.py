@@ -1,0 +1,270 @@
+"""Durable webhook ingest by group commit: many deliveries, one transaction, one fsync.
+
+The webhook route hands each verified delivery to `DeliveryWriter.submit` and answers only once the
+row is committed. One writer thread takes everything queued (up to `max_batch`), inserts it with a
+single `INSERT .. ON CONFLICT DO NOTHING`, and settles every waiting request at once. A failed
+commit settles them all with `StoreUnavailable` (503), so nothing is acknowledged that is not stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.core.errors import SyncdError
+from syncd.store.errors import first_line
+from syncd.store.schema import Delivery, WebhookSecret
+from syncd.store.upsert import insert_ignore, upsert
+
+log = structlog.get_logger("syncd.ingest")
+
+DELIVERIES = Delivery.__table__
+SECRETS = WebhookSecret.__table__
+_KEY = ("source", "delivery_id")
+
+
+class StoreUnavailable(SyncdError):
+    """The store did not confirm a write (unreachable, locked, too slow, or shutting down): answer 503."""
+
+
+class IngestOutcome(StrEnum):
+    """What happened to one submitted delivery."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One verified delivery, as it goes into the `deliveries` inbox."""
+
+    source: str
+    delivery_id: str
+    event: str
+    body: bytes
+    received_at: datetime
+
+    def values(self) -> dict[str, Any]:
+        """Column values of a new pending row."""
+        return {
+            "source": self.source,
+            "delivery_id": self.delivery_id,
+            "event": self.event,
+            "body": self.body,
+            "received_at": self.received_at,
+            "status": "pending",
+            "attempts": 0,
+        }
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A submitted row and the future its request awaits."""
+
+    row: DeliveryRow
+    future: asyncio.Future[IngestOutcome]
+    loop: asyncio.AbstractEventLoop
+
+
+_STOP = object()
+Settlement = IngestOutcome | StoreUnavailable
+
+
+def commit_batch(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOutcome]:
+    """Insert `rows` in the caller's transaction; say per row whether it was stored or a duplicate.
+
+    Fast path: one multi-row insert; when it stored fewer rows than it was given, some were already
+    there, and the caller redoes the batch with `commit_rows_one_by_one` to learn which."""
+    seen: set[tuple[str, str]] = set()
+    outcomes: list[IngestOutcome] = []
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        key = (row.source, row.delivery_id)
+        outcomes.append(IngestOutcome.DUPLICATE if key in seen else IngestOutcome.STORED)
+        if key not in seen:
+            seen.add(key)
+            fresh.append(row.values())
+    if insert_ignore(conn, DELIVERIES, fresh, _KEY) != len(fresh):
+        raise _SomeWereDuplicates
+    return outcomes
+
+
+def commit_rows_one_by_one(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOutcome]:
+    """Insert `rows` one statement each (still one transaction) to tell stored rows from duplicates."""
+    return [
+        IngestOutcome.STORED if insert_ignore(conn, DELIVERIES, [row.values()], _KEY) == 1 else IngestOutcome.DUPLICATE
+        for row in rows
+    ]
+
+
+class _SomeWereDuplicates(Exception):
+    """Internal signal: the fast path met an existing row; roll back and classify row by row."""
+
+
+class DeliveryWriter:
+    """The group-commit writer: a queue, one thread, one transaction per batch."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 256,
+        max_pending: int = 10_000,
+        confirm_within: float = 5.0,
+        on_stored: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._max_batch = max_batch
+        self._max_pending = max_pending
+        self._confirm_within = confirm_within
+        self._on_stored = on_stored
+        self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        self.batches = 0
+
+    @property
+    def pending(self) -> int:
+        """Deliveries waiting for their commit."""
+        return self._queue.qsize()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the writer thread runs (or has not been needed yet) and accepts work."""
+        return not self._closed and (self._thread is None or self._thread.is_alive())
+
+    def start(self) -> None:
+        """Start the writer thread (idempotent; `submit` starts it on first use too)."""
+        with self._lock:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._run, name="syncd-ingest", daemon=True)
+                self._thread.start()
+
+    async def submit(self, row: DeliveryRow) -> IngestOutcome:
+        """Queue `row` and wait for its commit; raise `StoreUnavailable` if it is not confirmed in time."""
+        if self._closed:
+            raise StoreUnavailable("the daemon is shutting down and no longer stores deliveries")
+        if self._queue.qsize() >= self._max_pending:
+            raise StoreUnavailable(f"{self._max_pending} deliveries are already waiting for the store")
+        if self._thread is None:
+            self.start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestOutcome] = loop.create_future()
+        self._queue.put(_Pending(row, future, loop))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), self._confirm_within)
+        except TimeoutError:
+            future.add_done_callback(_retrieve)
+            raise StoreUnavailable(f"the store did not confirm the delivery within {self._confirm_within:g}s") from None
+
+    def close(self, timeout: float = 10.0) -> bool:
+        """Stop accepting, commit everything already queued, and stop the thread; True if it drained in time."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is None:
+            return True
+        self._queue.put(_STOP)
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def _run(self) -> None:
+        """Writer loop: block for one item, take what else is queued, commit, settle."""
+        stopping = False
+        while not stopping:
+            batch, stopping = self._take_batch()
+            if batch:
+                self._settle(batch, self._commit([item.row for item in batch]))
+
+    def _take_batch(self) -> tuple[list[_Pending], bool]:
+        """Everything queued now, up to `max_batch`; the flag says the stop marker was reached."""
+        first = self._queue.get()
+        if first is _STOP:
+            return [], True
+        assert isinstance(first, _Pending)
+        batch = [first]
+        while len(batch) < self._max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            assert isinstance(item, _Pending)
+            batch.append(item)
+        return batch, False
+
+    def _commit(self, rows: list[DeliveryRow]) -> list[Settlement]:
+        """One transaction for the batch (two on the rare duplicate path); a store failure fails them all."""
+        try:
+            try:
+                with self._engine.begin() as conn:
+                    outcomes = commit_batch(conn, rows)
+            except _SomeWereDuplicates:
+                with self._engine.begin() as conn:
+                    outcomes = commit_rows_one_by_one(conn, rows)
+        except SQLAlchemyError as error:
+            log.error("ingest.commit_failed", rows=len(rows), error=first_line(error))
+            failure = StoreUnavailable(f"the store refused the delivery: {first_line(error)}")
+            return [failure] * len(rows)
+        self.batches += 1
+        return list(outcomes)
+
+    def _settle(self, batch: list[_Pending], outcomes: list[Settlement]) -> None:
+        """Resolve each request's future on its own loop (one call per loop, not per row)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Settlement]]] = {}
+        for item, outcome in zip(batch, outcomes, strict=True):
+            by_loop.setdefault(item.loop, []).append((item, outcome))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(self._resolve, settled)
+            except RuntimeError:
+                log.warning("ingest.loop_closed", rows=len(settled))
+
+    def _resolve(self, settled: list[tuple[_Pending, Settlement]]) -> None:
+        """On the request loop: hand each waiting request its outcome; wake the worker if anything was stored."""
+        stored = False
+        for item, outcome in settled:
+            if item.future.done():
+                continue
+            if isinstance(outcome, StoreUnavailable):
+                item.future.set_exception(outcome)
+            else:
+                stored |= outcome is IngestOutcome.STORED
+                item.future.set_result(outcome)
+        if stored and self._on_stored is not None:
+            self._on_stored()
+
+
+def _retrieve(future: asyncio.Future[IngestOutcome]) -> None:
+    """Consume the late outcome of a request that already answered 503 (no 'never retrieved' noise)."""
+    if not future.cancelled():
+        future.exception()
+
+
+def load_handshake_secrets(engine: Engine) -> dict[str, tuple[str, ...]]:
+    """Every stored webhook handshake secret, by source (blocking; call from a thread)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(SECRETS.c.source, SECRETS.c.secret).order_by(SECRETS.c.created_at)).all()
+    secrets: dict[str, list[str]] = {}
+    for source, secret in rows:
+        secrets.setdefault(source, []).append(secret)
+    return {source: tuple(values) for source, values in secrets.items()}
+
+
+def store_handshake_secret(engine: Engine, source: str, resource: str, secret: str, now: datetime) -> None:
+    """Keep a handshake secret durably (replacing an older one for the same resource) before answering."""
+    row = {"source": source, "resource": resource, "secret": secret, "created_at": now}
+    with engine.begin() as conn:
+        upsert(conn, SECRETS, [row], ("source", "resource"), ("secret", "created_at"))

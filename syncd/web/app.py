@@ -1,0 +1,58 @@
+"""The ASGI app factory: webhook ingest and operations routes on a FastAPI app.
+
+The webhook and operations routes are plain Starlette routes (no dependency injection on the hot
+path); FastAPI is there for the `/api/v1` read API, which registers its routers on the same app.
+Nothing is built on import: the daemon (or a test) calls `create_app(runtime)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from syncd import __version__
+from syncd.runtime.context import Runtime
+from syncd.runtime.ingest import DeliveryWriter
+from syncd.web.ops import OpsEndpoints, ReadinessPolicy
+from syncd.web.webhooks import WebhookEndpoint
+
+
+def create_app(
+    runtime: Runtime,
+    *,
+    writer: DeliveryWriter | None = None,
+    webhooks: bool = True,
+    readiness: ReadinessPolicy | None = None,
+    ingest_timeout: float = 5.0,
+) -> FastAPI:
+    """Build the app for `runtime`. Without `writer`, one is made (and closed by the app's lifespan).
+
+    `ingest_timeout` bounds how long a delivery waits for its commit before a 503 (a given `writer` has
+    its own `confirm_within`). `webhooks=False` serves only the operations routes (worker and scheduler
+    roles keep their probes)."""
+    owned = writer is None and webhooks
+    if webhooks and writer is None:
+        writer = DeliveryWriter(runtime.engine, confirm_within=ingest_timeout, on_stored=runtime.deliveries_waiting.set)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned and writer is not None:
+            writer.close()
+
+    app = FastAPI(
+        title="syncd", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.runtime = runtime
+    app.state.writer = writer
+    ops = OpsEndpoints(runtime, writer if webhooks else None, readiness or ReadinessPolicy())
+    app.router.add_route("/healthz", ops.healthz, methods=["GET"], include_in_schema=False)
+    app.router.add_route("/readyz", ops.readyz, methods=["GET"], include_in_schema=False)
+    app.router.add_route("/metrics", ops.metrics, methods=["GET"], include_in_schema=False)
+    if webhooks and writer is not None:
+        endpoint = WebhookEndpoint(runtime, writer, ingest_timeout=ingest_timeout)
+        app.state.webhooks = endpoint
+        app.router.add_route("/webhooks/{source}", endpoint.handle, methods=["POST"], include_in_schema=False)
+    return app

@@ -1,0 +1,250 @@
+"""`POST /webhooks/{source}`: the hot path. Verify, store durably, answer in milliseconds; no tracker I/O.
+
+Order of checks, each with its own answer: unknown source 404, body over `server.max_body_bytes` 413
+(at once from Content-Length, or while streaming), not JSON 415 (a form-encoded GitHub hook is told to
+switch its content type to JSON), bad or missing signature 401, malformed body 400, unused event 202
+(counted, not stored), handshake 200 once its secret is stored, verified delivery 202 once its row is
+committed (200 "duplicate" for a redelivery). A store that does not confirm in time: 503, never 2xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syncd.core.errors import MalformedPayload, SignatureError
+from syncd.ports import SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
+from syncd.runtime.context import Runtime
+from syncd.runtime.ingest import (
+    DeliveryRow,
+    DeliveryWriter,
+    IngestOutcome,
+    StoreUnavailable,
+    load_handshake_secrets,
+    store_handshake_secret,
+)
+from syncd.store.errors import first_line
+
+log = structlog.get_logger("syncd.web")
+
+#: Bodies larger than this are verified and parsed off the event loop.
+_OFFLOAD_BYTES = 256 * 1024
+_RETRY_AFTER = {"retry-after": "5"}
+
+
+class Answer(Exception):
+    """A finished answer, returned or raised from deep in the checks: status, outcome word, detail, headers."""
+
+    def __init__(self, status: int, outcome: str, detail: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.outcome = outcome
+        self.detail = detail
+        self.headers = headers
+
+    def response(self) -> Response:
+        """The JSON response `{"status": outcome, "detail": detail}`."""
+        body = json.dumps({"status": self.outcome, "detail": self.detail}).encode()
+        return Response(body, self.status, headers=dict(self.headers or {}), media_type="application/json")
+
+
+class HandshakeSecrets:
+    """Stored handshake secrets by source, cached in memory and re-read on a signature miss (rate-limited)."""
+
+    def __init__(self, runtime: Runtime, *, min_refresh_interval: float = 1.0) -> None:
+        self._runtime = runtime
+        self._by_source: dict[str, tuple[str, ...]] | None = None
+        self._min_interval = min_refresh_interval
+        self._refreshed_at = float("-inf")
+
+    async def get(self, source: str) -> tuple[str, ...]:
+        """The secrets of `source` (loaded from the store on first use)."""
+        if self._by_source is None:
+            await self.refresh()
+        if self._by_source is None:
+            raise StoreUnavailable("the stored handshake secrets could not be read yet")
+        return self._by_source.get(source, ())
+
+    async def refresh(self) -> bool:
+        """Re-read the store unless that was done within the last interval; True if anything changed."""
+        if time.monotonic() - self._refreshed_at < self._min_interval:
+            return False
+        self._refreshed_at = time.monotonic()
+        loop = asyncio.get_running_loop()
+        try:
+            fresh = await loop.run_in_executor(self._runtime.executor, load_handshake_secrets, self._runtime.engine)
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"the stored handshake secrets could not be read: {first_line(error)}") from None
+        changed = fresh != self._by_source
+        self._by_source = fresh
+        return changed
+
+    def remember(self, source: str, secret: str) -> None:
+        """Add a secret just stored by a handshake, so the next delivery verifies without a store read."""
+        current = (self._by_source or {}).get(source, ())
+        if secret not in current:
+            self._by_source = {**(self._by_source or {}), source: (*current, secret)}
+
+
+def check_content_type(content_type: str) -> None:
+    """Raise a 415 `Answer` unless the media type is JSON."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return
+    if media == "application/x-www-form-urlencoded":
+        detail = "the delivery is form-encoded; set the webhook's content type to application/json"
+    else:
+        detail = f"the delivery's content type is {media or 'missing'!s}; webhooks must send application/json"
+    raise Answer(415, "unsupported_media_type", detail)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it is known to exceed `limit` bytes."""
+    too_large = Answer(413, "too_large", f"the body exceeds the limit of {limit} bytes (server.max_body_bytes)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class WebhookEndpoint:
+    """The route's state: the runtime, the group-commit writer and the handshake secrets."""
+
+    def __init__(self, runtime: Runtime, writer: DeliveryWriter, *, ingest_timeout: float = 5.0) -> None:
+        self.runtime = runtime
+        self.writer = writer
+        self.secrets = HandshakeSecrets(runtime)
+        self.ingest_timeout = ingest_timeout
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one delivery; record its outcome and ack latency."""
+        started = time.perf_counter()
+        name = str(request.path_params["source"])
+        adapter = self.runtime.adapter(name)
+        try:
+            if adapter is None:
+                raise Answer(404, "unknown_source", f"no enabled source is named {name[:100]!r}")
+            answer = await self._receive(request, adapter)
+        except Answer as refused:
+            answer = refused
+        source_label = name if adapter is not None else "unknown"
+        self.runtime.metrics.deliveries.labels(source=source_label, outcome=answer.outcome).inc()
+        self.runtime.metrics.ack_latency.labels(source=source_label).observe(time.perf_counter() - started)
+        return answer.response()
+
+    async def _receive(self, request: Request, adapter: SourceAdapter) -> Answer:
+        """Read, verify, classify and act on one delivery for a known source."""
+        body = await read_body(request, self.runtime.config.server.max_body_bytes)
+        if body:
+            check_content_type(request.headers.get("content-type", ""))
+        headers = dict(request.headers.items())
+        query = dict(request.query_params.items())
+        intake = await self._intake(adapter, headers, body, query)
+        if isinstance(intake, WebhookIgnored):
+            log.debug("webhook.ignored", source=adapter.name, webhook_event=intake.event, reason=intake.reason)
+            return Answer(202, "ignored", f"event {intake.event!r} is not used: {intake.reason}")
+        if isinstance(intake, WebhookHandshake):
+            return await self._handshake(adapter.name, intake)
+        return await self._store(adapter.name, intake, body)
+
+    async def _intake(
+        self, adapter: SourceAdapter, headers: dict[str, str], body: bytes, query: dict[str, str]
+    ) -> WebhookIntake:
+        """`adapter.intake`, retried once with freshly read handshake secrets when the signature misses."""
+        for attempt in (1, 2):
+            secrets, unreadable = await self._secrets(adapter.name)
+            try:
+                return await self._call_intake(adapter, headers, body, query, secrets)
+            except SignatureError as error:
+                if unreadable is not None:
+                    # Not verifiable now is not the same as forged: let the tracker retry later.
+                    log.error("webhook.store_unavailable", source=adapter.name, error=str(unreadable))
+                    raise Answer(503, "store_unavailable", str(unreadable), _RETRY_AFTER) from None
+                if attempt == 1 and await self._refreshed():
+                    continue
+                log.warning("webhook.signature_invalid", source=adapter.name, reason=str(error))
+                raise Answer(401, "signature_invalid", str(error)) from None
+            except MalformedPayload as error:
+                log.info("webhook.malformed", source=adapter.name, reason=str(error)[:300])
+                raise Answer(400, "malformed", str(error)[:300]) from None
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _secrets(self, source: str) -> tuple[tuple[str, ...], StoreUnavailable | None]:
+        """The source's stored handshake secrets, or none and why they could not be read."""
+        try:
+            return await self.secrets.get(source), None
+        except StoreUnavailable as error:
+            return (), error
+
+    async def _refreshed(self) -> bool:
+        """Whether re-reading the stored secrets found new ones (a failed read finds none)."""
+        try:
+            return await self.secrets.refresh()
+        except StoreUnavailable:
+            return False
+
+    async def _call_intake(
+        self,
+        adapter: SourceAdapter,
+        headers: dict[str, str],
+        body: bytes,
+        query: dict[str, str],
+        secrets: tuple[str, ...],
+    ) -> WebhookIntake:
+        """Run the pure intake inline for small bodies, in the thread pool for large ones."""
+        if len(body) < _OFFLOAD_BYTES:
+            return adapter.intake(headers, body, query, secrets)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.runtime.executor, adapter.intake, headers, body, query, secrets)
+
+    async def _handshake(self, source: str, handshake: WebhookHandshake) -> Answer:
+        """Store the handshake secret durably, then echo what the tracker expects."""
+        loop = asyncio.get_running_loop()
+        runtime = self.runtime
+        try:
+            await asyncio.wait_for(
+                loop.run_in_executor(
+                    runtime.executor,
+                    store_handshake_secret,
+                    runtime.engine,
+                    source,
+                    handshake.resource,
+                    handshake.secret,
+                    runtime.clock(),
+                ),
+                self.ingest_timeout,
+            )
+        except (SQLAlchemyError, TimeoutError) as error:
+            log.error("webhook.store_unavailable", source=source, error=type(error).__name__)
+            raise Answer(503, "store_unavailable", "the handshake secret could not be stored", _RETRY_AFTER) from None
+        self.secrets.remember(source, handshake.secret)
+        log.info("webhook.handshake_stored", source=source, resource=handshake.resource)
+        return Answer(200, "handshake", f"webhook for {handshake.resource!r} confirmed", handshake.response_headers)
+
+    async def _store(self, source: str, accepted: WebhookAccepted, body: bytes) -> Answer:
+        """Commit the delivery (group commit) and answer only once it is durable."""
+        row = DeliveryRow(source, accepted.delivery_id, accepted.event, body, self.runtime.clock())
+        try:
+            outcome = await self.writer.submit(row)
+        except StoreUnavailable as error:
+            log.error("webhook.store_unavailable", source=source, delivery_id=accepted.delivery_id, error=str(error))
+            raise Answer(503, "store_unavailable", str(error), _RETRY_AFTER) from None
+        if outcome is IngestOutcome.DUPLICATE:
+            log.info("webhook.duplicate", source=source, delivery_id=accepted.delivery_id)
+            return Answer(200, "duplicate", f"delivery {accepted.delivery_id} was already stored")
+        log.info("webhook.accepted", source=source, delivery_id=accepted.delivery_id, webhook_event=accepted.event)
+        return Answer(202, "stored", f"delivery {accepted.delivery_id} stored")

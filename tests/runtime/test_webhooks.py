@@ -1,0 +1,297 @@
+"""Bad input and good input through real HTTP requests against the ASGI app: status code AND store contents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select
+
+from syncd.runtime.context import Runtime
+from syncd.runtime.ingest import DeliveryWriter
+from syncd.store.schema import Delivery, WebhookSecret
+from syncd.web.app import create_app
+from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The daemon runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh store in a temporary SQLite file."""
+    engine = migrated_sqlite(tmp_path / "syncd.db")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def runtime(engine: Engine) -> Runtime:
+    """A runtime with one GitHub-like source `gh` (HMAC secret) and one Asana-like source `as` (handshake)."""
+    return make_runtime(engine, [IntakeAdapter("gh"), IntakeAdapter("as", handshake=True)], max_body_bytes=4096)
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client speaking to the app in process; the writer is drained afterwards."""
+    writer = DeliveryWriter(runtime.engine, confirm_within=2.0, on_stored=runtime.deliveries_waiting.set)
+    app = create_app(runtime, writer=writer, ingest_timeout=2.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://syncd.test") as http:
+        yield http
+    writer.close()
+
+
+def stored(engine: Engine) -> list[tuple[str, str, str]]:
+    """(source, delivery_id, event) of every stored delivery."""
+    table = Delivery.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(table.c.source, table.c.delivery_id, table.c.event).order_by(table.c.id)).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def issue_event(number: int = 1) -> bytes:
+    """A small issues.labeled payload."""
+    return json.dumps({"action": "labeled", "issue": {"number": number, "title": "t"}}).encode()
+
+
+def signed_headers(body: bytes, delivery: str = "d-1", event: str = "issues", **extra: str) -> dict[str, str]:
+    """Headers GitHub would send for `body`."""
+    return {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": delivery,
+        "x-hub-signature-256": "sha256=" + sign(SECRET, body),
+        **extra,
+    }
+
+
+class TestAcceptedDeliveries:
+    """A verified delivery is answered 2xx only once it is in the store, and only once."""
+
+    async def test_signed_delivery_is_stored_then_acknowledged(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """202 "stored", and the row is in `deliveries` with its id and event, pending."""
+        body = issue_event()
+        response = await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        assert response.status_code == 202
+        assert response.json() == {"status": "stored", "detail": "delivery d-1 stored"}
+        assert stored(engine) == [("gh", "d-1", "issues.labeled")]
+
+    async def test_replayed_delivery_id_is_acknowledged_and_not_stored_twice(
+        self, client: httpx.AsyncClient, engine: Engine
+    ) -> None:
+        """The same delivery id again answers 200 "duplicate"; the store keeps one row."""
+        body = issue_event()
+        first = await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        again = await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        assert (first.status_code, again.status_code) == (202, 200)
+        assert again.json()["status"] == "duplicate"
+        assert stored(engine) == [("gh", "d-1", "issues.labeled")]
+
+    async def test_storing_wakes_the_in_process_worker(self, client: httpx.AsyncClient, runtime: Runtime) -> None:
+        """The runtime's deliveries_waiting event is set after the commit."""
+        body = issue_event()
+        await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        assert runtime.deliveries_waiting.is_set()
+
+    async def test_charset_parameter_is_still_json(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """`application/json; charset=utf-8` is accepted."""
+        body = issue_event()
+        headers = signed_headers(body, **{"content-type": "application/json; charset=utf-8"})
+        response = await client.post("/webhooks/gh", content=body, headers=headers)
+        assert response.status_code == 202
+        assert len(stored(engine)) == 1
+
+
+class TestRefusedDeliveries:
+    """Each kind of bad input gets its own status code and leaves the inbox empty."""
+
+    async def test_bad_signature_is_401(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A signature made with another secret: 401, nothing stored, no secret in the answer."""
+        body = issue_event()
+        headers = signed_headers(body, **{"x-hub-signature-256": "sha256=" + sign("wrong", body)})
+        response = await client.post("/webhooks/gh", content=body, headers=headers)
+        assert response.status_code == 401
+        assert response.json()["status"] == "signature_invalid"
+        assert SECRET not in response.text
+        assert stored(engine) == []
+
+    async def test_missing_signature_is_401(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """No X-Hub-Signature-256 at all: 401, nothing stored."""
+        body = issue_event()
+        headers = signed_headers(body)
+        del headers["x-hub-signature-256"]
+        response = await client.post("/webhooks/gh", content=body, headers=headers)
+        assert response.status_code == 401
+        assert "no signature" in response.json()["detail"]
+        assert stored(engine) == []
+
+    async def test_body_changed_after_signing_is_401(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A valid signature of a different body does not verify this one."""
+        headers = signed_headers(issue_event(1))
+        response = await client.post("/webhooks/gh", content=issue_event(2), headers=headers)
+        assert response.status_code == 401
+        assert stored(engine) == []
+
+    async def test_form_encoded_delivery_is_415_with_the_fix(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A GitHub hook left on form encoding is told to switch to application/json."""
+        body = b"payload=%7B%7D"
+        headers = signed_headers(body, **{"content-type": "application/x-www-form-urlencoded"})
+        response = await client.post("/webhooks/gh", content=body, headers=headers)
+        assert response.status_code == 415
+        assert "set the webhook's content type to application/json" in response.json()["detail"]
+        assert stored(engine) == []
+
+    async def test_missing_content_type_is_415(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A body without a content type is refused."""
+        body = issue_event()
+        headers = signed_headers(body)
+        del headers["content-type"]
+        response = await client.post("/webhooks/gh", content=body, headers=headers)
+        assert response.status_code == 415
+        assert stored(engine) == []
+
+    async def test_malformed_json_is_400(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """Correctly signed but not JSON: 400 "malformed", nothing stored."""
+        body = b'{"action": "labeled", '
+        response = await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        assert response.status_code == 400
+        assert response.json()["status"] == "malformed"
+        assert stored(engine) == []
+
+    async def test_oversized_body_by_content_length_is_413(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A declared length over server.max_body_bytes is refused before reading."""
+        body = b"{" + b" " * 5000 + b"}"
+        response = await client.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        assert response.status_code == 413
+        assert "4096 bytes" in response.json()["detail"]
+        assert stored(engine) == []
+
+    async def test_oversized_streamed_body_is_413(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A chunked body (no Content-Length) is cut off once it passes the limit."""
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(10):
+                yield b" " * 1000
+
+        headers = signed_headers(b"")
+        response = await client.post("/webhooks/gh", content=chunks(), headers=headers)
+        assert "content-length" not in response.request.headers
+        assert response.status_code == 413
+        assert stored(engine) == []
+
+    async def test_unknown_source_is_404(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """A source name that is not configured: 404, nothing stored."""
+        body = issue_event()
+        response = await client.post("/webhooks/nope", content=body, headers=signed_headers(body))
+        assert response.status_code == 404
+        assert response.json()["status"] == "unknown_source"
+        assert stored(engine) == []
+
+    async def test_unknown_event_is_acknowledged_and_counted_not_stored(
+        self, client: httpx.AsyncClient, runtime: Runtime, engine: Engine
+    ) -> None:
+        """An event the source does not use: 202 "ignored", counted in metrics, no row."""
+        body = b'{"zen": "Keep it logically awesome."}'
+        response = await client.post("/webhooks/gh", content=body, headers=signed_headers(body, event="ping"))
+        assert response.status_code == 202
+        assert response.json()["status"] == "ignored"
+        assert stored(engine) == []
+        metrics = runtime.metrics.render().decode()
+        assert 'syncd_webhook_deliveries_total{outcome="ignored",source="gh"} 1.0' in metrics
+
+    async def test_get_is_not_allowed(self, client: httpx.AsyncClient) -> None:
+        """Only POST reaches the webhook route."""
+        response = await client.get("/webhooks/gh")
+        assert response.status_code == 405
+
+
+class TestHandshake:
+    """Asana-style handshakes: the secret is stored durably before the 200, then verifies deliveries."""
+
+    async def test_handshake_secret_is_stored_before_answering(self, client: httpx.AsyncClient, engine: Engine) -> None:
+        """200 echoing X-Hook-Secret; the secret is in `webhook_secrets`."""
+        response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
+        assert response.status_code == 200
+        assert response.headers["x-hook-secret"] == "hs-1"
+        with engine.connect() as conn:
+            rows = conn.execute(select(WebhookSecret.__table__.c.resource, WebhookSecret.__table__.c.secret)).all()
+        assert [tuple(row) for row in rows] == [("123", "hs-1")]
+
+    async def test_delivery_signed_with_the_handshake_secret_is_stored(
+        self, client: httpx.AsyncClient, engine: Engine
+    ) -> None:
+        """After the handshake, a delivery signed with its secret verifies; one with another secret does not."""
+        await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
+        body = b'{"events": [{"action": "changed"}]}'
+        good = {"content-type": "application/json", "x-hook-signature": sign("hs-1", body)}
+        bad = {"content-type": "application/json", "x-hook-signature": sign("hs-2", body)}
+        assert (await client.post("/webhooks/as", content=body, headers=bad)).status_code == 401
+        assert (await client.post("/webhooks/as", content=body, headers=good)).status_code == 202
+        assert [row[0] for row in stored(engine)] == ["as"]
+
+    async def test_secret_stored_by_another_process_is_found_on_a_miss(self, runtime: Runtime, engine: Engine) -> None:
+        """A secret another replica stored after this one cached its secrets is read back on a signature miss."""
+        app = create_app(runtime, ingest_timeout=2.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            body = b'{"events": [{"action": "added"}]}'
+            headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
+            assert (await http.post("/webhooks/as", content=body, headers=headers)).status_code == 401
+            app.state.webhooks.secrets._refreshed_at = float("-inf")  # the rate limit's second has passed
+            with engine.begin() as conn:
+                conn.execute(
+                    WebhookSecret.__table__.insert().values(
+                        source="as", resource="9", secret="hs-9", created_at=runtime.clock()
+                    )
+                )
+            assert (await http.post("/webhooks/as", content=body, headers=headers)).status_code == 202
+        app.state.writer.close()
+
+
+class TestStoreUnavailable:
+    """While the store cannot confirm a write, the answer is 503, never 2xx."""
+
+    async def test_unreachable_postgres_is_503(self, tmp_path: Path) -> None:
+        """A PostgreSQL store nobody listens for: 503 with Retry-After, and a retry later succeeds elsewhere."""
+        from syncd.store.engine import create_store_engine
+
+        engine = create_store_engine("postgresql://postgres@127.0.0.1:1/none")
+        runtime = make_runtime(engine, [IntakeAdapter("gh")])
+        app = create_app(runtime, ingest_timeout=5.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            body = issue_event()
+            response = await http.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        app.state.writer.close()
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert response.json()["status"] == "store_unavailable"
+
+    async def test_locked_sqlite_is_503_within_the_timeout(self, runtime: Runtime, engine: Engine) -> None:
+        """Another connection holds the SQLite write lock: the delivery is answered 503 at the ingest timeout."""
+        app = create_app(runtime, ingest_timeout=0.3)
+        holder = engine.raw_connection()
+        holder.execute("BEGIN EXCLUSIVE")  # type: ignore[attr-defined]
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+                body = issue_event()
+                response = await http.post("/webhooks/gh", content=body, headers=signed_headers(body))
+            assert response.status_code == 503
+            assert "did not confirm" in response.json()["detail"]
+        finally:
+            holder.rollback()
+            holder.close()
+        assert app.state.writer.close(timeout=15)
+
+
+def count_rows(engine: Engine) -> Any:
+    """Number of stored deliveries."""
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Delivery.__table__))
