@@ -1,0 +1,243 @@
+"""The mirror of tracker tasks: upsert snapshots (newer wins), re-match, and mark what must be recomputed.
+
+Deliveries and poll results both come through here, inside the caller's transaction. A snapshot
+replaces the mirrored task only if it is newer (`updated_at`), decided atomically by the database
+(`ON CONFLICT DO UPDATE ... WHERE`), so two replicas applying two versions of one task end with the
+newer one whatever the order. A changed task is matched again with the core: its links are replaced,
+the KRs it left and joined are marked dirty, and the task itself is marked dirty when its links or
+warnings changed (its comment must say so even if no KR moved).
+
+Lock order (to rule out deadlocks between replicas): tasks, then key_results, then refresh_requests.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from syncd.core.matching import MatchRules, match_task
+from syncd.core.model import TaskSnapshot
+from syncd.runtime.rows import (
+    KEY_RESULTS,
+    REFRESH_REQUESTS,
+    TASK_LINKS,
+    TASKS,
+    dialect_insert,
+    task_row,
+    to_utc,
+    unknown_json,
+)
+
+#: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
+CHUNK = 500
+#: A refresh request waits this long before it is served, so a burst of compact events makes one fetch.
+REFRESH_DEBOUNCE = timedelta(seconds=1)
+
+T = TypeVar("T")
+
+#: The `tasks` columns a newer snapshot overwrites (identity, warnings and dirty marks are kept).
+_MIRRORED = tuple(
+    c.name for c in TASKS.c if c.name not in ("id", "source", "external_id", "unknown_krs", "dirty_since")
+)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class MirrorChange:
+    """What one application changed: tasks written, KRs and tasks marked dirty."""
+
+    tasks: int = 0
+    dirty_krs: frozenset[str] = frozenset()
+    dirty_tasks: frozenset[int] = frozenset()
+
+    def __add__(self, other: MirrorChange) -> MirrorChange:
+        return MirrorChange(
+            self.tasks + other.tasks, self.dirty_krs | other.dirty_krs, self.dirty_tasks | other.dirty_tasks
+        )
+
+
+def newest_per_task(snapshots: Iterable[TaskSnapshot]) -> list[TaskSnapshot]:
+    """One snapshot per task (the newest; the later one on a tie), ordered by task for a stable lock order."""
+    newest: dict[tuple[str, str], TaskSnapshot] = {}
+    for snapshot in snapshots:
+        key = (snapshot.source, snapshot.external_id)
+        if key not in newest or snapshot.updated_at >= newest[key].updated_at:
+            newest[key] = snapshot
+    return [newest[key] for key in sorted(newest)]
+
+
+def upsert_snapshots(
+    conn: Connection, snapshots: Sequence[TaskSnapshot], rules: MatchRules, now: datetime, *, or_equal: bool
+) -> MirrorChange:
+    """Mirror the snapshots that are newer than the stored task, re-match them, mark dirty what moved.
+
+    `or_equal` also takes a snapshot as new as the mirror (polls and fetches read the tracker's present
+    state, so at an equal `updated_at` they win over a delivery)."""
+    written: list[tuple[int, TaskSnapshot]] = []
+    for chunk in chunks(newest_per_task(snapshots)):
+        by_key = {(s.source, s.external_id): s for s in chunk}
+        stmt = dialect_insert(conn, TASKS).values([task_row(s, now) for s in chunk])
+        newer = (
+            TASKS.c.updated_at <= stmt.excluded.updated_at
+            if or_equal
+            else TASKS.c.updated_at < stmt.excluded.updated_at
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[TASKS.c.source, TASKS.c.external_id],
+            set_={name: stmt.excluded[name] for name in _MIRRORED},
+            where=newer,
+        ).returning(TASKS.c.id, TASKS.c.source, TASKS.c.external_id)
+        written.extend((row.id, by_key[(row.source, row.external_id)]) for row in conn.execute(upsert))
+    return rematch(conn, written, rules, now, content_changed=True)
+
+
+def rematch(
+    conn: Connection,
+    tasks: Sequence[tuple[int, TaskSnapshot]],
+    rules: MatchRules,
+    now: datetime,
+    *,
+    content_changed: bool,
+) -> MirrorChange:
+    """Match `tasks` (id, snapshot) again; replace changed links; mark dirty the KRs and tasks affected.
+
+    With `content_changed`, every KR the task links (before or after) is dirty, since its state may
+    count differently; otherwise only KRs it joined or left are."""
+    if not tasks:
+        return MirrorChange()
+    ids = [task_id for task_id, _ in tasks]
+    old_links = _links_of(conn, ids)
+    old_unknown = _unknown_of(conn, ids)
+    dirty_krs: set[str] = set()
+    dirty_tasks: set[int] = set()
+    relinked: list[int] = []
+    new_links: list[dict[str, Any]] = []
+    for task_id, snapshot in tasks:
+        result = match_task(snapshot, rules)
+        before, after = old_links.get(task_id, {}), {link.kr_id: link.rule for link in result.links}
+        unknown = unknown_json(result.unknown)
+        if before != after:
+            relinked.append(task_id)
+            new_links.extend({"task_id": task_id, "kr_id": kr, "rule": rule} for kr, rule in after.items())
+        if set(before) != set(after) or unknown != old_unknown.get(task_id, []):
+            dirty_tasks.add(task_id)
+            _set_unknown(conn, task_id, unknown, old_unknown.get(task_id))
+        dirty_krs |= (set(before) | set(after)) if content_changed else (set(before) ^ set(after))
+    _replace_links(conn, relinked, new_links)
+    mark_tasks_dirty(conn, dirty_tasks, now)
+    mark_krs_dirty(conn, dirty_krs, now)
+    return MirrorChange(len(tasks), frozenset(dirty_krs), frozenset(dirty_tasks))
+
+
+def _links_of(conn: Connection, task_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    links: dict[int, dict[str, str]] = defaultdict(dict)
+    for chunk in chunks(task_ids):
+        query = select(TASK_LINKS.c.task_id, TASK_LINKS.c.kr_id, TASK_LINKS.c.rule).where(
+            TASK_LINKS.c.task_id.in_(chunk)
+        )
+        for row in conn.execute(query):
+            links[row.task_id][row.kr_id] = row.rule
+    return links
+
+
+def _unknown_of(conn: Connection, task_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    unknown: dict[int, list[dict[str, Any]]] = {}
+    for chunk in chunks(task_ids):
+        for row in conn.execute(select(TASKS.c.id, TASKS.c.unknown_krs).where(TASKS.c.id.in_(chunk))):
+            unknown[row.id] = list(row.unknown_krs or [])
+    return unknown
+
+
+def _set_unknown(
+    conn: Connection, task_id: int, unknown: list[dict[str, Any]], old: list[dict[str, Any]] | None
+) -> None:
+    if unknown != (old or []):
+        conn.execute(update(TASKS).where(TASKS.c.id == task_id).values(unknown_krs=unknown))
+
+
+def _replace_links(conn: Connection, task_ids: Sequence[int], links: Sequence[dict[str, Any]]) -> None:
+    for chunk in chunks(task_ids):
+        conn.execute(delete(TASK_LINKS).where(TASK_LINKS.c.task_id.in_(chunk)))
+    for link_chunk in chunks(links):
+        conn.execute(insert(TASK_LINKS), list(link_chunk))
+
+
+def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> None:
+    """Ask the recompute step to look at these KRs (an earlier mark is kept; ids in lock order)."""
+    ordered = sorted(set(kr_ids))
+    for chunk in chunks(ordered):
+        conn.execute(
+            update(KEY_RESULTS)
+            .where(KEY_RESULTS.c.id.in_(chunk), KEY_RESULTS.c.dirty_since.is_(None))
+            .values(dirty_since=to_utc(now))
+        )
+
+
+def mark_tasks_dirty(conn: Connection, task_ids: Iterable[int], now: datetime) -> None:
+    """Ask for these tasks' push state to be rendered again (an earlier mark is kept)."""
+    for chunk in chunks(sorted(set(task_ids))):
+        conn.execute(
+            update(TASKS).where(TASKS.c.id.in_(chunk), TASKS.c.dirty_since.is_(None)).values(dirty_since=to_utc(now))
+        )
+
+
+def remove_tasks(conn: Connection, source: str, external_ids: Sequence[str], now: datetime) -> MirrorChange:
+    """Mark tasks that left the tracker as deleted; their KRs lose them and their targets are dropped."""
+    removed: list[int] = []
+    for chunk in chunks(sorted(set(external_ids))):
+        stmt = (
+            update(TASKS)
+            .where(TASKS.c.source == source, TASKS.c.external_id.in_(chunk), TASKS.c.deleted.is_(False))
+            .values(deleted=True, seen_at=to_utc(now))
+            .returning(TASKS.c.id)
+        )
+        removed.extend(conn.execute(stmt).scalars())
+    if not removed:
+        return MirrorChange()
+    kr_ids = {kr for links in _links_of(conn, removed).values() for kr in links}
+    _replace_links(conn, removed, [])
+    mark_tasks_dirty(conn, removed, now)
+    mark_krs_dirty(conn, kr_ids, now)
+    return MirrorChange(len(removed), frozenset(kr_ids), frozenset(removed))
+
+
+def remove_absent(conn: Connection, source: str, partition: str, present: Iterable[str], now: datetime) -> MirrorChange:
+    """After a complete listing of `partition`: mirrored tasks there that the listing lacks are deleted."""
+    mirrored = conn.execute(
+        select(TASKS.c.external_id).where(
+            TASKS.c.source == source, TASKS.c.container == partition, TASKS.c.deleted.is_(False)
+        )
+    ).scalars()
+    absent = sorted(set(mirrored) - set(present))
+    return remove_tasks(conn, source, absent, now)
+
+
+def request_refresh(conn: Connection, source: str, kind: str, keys: Iterable[str], now: datetime) -> int:
+    """Ask the scheduler to fetch tasks or reconcile partitions (deduped; a pending request keeps its slot).
+
+    A request for a key already waiting only moves its `requested_at`, so a fetch in flight when it
+    arrived is followed by one more."""
+    due = to_utc(now + REFRESH_DEBOUNCE)
+    rows = [
+        {"source": source, "kind": kind, "key": key, "requested_at": to_utc(now), "attempts": 0, "next_attempt_at": due}
+        for key in sorted(set(keys))
+    ]
+    for chunk in chunks(rows):
+        stmt = dialect_insert(conn, REFRESH_REQUESTS).values(list(chunk))
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[REFRESH_REQUESTS.c.source, REFRESH_REQUESTS.c.kind, REFRESH_REQUESTS.c.key],
+                set_={"requested_at": stmt.excluded.requested_at},
+            )
+        )
+    return len(rows)

@@ -1,0 +1,67 @@
+"""Write transactions for the worker side: one unit of work, committed whole or not at all.
+
+SQLite starts each write transaction with `BEGIN IMMEDIATE`, so a unit that reads before it writes
+waits for the write lock up front (busy timeout) instead of failing when another writer committed
+in between. PostgreSQL runs at READ COMMITTED; a deadlock or serialization failure between replicas
+rolls the unit back and it is run again, a few times, before the error surfaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import structlog
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+T = TypeVar("T")
+
+#: PostgreSQL SQLSTATEs that mean "run the transaction again": deadlock, serialization failure.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSACTION_ATTEMPTS = 5
+
+log = structlog.get_logger("syncd.runtime.transactions")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside one write transaction: committed when the block ends, rolled back on error."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A failure that a fresh attempt of the same transaction can clear (deadlock, serialization, busy)."""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+def is_store_unavailable(error: BaseException) -> bool:
+    """The store itself is unreachable (connection refused or lost): nothing the unit of work did wrong."""
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error, OperationalError))
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Connection], T], *, what: str) -> T:
+    """Run `work` in one write transaction, again after a deadlock or serialization failure."""
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            with write_transaction(engine) as conn:
+                return work(conn)
+        except DBAPIError as error:
+            if attempt == TRANSACTION_ATTEMPTS or not is_retryable(error):
+                raise
+            log.info("store.transaction_retried", unit=what, attempt=attempt, reason=type(error.orig).__name__)
+    raise AssertionError("unreachable: the last attempt either returned or raised")

@@ -1,0 +1,364 @@
+"""An in-memory tracker and a `SourceAdapter` over it, with fault injection, for fast worker-side tests.
+
+`FakeTracker` holds tasks (by partition), comments and field values, and logs every call with the
+time of the injected clock, so tests can assert what was written and when. `FakeAdapter` implements
+the port (`syncd.ports.SourceAdapter`) faithfully: signed deliveries, newer-wins snapshots, polls
+with a timestamp bookmark, marker search for comments, `Retriable`/`Permanent` failures on demand.
+
+Delivery bodies are JSON built by `FakeAdapter.delivery(...)`: event `task.changed` carries a full
+snapshot, `task.touched` only an id (a compact event -> refetch), `task.deleted` an id (removed),
+`partition.changed` a partition (reconcile); `ping` is verified and ignored.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from syncd.core.errors import MalformedPayload, NotFound, SignatureError, TrackerError
+from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot, TaskState
+from syncd.core.pacing import RateLimit
+from syncd.core.signatures import hmac_sha256_hex, verify_hmac_sha256
+from syncd.ports import (
+    Bookmark,
+    Budget,
+    DeliveryEffects,
+    FetchResult,
+    OnlineCheck,
+    PollResult,
+    PushWrite,
+    WebhookAccepted,
+    WebhookAction,
+    WebhookIgnored,
+    WebhookIntake,
+    WriteKind,
+    WriteResult,
+)
+
+SECRET = "fake-webhook-secret"
+EPOCH = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the adapter received: operation, clock time, and what it concerned."""
+
+    op: str
+    at: datetime
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write that reached the tracker (after any injected fault was raised instead)."""
+
+    at: datetime
+    kind: WriteKind
+    key: str
+    text: str | None
+    number: float | None
+    remote_id: str
+    created: bool
+
+
+@dataclass
+class FakeTracker:
+    """The tracker's state: tasks, comments per task, field and goal values, and a log of writes."""
+
+    clock: Callable[[], datetime]
+    tasks: dict[str, TaskSnapshot] = field(default_factory=dict)
+    comments: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[tuple[WriteKind, str], float | str | None] = field(default_factory=dict)
+    writes: list[Write] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def put(self, snapshot: TaskSnapshot) -> TaskSnapshot:
+        """Store (create or replace) a task as the tracker now describes it."""
+        self.tasks[snapshot.external_id] = snapshot
+        return snapshot
+
+    def change(self, external_id: str, **changes: Any) -> TaskSnapshot:
+        """Edit a task; its `updated_at` moves to the clock's now unless given."""
+        changes.setdefault("updated_at", self.clock())
+        return self.put(replace(self.tasks[external_id], **changes))
+
+    def delete(self, external_id: str) -> None:
+        """The task leaves the tracker."""
+        self.tasks.pop(external_id, None)
+
+    def comment_count(self, external_id: str) -> int:
+        """How many comments the task carries."""
+        return len(self.comments.get(external_id, {}))
+
+    def write(self, write: PushWrite) -> WriteResult:
+        """Apply one write like a real tracker: comments are edited in place when found, else created."""
+        if write.kind is not WriteKind.COMMENT:
+            self.values[(write.kind, write.key)] = write.number if write.text is None else write.text
+            self._log(write, f"{write.kind.value}:{write.key}", created=False)
+            return WriteResult(remote_id=f"{write.kind.value}:{write.key}")
+        thread = self.comments.setdefault(write.key, {})
+        remote_id = write.remote_id if write.remote_id in thread else self._find(thread, write.marker)
+        created = remote_id is None
+        if remote_id is None:
+            remote_id = str(next(self._ids))
+        thread[remote_id] = write.text or ""
+        self._log(write, remote_id, created=created)
+        return WriteResult(remote_id=remote_id)
+
+    @staticmethod
+    def _find(thread: Mapping[str, str], marker: str | None) -> str | None:
+        if marker is None:
+            return None
+        return next((comment_id for comment_id, text in thread.items() if marker in text), None)
+
+    def _log(self, write: PushWrite, remote_id: str, *, created: bool) -> None:
+        self.writes.append(Write(self.clock(), write.kind, write.key, write.text, write.number, remote_id, created))
+
+
+def task(
+    external_id: str,
+    *,
+    labels: Sequence[str] = (),
+    state: TaskState = TaskState.OPEN,
+    updated_at: datetime = EPOCH,
+    container: str = "acme/web",
+    source: str = "fake",
+    **extra: Any,
+) -> TaskSnapshot:
+    """A task snapshot with sensible defaults for tests."""
+    return TaskSnapshot(
+        source=source,
+        external_id=external_id,
+        url=f"https://tracker.test/{external_id}",
+        title=f"Task {external_id}",
+        state=state,
+        updated_at=updated_at,
+        labels=tuple(labels),
+        container=container,
+        **extra,
+    )
+
+
+def snapshot_json(snapshot: TaskSnapshot) -> dict[str, Any]:
+    """A snapshot as the fake's delivery bodies carry it."""
+    return {
+        "id": snapshot.external_id,
+        "title": snapshot.title,
+        "url": snapshot.url,
+        "state": snapshot.state.value,
+        "updated_at": snapshot.updated_at.isoformat(),
+        "labels": list(snapshot.labels),
+        "container": snapshot.container,
+        "points": snapshot.points,
+        "numbers": [list(item) for item in snapshot.numbers],
+    }
+
+
+def _parse_snapshot(source: str, data: Mapping[str, Any]) -> TaskSnapshot:
+    try:
+        return TaskSnapshot(
+            source=source,
+            external_id=str(data["id"]),
+            url=str(data["url"]),
+            title=str(data["title"]),
+            state=TaskState(data["state"]),
+            updated_at=datetime.fromisoformat(str(data["updated_at"])),
+            labels=tuple(data.get("labels", ())),
+            container=str(data.get("container", "")),
+            points=data.get("points"),
+            numbers=tuple((str(name), float(value)) for name, value in data.get("numbers", ())),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise MalformedPayload(f"fake delivery: task snapshot is missing or has a bad field ({error})") from error
+
+
+class FakeAdapter:
+    """A `SourceAdapter` over a `FakeTracker`; `fail_next(op, error)` makes the next `op` call raise."""
+
+    def __init__(
+        self,
+        tracker: FakeTracker,
+        *,
+        name: str = "fake",
+        partitions: Sequence[str] = ("acme/web",),
+        write_limits: Sequence[RateLimit] = (RateLimit(80, timedelta(minutes=1)),),
+        max_concurrent_writes: int = 1,
+        targets: Sequence[WriteKind] = (WriteKind.COMMENT,),
+        goal_ids: Mapping[str, str] | None = None,
+        comment_format: CommentFormat = CommentFormat.MARKDOWN,
+    ) -> None:
+        self.tracker = tracker
+        self._name = name
+        self._partitions = tuple(partitions)
+        self._write_limits = tuple(write_limits)
+        self._max_concurrent_writes = max_concurrent_writes
+        self._targets = tuple(targets)
+        self._goal_ids = dict(goal_ids or {})
+        self._format = comment_format
+        self.calls: list[Call] = []
+        self.faults: dict[str, deque[TrackerError]] = {}
+        self.closed = False
+
+    # -- test controls -------------------------------------------------------------------------
+    def fail_next(self, op: str, *errors: TrackerError) -> None:
+        """Make the next len(errors) calls of `op` (poll, reconcile, fetch, apply) raise these errors."""
+        self.faults.setdefault(op, deque()).extend(errors)
+
+    def calls_of(self, op: str) -> list[Call]:
+        """The calls of one operation, in order."""
+        return [call for call in self.calls if call.op == op]
+
+    def delivery(self, event: str, *, snapshot: TaskSnapshot | None = None, key: str = "") -> bytes:
+        """A delivery body for `event` (see the module docstring)."""
+        payload: dict[str, Any] = {"event": event, "key": key}
+        if snapshot is not None:
+            payload["task"] = snapshot_json(snapshot)
+        return json.dumps(payload).encode()
+
+    @staticmethod
+    def signed_headers(body: bytes, event: str, delivery_id: str, secret: str = SECRET) -> dict[str, str]:
+        """Headers of a correctly signed delivery."""
+        return {
+            "x-fake-signature": "sha256=" + hmac_sha256_hex(secret, body),
+            "x-fake-event": event,
+            "x-fake-delivery": delivery_id,
+            "content-type": "application/json",
+        }
+
+    def _call(self, op: str, detail: str = "") -> None:
+        self.calls.append(Call(op, self.tracker.clock(), detail))
+        queue = self.faults.get(op)
+        if queue:
+            raise queue.popleft()
+
+    # -- the port ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The source's configured name."""
+        return self._name
+
+    @property
+    def kind(self) -> str:
+        """Always `fake`."""
+        return "fake"
+
+    @property
+    def comment_format(self) -> CommentFormat:
+        """Markdown unless configured otherwise."""
+        return self._format
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """As configured."""
+        return self._write_limits
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """As configured."""
+        return self._max_concurrent_writes
+
+    def intake(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+    ) -> WebhookIntake:
+        """Verify `x-fake-signature`, then accept everything but `ping`."""
+        verify_hmac_sha256([SECRET], body, headers.get("x-fake-signature"), prefix="sha256=")
+        event = headers.get("x-fake-event", "")
+        if event == "ping":
+            return WebhookIgnored(event=event, reason="ping")
+        delivery_id = headers.get("x-fake-delivery")
+        if not delivery_id:
+            raise MalformedPayload("fake delivery without x-fake-delivery header")
+        return WebhookAccepted(delivery_id=delivery_id, event=event)
+
+    def interpret(self, event: str, body: bytes) -> DeliveryEffects:
+        """Decode one stored delivery body."""
+        try:
+            payload = json.loads(body)
+        except ValueError as error:
+            raise MalformedPayload(f"fake delivery body is not JSON: {error}") from error
+        if not isinstance(payload, dict):
+            raise MalformedPayload("fake delivery body is not a JSON object")
+        key = str(payload.get("key", ""))
+        if event == "task.changed":
+            return DeliveryEffects(snapshots=(_parse_snapshot(self._name, payload.get("task") or {}),))
+        if event == "task.touched":
+            return DeliveryEffects(refetch=(key,))
+        if event == "task.deleted":
+            return DeliveryEffects(removed=(key,))
+        if event == "partition.changed":
+            return DeliveryEffects(reconcile=(key,))
+        raise MalformedPayload(f"fake delivery has unknown event {event!r}")
+
+    def partitions(self) -> Sequence[str]:
+        """As configured."""
+        return self._partitions
+
+    def _listing(self, partition: str) -> list[TaskSnapshot]:
+        found = [t for t in self.tracker.tasks.values() if t.container == partition]
+        return sorted(found, key=lambda t: (t.updated_at, t.external_id))
+
+    def poll(self, bookmark: Bookmark | None, partition: str, started_at: datetime) -> PollResult:
+        """Tasks of `partition` updated at or after the bookmark; a first poll is a complete listing."""
+        self._call("poll", partition)
+        if bookmark is None or bookmark.cursor is None:
+            return self.reconcile(partition, started_at, _count=False)
+        since = datetime.fromisoformat(bookmark.cursor)
+        changed = tuple(t for t in self._listing(partition) if t.updated_at >= since)
+        newest = max((t.updated_at for t in changed), default=since)
+        cursor = min(newest, started_at).isoformat()
+        return PollResult(partition, changed, Bookmark(partition, cursor), not_modified=not changed, requests=1)
+
+    def reconcile(self, partition: str, started_at: datetime, *, _count: bool = True) -> PollResult:
+        """Every task of `partition` (`complete=True`)."""
+        if _count:
+            self._call("reconcile", partition)
+        listing = tuple(self._listing(partition))
+        newest = max((t.updated_at for t in listing), default=started_at)
+        cursor = min(newest, started_at).isoformat()
+        return PollResult(partition, listing, Bookmark(partition, cursor), complete=True, requests=1)
+
+    def fetch(self, external_ids: Sequence[str]) -> FetchResult:
+        """The tasks by id; unknown ids come back as missing."""
+        self._call("fetch", ",".join(external_ids))
+        found = tuple(self.tracker.tasks[i] for i in external_ids if i in self.tracker.tasks)
+        missing = tuple(i for i in external_ids if i not in self.tracker.tasks)
+        return FetchResult(snapshots=found, missing=missing)
+
+    def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
+        """As configured (a comment by default)."""
+        return self._targets
+
+    def goal_ids(self) -> Mapping[str, str]:
+        """As configured."""
+        return self._goal_ids
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Write into the tracker; a comment on a task the tracker no longer has is `NotFound`."""
+        self._call("apply", f"{write.kind.value}:{write.key}")
+        if write.kind is WriteKind.COMMENT and write.key not in self.tracker.tasks:
+            raise NotFound(f"fake tracker has no task {write.key!r} to comment on", status=404)
+        return self.tracker.write(write)
+
+    def budget(self) -> Budget:
+        """A fixed, healthy budget."""
+        return Budget(remaining=4999, limit=5000)
+
+    def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
+        """Always reachable."""
+        return [OnlineCheck(self._name, "reachable", ok=True, detail="in-memory fake tracker")]
+
+    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
+        """Nothing to install."""
+        return [WebhookAction(self._name, partition, "unchanged") for partition in self._partitions]
+
+    def close(self) -> None:
+        """Mark closed."""
+        self.closed = True
+
+
+__all__ = ["EPOCH", "SECRET", "Call", "FakeAdapter", "FakeTracker", "SignatureError", "Write", "task"]
