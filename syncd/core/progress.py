@@ -207,9 +207,7 @@ def objective_progress(
         )
         return results[objective.id]
 
-    for objective in objectives:
-        visit(objective, frozenset())
-    return results
+    return {objective.id: visit(objective, frozenset()) for objective in objectives}
 
 
 def children_of(objectives: Sequence[ObjectiveView]) -> dict[str, list[ObjectiveView]]:

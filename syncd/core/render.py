@@ -117,9 +117,9 @@ def amount_text(kr: KeyResultView, progress: KrProgress) -> str:
         if noun == "tasks" and progress.total == 1:
             noun = "task"
         return f"{format_number(progress.done)} of {format_number(progress.total)} {noun} done"
-    unit = kr.unit or ("points" if kr.task_weight is TaskWeight.POINTS else "tasks")
-    if kr.measure is Measure.COUNT:
-        unit = unit if kr.unit else f"{unit} done"
+    unit = kr.unit
+    if kr.measure is Measure.COUNT and not unit:
+        unit = "points done" if kr.task_weight is TaskWeight.POINTS else "tasks done"
     current = progress.current if progress.current is not None else progress.done
     target = progress.target if progress.target is not None else progress.total
     text = f"{format_number(current)} / {format_number(target)} {unit}".rstrip()

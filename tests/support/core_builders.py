@@ -40,7 +40,12 @@ def task(number: int | str = 1, state: TaskState | str = TaskState.OPEN, *labels
 
 def kr(kr_id: str = "ENG-1.2", **fields: Any) -> KeyResultView:
     """A KR of objective ENG-1 in QUARTER; `fields` override measure, weights, targets..."""
-    values: dict[str, Any] = {"id": kr_id, "title": f"Key result {kr_id}", "objective_id": "ENG-1", "cycle_id": QUARTER.id}
+    values: dict[str, Any] = {
+        "id": kr_id,
+        "title": f"Key result {kr_id}",
+        "objective_id": "ENG-1",
+        "cycle_id": QUARTER.id,
+    }
     values.update(fields)
     return KeyResultView(**values)
 
