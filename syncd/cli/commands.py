@@ -8,3 +8,15 @@ import typer
 def register(app: typer.Typer) -> None:
     """Register every command module on the app."""
     # One import + one call per command module; keep the order in which `syncd --help` lists them.
+    from syncd.cli import check
+
+    check.register(app)
+    from syncd.cli import db
+
+    db.register(app)
+    from syncd.cli import status
+
+    status.register(app)
+    from syncd.cli import run
+
+    run.register(app)

@@ -24,16 +24,19 @@ def read_config_file(path: Path) -> LocatedDocument:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """The file's text; a missing or unreadable file is a `ConfigError` saying what to do."""
+    """The file's text; a missing, unreadable or non-UTF-8 file is a `ConfigError` saying what to do."""
     try:
-        return path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         message = "config file not found; pass --config FILE, set SYNCD_CONFIG, or create ./syncd.yaml"
-    except UnicodeDecodeError as error:
-        message = f"not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        raise ConfigError([ConfigProblem(shown, None, "", message)]) from None
     except OSError as error:
-        message = f"cannot read the file: {error.strerror or error}"
-    raise ConfigError([ConfigProblem(shown, None, "", message)])
+        raise ConfigError([ConfigProblem(shown, None, "", f"cannot read the file: {error.strerror}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError([ConfigProblem(shown, line, "", "not UTF-8 text; save the file as UTF-8")]) from None
 
 
 class _IncludeReader:
@@ -74,6 +77,9 @@ class _IncludeReader:
         if target.resolve() in chain:
             loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
             self._problem(parent, (INCLUDE_KEY, index), f"include cycle: {loop}; remove one of these includes")
+            return None
+        if not target.is_file():
+            self._problem(parent, (INCLUDE_KEY, index), f"included file {shown} not found; fix the path")
             return None
         try:
             included = self.read(target, shown, chain)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from adapters.registry import SourceConfigUnion
 from syncd.config.source import StrictModel
@@ -178,8 +178,19 @@ class PushConfig(StrictModel):
     dry_run: bool = Field(default=False, description="Compute and record, but write nothing to trackers.")
 
 
+def _document_include(schema: dict[str, Any]) -> None:
+    """`include:` is read by the loader before validation; the schema lists it so editors accept it."""
+    schema.setdefault("properties", {})["include"] = {
+        "description": "Files (relative to this one) that add cycles, objectives, sources and matching.rules.",
+        "items": {"type": "string"},
+        "type": "array",
+    }
+
+
 class SyncdConfig(StrictModel):
     """The whole admin config."""
+
+    model_config = ConfigDict(**StrictModel.model_config, json_schema_extra=_document_include)
 
     store: StoreConfig = Field(default_factory=StoreConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)

@@ -6,7 +6,6 @@ run even when other keys are invalid, so the admin sees every problem at once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,7 +94,6 @@ class _References:
         self._known("source", (*path, "source"), rule.get("source"), self.sources)
 
     def _source(self, path: KeyPath, source: dict[Any, Any]) -> None:
-        self._regex((*path, "repo_filter"), source.get("repo_filter"))
         goals = source.get("goals")
         for key_result in goals if isinstance(goals, dict) else {}:
             self._known("key result", (*path, "goals", key_result), key_result, self.key_results)
@@ -104,14 +102,6 @@ class _References:
             for index, key_result in enumerate(krs if isinstance(krs, list) else []):
                 where = (*path, "match", "project_krs", project, index)
                 self._known("key result", where, key_result, self.key_results)
-
-    def _regex(self, path: KeyPath, pattern: Any) -> None:
-        if not isinstance(pattern, str):
-            return
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            self._problem(path, f"invalid regular expression: {error}")
 
     def _problem(self, path: KeyPath, message: str) -> None:
         position = self.document.position_of(path)

@@ -1,0 +1,107 @@
+"""`${ENV_VAR}` references: substituted in any string, required for secrets, never echoed in errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from syncd.config.errors import ConfigError
+from syncd.config.loader import load_config
+from tests.support.configs import MINIMAL, write_config
+
+GITHUB_SOURCE = """\
+sources:
+  - name: acme-github
+    kind: github
+    base_url: https://${GHE_HOST}/api/v3
+    token: ${GITHUB_TOKEN}
+    webhook_secret: ${GITHUB_WEBHOOK_SECRET}
+    repos: [acme/web]
+"""
+ENV = {"GHE_HOST": "ghe.acme.internal", "GITHUB_TOKEN": "ghp_s3cret-value", "GITHUB_WEBHOOK_SECRET": "whsec-value"}
+
+
+def _problems(path: Path, environ: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ=environ)
+    return [str(problem) for problem in caught.value.problems]
+
+
+class TestSubstitution:
+    """References are replaced wherever they appear in a string value."""
+
+    def test_references_are_replaced_inside_and_as_whole_values(self, tmp_path: Path) -> None:
+        """`https://${GHE_HOST}/api/v3` and `${GITHUB_TOKEN}` both take the variables' values."""
+        config = load_config(write_config(tmp_path, MINIMAL + GITHUB_SOURCE), environ=ENV)
+        source = config.sources[0]
+        assert source.base_url == "https://ghe.acme.internal/api/v3"
+        assert source.token is not None
+        assert source.token.get_secret_value() == "ghp_s3cret-value"
+
+    def test_a_reference_can_give_a_number(self, tmp_path: Path) -> None:
+        """`port: ${SYNCD_PORT}` becomes the integer the variable holds."""
+        path = write_config(tmp_path, MINIMAL + "server:\n  port: ${SYNCD_PORT}\n")
+        assert load_config(path, environ={"SYNCD_PORT": "9090"}).server.port == 9090
+
+    def test_double_dollar_writes_a_literal_reference(self, tmp_path: Path) -> None:
+        """`$${NAME}` is kept as the text `${NAME}` and needs no variable."""
+        path = write_config(tmp_path, MINIMAL.replace("2026-12-31}", "2026-12-31, title: 'costs $${PRICE}'}"))
+        assert load_config(path, environ={}).cycles[0].title == "costs ${PRICE}"
+
+    def test_process_environment_is_the_default(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without an explicit mapping the loader reads os.environ."""
+        for name, value in ENV.items():
+            monkeypatch.setenv(name, value)
+        assert load_config(write_config(tmp_path, MINIMAL + GITHUB_SOURCE)).sources[0].name == "acme-github"
+
+
+class TestProblems:
+    """Missing variables and literal secrets are problems that never show a secret value."""
+
+    def test_every_missing_variable_is_named_with_its_key(self, tmp_path: Path) -> None:
+        """Both missing variables are listed, each at its own line and key."""
+        path = write_config(tmp_path, MINIMAL + GITHUB_SOURCE)
+        assert _problems(path, {"GHE_HOST": "ghe"}) == [
+            f"{path}:7: sources[0].token: environment variable GITHUB_TOKEN is not set; "
+            "export GITHUB_TOKEN before starting syncd",
+            f"{path}:8: sources[0].webhook_secret: environment variable GITHUB_WEBHOOK_SECRET is not set; "
+            "export GITHUB_WEBHOOK_SECRET before starting syncd",
+        ]
+
+    def test_invalid_reference_is_explained(self, tmp_path: Path) -> None:
+        """`${}` is not silently replaced by nothing."""
+        path = write_config(tmp_path, MINIMAL + "store:\n  url: ${}\n")
+        assert _problems(path, {}) == [
+            f"{path}:4: store.url: ${{}} is not a valid environment variable reference; write ${{NAME}} (letters, digits, _)"
+        ]
+
+    def test_literal_secret_in_a_nested_model_is_refused_without_showing_it(self, tmp_path: Path) -> None:
+        """A GitHub App private key written inline is refused, and the key text appears nowhere in the error."""
+        source = (
+            "sources:\n  - name: acme-github\n    kind: github\n    repos: [acme/web]\n"
+            "    app:\n      app_id: 1\n      private_key: '-----BEGIN KEY----- abc'\n"
+        )
+        path = write_config(tmp_path, MINIMAL + source)
+        problems = _problems(path, {})
+        assert problems == [
+            f"{path}:9: sources[0].app.private_key: a secret must not be written in the config file; "
+            "put it in an environment variable and write ${ACME_GITHUB_APP_PRIVATE_KEY} here"
+        ]
+        assert "BEGIN KEY" not in "\n".join(problems)
+
+    def test_literal_api_token_is_refused(self, tmp_path: Path) -> None:
+        """server.api_token is a secret too."""
+        path = write_config(tmp_path, MINIMAL + "server:\n  api_token: hunter2\n")
+        assert _problems(path, {}) == [
+            f"{path}:4: server.api_token: a secret must not be written in the config file; "
+            "put it in an environment variable and write ${SERVER_API_TOKEN} here"
+        ]
+
+    def test_value_from_the_environment_is_not_echoed_in_a_type_error(self, tmp_path: Path) -> None:
+        """A variable with a wrong value is reported without showing that value (it may be sensitive)."""
+        path = write_config(tmp_path, MINIMAL + "server:\n  port: ${SYNCD_PORT}\n")
+        problems = _problems(path, {"SYNCD_PORT": "not-a-port-xyz"})
+        assert problems == [
+            f"{path}:4: server.port: Input should be a valid integer, unable to parse string as an integer"
+        ]
