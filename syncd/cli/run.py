@@ -1,0 +1,82 @@
+"""`syncd run`: the long-running daemon (webhook ingest, worker, scheduler, pusher), by role."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
+from syncd.config.loader import config_secrets, default_config_path
+from syncd.config.models import SyncdConfig
+from syncd.logs import configure_logging
+from syncd.runtime.daemon import ROLES, Daemon, DaemonOptions, prepare
+from syncd.store.errors import StoreError
+
+
+class Role(StrEnum):
+    """What this process does; `all` is one process doing everything (the SQLite setup)."""
+
+    ALL = "all"
+    WEB = "web"
+    WORKER = "worker"
+    SCHEDULER = "scheduler"
+
+
+def register(app: typer.Typer) -> None:
+    """Add `syncd run` to the app."""
+    app.command("run")(run)
+
+
+def run(
+    *,
+    config: ConfigOption = None,
+    host: Annotated[
+        str | None, typer.Option(envvar="SYNCD_HOST", help="Listen address. Default: server.host (127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(envvar="SYNCD_PORT", min=0, max=65535, help="Listen port. Default: server.port (8080)."),
+    ] = None,
+    role: Annotated[Role, typer.Option(help="Run only part of the daemon (scale-out on PostgreSQL).")] = Role.ALL,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Refuse to start on an outdated store instead of migrating it.")
+    ] = False,
+    shutdown_timeout: Annotated[
+        float, typer.Option(envvar="SYNCD_SHUTDOWN_TIMEOUT", min=0.5, help="Seconds a graceful stop may take.")
+    ] = 10.0,
+    log_level: Annotated[str, typer.Option(envvar="SYNCD_LOG_LEVEL", help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Run the daemon: answer webhooks, apply changes, poll the trackers and write progress back.
+
+    Stops gracefully on SIGTERM or Ctrl-C; reloads the config on SIGHUP or when the file changes.
+    Exit 1 when the config is invalid, the store cannot be opened, or another daemon holds the SQLite file.
+    """
+    path = default_config_path(config)
+    loaded = load_config_or_exit(path)
+    configure_logging(level=log_level, secrets=config_secrets(loaded))
+    options = DaemonOptions(
+        config_path=path,
+        host=host or loaded.server.host,
+        port=loaded.server.port if port is None else port,
+        roles=frozenset(ROLES) if role is Role.ALL else frozenset({role.value}),
+        migrate=not no_migrate,
+        shutdown_timeout=shutdown_timeout,
+    )
+    try:
+        prepared = prepare(loaded, options)
+    except StoreError as error:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"syncd run: {error}", style="red", markup=False)
+        raise typer.Exit(EXIT_PROBLEM) from None
+
+    def relog(new: SyncdConfig) -> None:
+        configure_logging(level=log_level, secrets=config_secrets(new))
+
+    try:
+        code = asyncio.run(Daemon(prepared, options, on_reloaded=relog).run())
+    finally:
+        prepared.close()
+    raise typer.Exit(code)
