@@ -22,6 +22,8 @@ from syncd.core.model import TaskSnapshot
 MAX_SUGGESTIONS = 3
 #: How similar (difflib ratio, 0-1) an id must be to be suggested; difflib's own default.
 SUGGESTION_CUTOFF = 0.6
+#: How many unknown ids' suggestions are remembered before the memo starts over.
+SUGGESTION_MEMO = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +67,14 @@ class MatchRules:
     points_prefix: str = "points:"
     _canonical: Mapping[str, str] = field(init=False, repr=False, compare=False, hash=False)
     _prefix: str = field(init=False, repr=False, compare=False, hash=False)
+    _suggested: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Derived lookups, computed once: matching runs for every task of every poll.
         object.__setattr__(self, "_canonical", {kr_id.casefold(): kr_id for kr_id in sorted(self.known_krs)})
         object.__setattr__(self, "_prefix", self.label_prefix.casefold())
+        # A memo, not state: suggestions depend only on the (frozen) known ids.
+        object.__setattr__(self, "_suggested", {})
 
     def canonical(self, kr_id: str) -> str | None:
         """The configured spelling of a KR id given in any case, or None when no such KR exists."""
@@ -82,15 +87,35 @@ class MatchRules:
         return label[len(self.label_prefix) :].strip()
 
     def suggestions(self, kr_id: str) -> tuple[str, ...]:
-        """Up to three known KR ids close to `kr_id` (difflib, case-insensitive), closest first."""
+        """Up to three known KR ids close to `kr_id` (difflib ratio, case-insensitive), closest first."""
         wanted = kr_id.strip().casefold()
-        scored = []
-        for key, canonical in self._canonical.items():
-            ratio = difflib.SequenceMatcher(None, wanted, key).ratio()
-            if ratio >= SUGGESTION_CUTOFF:
-                scored.append((-ratio, canonical))
-        # Ties go to the smaller id (difflib's own get_close_matches would prefer the larger).
-        return tuple(canonical for _, canonical in sorted(scored)[:MAX_SUGGESTIONS])
+        if wanted not in self._suggested:
+            if len(self._suggested) >= SUGGESTION_MEMO:
+                self._suggested.clear()
+            self._suggested[wanted] = _closest(wanted, self._canonical)
+        return self._suggested[wanted]
+
+
+def _closest(wanted: str, canonical: Mapping[str, str]) -> tuple[str, ...]:
+    """The closest ids by difflib ratio; ties go to the smaller id (difflib's own would take the larger).
+
+    Exact but quick: candidates are tried in order of difflib's cheap upper bound (`quick_ratio`),
+    stopping once that bound falls below the third-best ratio already found."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(wanted)  # difflib caches what it learns about seq2 across candidates
+    bounded: list[tuple[float, str, str]] = []
+    for key, spelled in canonical.items():
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() >= SUGGESTION_CUTOFF and (bound := matcher.quick_ratio()) >= SUGGESTION_CUTOFF:
+            bounded.append((-bound, spelled, key))
+    scored: list[tuple[float, str]] = []
+    for negative_bound, spelled, key in sorted(bounded):
+        if len(scored) >= MAX_SUGGESTIONS and -negative_bound < -scored[MAX_SUGGESTIONS - 1][0]:
+            break
+        matcher.set_seq1(key)
+        if (ratio := matcher.ratio()) >= SUGGESTION_CUTOFF:
+            scored = sorted([*scored, (-ratio, spelled)])
+    return tuple(spelled for _, spelled in scored[:MAX_SUGGESTIONS])
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ Expected progress at `now` is the elapsed fraction of the cycle, which runs from
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 
 from syncd.core.model import CycleView, Status, Thresholds
 
@@ -14,6 +15,7 @@ from syncd.core.model import CycleView, Status, Thresholds
 EPSILON = 1e-9
 
 
+@lru_cache(maxsize=1024)
 def cycle_bounds(cycle: CycleView) -> tuple[datetime, datetime]:
     """The cycle as an instant range: start date 00:00 UTC to the day after the end date, 00:00 UTC."""
     start = datetime.combine(cycle.start, time(0), tzinfo=UTC)
