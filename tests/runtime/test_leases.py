@@ -5,16 +5,26 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from syncd.runtime.claims import holder_is_gone
 from syncd.runtime.leases import Lease
-from tests.support.store import sqlite_engine  # noqa: F401  (fixture)
+from tests.support.store import migrated_sqlite
 from tests.support.worker_env import FakeClock
 
 TTL = timedelta(seconds=30)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated SQLite store."""
+    with migrated_sqlite(tmp_path) as store:
+        yield store
 
 
 def _pair(engine: Engine, clock: FakeClock, name: str = "poll:fake") -> tuple[Lease, Lease]:
@@ -24,16 +34,17 @@ def _pair(engine: Engine, clock: FakeClock, name: str = "poll:fake") -> tuple[Le
 class TestLeaseExclusivity:
     """Only one replica holds a lease until it lapses or is released."""
 
-    def test_second_replica_is_refused_while_the_first_holds_it(self, sqlite_engine: Engine) -> None:
+    def test_second_replica_is_refused_while_the_first_holds_it(self, engine: Engine) -> None:
         clock = FakeClock()
-        a, b = _pair(sqlite_engine, clock)
+        a, b = _pair(engine, clock)
         assert a.acquire()
         assert not b.acquire()
-        assert a.held() and not b.held()
+        assert a.held()
+        assert not b.held()
 
-    def test_renewal_keeps_the_lease_past_its_first_expiry(self, sqlite_engine: Engine) -> None:
+    def test_renewal_keeps_the_lease_past_its_first_expiry(self, engine: Engine) -> None:
         clock = FakeClock()
-        a, b = _pair(sqlite_engine, clock)
+        a, b = _pair(engine, clock)
         a.acquire()
         clock.advance(20)
         assert a.acquire()  # renewed at t=20, now valid until t=50
@@ -41,27 +52,28 @@ class TestLeaseExclusivity:
         assert not b.acquire()
         assert a.held()
 
-    def test_takeover_after_expiry(self, sqlite_engine: Engine) -> None:
+    def test_takeover_after_expiry(self, engine: Engine) -> None:
         clock = FakeClock()
-        a, b = _pair(sqlite_engine, clock)
+        a, b = _pair(engine, clock)
         a.acquire()
         clock.advance(31)
         assert not a.held()
         assert b.acquire()
         assert not a.acquire()  # the old holder finds it taken and knows it lost it
 
-    def test_release_lets_another_replica_take_it_at_once(self, sqlite_engine: Engine) -> None:
+    def test_release_lets_another_replica_take_it_at_once(self, engine: Engine) -> None:
         clock = FakeClock()
-        a, b = _pair(sqlite_engine, clock)
+        a, b = _pair(engine, clock)
         a.acquire()
         a.release()
         assert b.acquire()
 
-    def test_leases_with_different_names_are_independent(self, sqlite_engine: Engine) -> None:
+    def test_leases_with_different_names_are_independent(self, engine: Engine) -> None:
         clock = FakeClock()
-        poll = Lease(sqlite_engine, "poll:fake", "replica-a", clock, TTL)
-        push = Lease(sqlite_engine, "push:fake", "replica-b", clock, TTL)
-        assert poll.acquire() and push.acquire()
+        poll = Lease(engine, "poll:fake", "replica-a", clock, TTL)
+        push = Lease(engine, "push:fake", "replica-b", clock, TTL)
+        assert poll.acquire()
+        assert push.acquire()
 
 
 class TestDeadHolder:
@@ -77,11 +89,11 @@ class TestDeadHolder:
         assert not holder_is_gone("some-other-host:12345")
         assert not holder_is_gone("replica-a")
 
-    def test_lease_of_a_killed_daemon_is_taken_over_before_expiry(self, sqlite_engine: Engine) -> None:
+    def test_lease_of_a_killed_daemon_is_taken_over_before_expiry(self, engine: Engine) -> None:
         clock = FakeClock()
         child = subprocess.Popen([sys.executable, "-c", "pass"])
         child.wait()
-        dead = Lease(sqlite_engine, "push:fake", f"{socket.gethostname()}:{child.pid}", clock, TTL)
+        dead = Lease(engine, "push:fake", f"{socket.gethostname()}:{child.pid}", clock, TTL)
         assert dead.acquire()
-        successor = Lease(sqlite_engine, "push:fake", "replica-b", clock, TTL)
+        successor = Lease(engine, "push:fake", "replica-b", clock, TTL)
         assert successor.acquire()

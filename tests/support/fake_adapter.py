@@ -128,6 +128,7 @@ def task(
     updated_at: datetime = EPOCH,
     container: str = "acme/web",
     source: str = "fake",
+    title: str | None = None,
     **extra: Any,
 ) -> TaskSnapshot:
     """A task snapshot with sensible defaults for tests."""
@@ -135,7 +136,7 @@ def task(
         source=source,
         external_id=external_id,
         url=f"https://tracker.test/{external_id}",
-        title=f"Task {external_id}",
+        title=title or f"Task {external_id}",
         state=state,
         updated_at=updated_at,
         labels=tuple(labels),

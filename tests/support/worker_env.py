@@ -9,23 +9,26 @@ env.clock.advance(5)
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, insert, select
 
 from syncd.config.models import SyncdConfig
 from syncd.core.model import TaskSnapshot
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASKS
+from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASKS, as_utc
+from syncd.store.engine import create_store_engine
 from syncd.store.okr import sync_config
 from tests.support.fake_adapter import EPOCH, FakeAdapter, FakeTracker
-from tests.support.store import migrated_sqlite
+from tests.support.store import migrated_sqlite, sqlite_url
 
 SOURCE = "fake"
 
@@ -106,12 +109,14 @@ class WorkerEnv:
         return delivery_id
 
     def rows(self, table: Any, **where: Any) -> list[Mapping[str, Any]]:
-        """Rows of a table (optionally filtered by column equality), as mappings."""
+        """Rows of a table (optionally filtered by column equality) as dicts, times as aware UTC, by id."""
         query = select(table)
         for name, value in where.items():
             query = query.where(table.c[name] == value)
+        if "id" in table.c:
+            query = query.order_by(table.c.id)
         with self.engine.connect() as conn:
-            return [row._mapping for row in conn.execute(query)]
+            return [_aware(row._mapping) for row in conn.execute(query)]
 
     def task_row(self, external_id: str) -> Mapping[str, Any]:
         """The mirrored task."""
@@ -131,6 +136,11 @@ class WorkerEnv:
 _delivery_ids = itertools.count(1)
 
 
+def _aware(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row with naive times (SQLite) marked UTC, so tests compare alike on both dialects."""
+    return {key: as_utc(value) if isinstance(value, datetime) else value for key, value in row.items()}
+
+
 def make_env(engine: Engine, config: SyncdConfig | None = None, **adapter_options: Any) -> WorkerEnv:
     """Sync the config into a migrated store and build a runtime over a fake tracker."""
     clock = FakeClock()
@@ -143,12 +153,27 @@ def make_env(engine: Engine, config: SyncdConfig | None = None, **adapter_option
     return WorkerEnv(runtime=runtime, tracker=tracker, adapter=adapter, clock=clock, engine=engine)
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> Iterator[WorkerEnv]:
-    """A worker bench on a migrated SQLite store in tmp_path."""
-    with migrated_sqlite(tmp_path) as engine:
-        bench = make_env(engine)
-        try:
-            yield bench
-        finally:
-            bench.runtime.executor.shutdown(wait=True)
+_TEMPLATES: dict[str, Path] = {}
+
+
+def migrated_copy(directory: Path) -> Engine:
+    """A migrated SQLite store in `directory`, copied from one migrated once per test session (fast)."""
+    if "sqlite" not in _TEMPLATES:
+        template_dir = Path(tempfile.mkdtemp(prefix="syncd-template-"))
+        with migrated_sqlite(template_dir):
+            pass
+        _TEMPLATES["sqlite"] = template_dir / "syncd.db"
+    shutil.copyfile(_TEMPLATES["sqlite"], directory / "syncd.db")
+    return create_store_engine(sqlite_url(directory))
+
+
+@contextmanager
+def sqlite_bench(directory: Path, config: SyncdConfig | None = None, **adapter_options: Any) -> Iterator[WorkerEnv]:
+    """A worker bench on a migrated SQLite store in `directory`; use it in a fixture of your test module."""
+    engine = migrated_copy(directory)
+    bench = make_env(engine, config, **adapter_options)
+    try:
+        yield bench
+    finally:
+        bench.runtime.executor.shutdown(wait=True)
+        engine.dispose()

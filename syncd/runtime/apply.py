@@ -1,0 +1,179 @@
+"""Applying stored webhook deliveries to the mirror, in id order, each exactly once.
+
+One batch is one transaction: claim pending deliveries (PostgreSQL `FOR UPDATE SKIP LOCKED`, so
+replicas take different ones), interpret each with its source's adapter (pure), upsert snapshots
+(newer wins), mark removed tasks deleted, queue refetches and reconciliations, and mark the
+deliveries done, all committed together. Applying a delivery twice changes nothing: its snapshots
+are no newer the second time. A delivery that cannot be applied is retried with backoff and, after
+`MAX_DELIVERY_ATTEMPTS`, kept as `failed` with its error for `syncd status`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.core.retry import backoff
+from syncd.ports import DeliveryEffects
+from syncd.runtime.claims import skip_locked
+from syncd.runtime.context import Runtime
+from syncd.runtime.mirror import MirrorChange, remove_tasks, request_refresh, upsert_snapshots
+from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.rows import DELIVERIES, to_utc
+from syncd.runtime.transactions import is_store_unavailable, run_in_transaction
+
+DELIVERY_BATCH = 100
+MAX_DELIVERY_ATTEMPTS = 5
+#: Cap of the retry backoff of a failing delivery.
+DELIVERY_BACKOFF_CAP = 60.0
+
+log = structlog.get_logger("syncd.runtime.apply")
+
+
+@dataclass
+class _Batch:
+    """The interpreted deliveries of one batch, grouped by source."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[tuple[Row[Any], str]] = field(default_factory=list)
+    effects: dict[str, list[DeliveryEffects]] = field(default_factory=lambda: defaultdict(list))
+
+
+class DeliveryApplier:
+    """Applies batches of pending deliveries; `apply_batch()` returns how many it settled."""
+
+    def __init__(self, runtime: Runtime, okr: OkrCache | None = None, *, batch_size: int = DELIVERY_BATCH) -> None:
+        self.runtime = runtime
+        self.okr = okr or OkrCache()
+        self.batch_size = batch_size
+
+    def apply_batch(self) -> int:
+        """Apply up to one batch in one transaction; if it fails, settle the deliveries one at a time."""
+        now = self.runtime.clock()
+        try:
+            return self._run(lambda conn: self._apply(conn, now, self.batch_size))
+        except SQLAlchemyError as error:
+            if is_store_unavailable(error):
+                raise
+            log.warning("worker.batch_failed", error=str(error.__cause__ or error)[:300], action="one at a time")
+            return self._apply_singly(now)
+
+    def _run(self, work: Callable[[Connection], int]) -> int:
+        return run_in_transaction(self.runtime.engine, work, what="apply deliveries")
+
+    def _apply_singly(self, now: datetime) -> int:
+        settled = 0
+        for delivery_id in self._due_ids(now):
+            try:
+                settled += self._run(partial(self._apply, now=now, limit=1, only=delivery_id))
+            except SQLAlchemyError as error:
+                if is_store_unavailable(error):
+                    raise
+                message = str(error.__cause__ or error)
+                settled += self._run(
+                    partial(self._record_failure_by_id, delivery_id=delivery_id, now=now, error=message)
+                )
+        return settled
+
+    def _due_ids(self, now: datetime) -> list[int]:
+        with self.runtime.engine.connect() as conn:
+            return list(conn.execute(_due(now).with_only_columns(DELIVERIES.c.id).limit(self.batch_size)).scalars())
+
+    def _apply(self, conn: Connection, now: datetime, limit: int, only: int | None = None) -> int:
+        query = _due(now).limit(limit)
+        if only is not None:
+            query = query.where(DELIVERIES.c.id == only)
+        rows = list(conn.execute(skip_locked(conn, query)))
+        batch = self._interpret(rows)
+        change = self._apply_effects(conn, batch, now)
+        for row, error in batch.failed:
+            self._record_failure(conn, row, now, error)
+        if batch.done:
+            conn.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_(batch.done))
+                .values(status="done", applied_at=to_utc(now), last_error=None, next_attempt_at=None)
+            )
+        self.runtime.metrics.deliveries_applied.labels(outcome="applied").inc(len(batch.done))
+        if rows:
+            log.debug("worker.deliveries_applied", count=len(batch.done), failed=len(batch.failed), tasks=change.tasks)
+        return len(rows)
+
+    def _interpret(self, rows: Sequence[Row[Any]]) -> _Batch:
+        batch = _Batch()
+        for row in rows:
+            adapter = self.runtime.adapter(row.source)
+            if adapter is None:
+                batch.failed.append((row, f"source {row.source!r} is not configured (removed or disabled?)"))
+                continue
+            try:
+                batch.effects[row.source].append(adapter.interpret(row.event, row.body))
+            # An adapter's failure on one stored body (malformed, or a bug) must not block the others: it is
+            # recorded on that delivery, retried with backoff, and kept as failed for the admin to see.
+            except Exception as error:
+                batch.failed.append((row, f"{type(error).__name__}: {error}"))
+                continue
+            batch.done.append(row.id)
+        return batch
+
+    def _apply_effects(self, conn: Connection, batch: _Batch, now: datetime) -> MirrorChange:
+        rules = self.okr.model(self.runtime.loaded).rules
+        change = MirrorChange()
+        for source in sorted(batch.effects):
+            effects = batch.effects[source]
+            snapshots = [s for e in effects for s in e.snapshots]
+            change += upsert_snapshots(conn, snapshots, rules, now, or_equal=False)
+            change += remove_tasks(conn, source, [i for e in effects for i in e.removed], now)
+            request_refresh(conn, source, "fetch", [i for e in effects for i in e.refetch], now)
+            request_refresh(conn, source, "reconcile", [p for e in effects for p in e.reconcile], now)
+        return change
+
+    def _record_failure(self, conn: Connection, row: Row[Any], now: datetime, error: str) -> None:
+        attempts = row.attempts + 1
+        poisoned = attempts >= MAX_DELIVERY_ATTEMPTS
+        retry_at = now + timedelta(seconds=backoff(attempts, cap=DELIVERY_BACKOFF_CAP))
+        conn.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id == row.id)
+            .values(
+                attempts=attempts,
+                last_error=error[:2000],
+                status="failed" if poisoned else "pending",
+                next_attempt_at=None if poisoned else to_utc(retry_at),
+            )
+        )
+        outcome = "failed" if poisoned else "retry"
+        self.runtime.metrics.deliveries_applied.labels(outcome=outcome).inc()
+        event = "worker.delivery_failed" if poisoned else "worker.delivery_retry"
+        log.warning(event, source=row.source, delivery_id=row.delivery_id, attempts=attempts, error=error[:300])
+
+    def _record_failure_by_id(self, conn: Connection, delivery_id: int, now: datetime, error: str) -> int:
+        row = conn.execute(select(DELIVERIES).where(DELIVERIES.c.id == delivery_id)).one_or_none()
+        if row is not None and row.status == "pending":
+            self._record_failure(conn, row, now, error)
+        return 1
+
+
+def _due(now: datetime) -> Any:
+    """Pending deliveries whose next attempt is due, oldest first."""
+    return (
+        select(DELIVERIES)
+        .where(
+            DELIVERIES.c.status == "pending",
+            (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= to_utc(now)),
+        )
+        .order_by(DELIVERIES.c.id)
+    )
+
+
+def pending_deliveries(conn: Connection) -> int:
+    """How many deliveries wait to be applied (for the queue-depth gauge)."""
+    return int(conn.execute(select(func.count()).where(DELIVERIES.c.status == "pending")).scalar_one())

@@ -1,0 +1,206 @@
+"""Desired push state: what each task's comment and fields, and each KR's goal, should say now.
+
+Renders with the core and upserts `push_targets`. Only a changed content hash touches a row, so a
+byte-identical render changes nothing. A changed target waits `push.coalesce_window` before it is
+due; further changes while it waits keep that moment (they are folded into the same write), so a
+burst makes one write per target and a KR that never stops changing is still written once per window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
+
+from syncd.config.views import OkrModel
+from syncd.core.matching import UnknownKr
+from syncd.core.model import TaskSnapshot
+from syncd.core.push_plan import DesiredWrite, TargetKey
+from syncd.core.render import CommentEntry, render_task_comment
+from syncd.ports import WriteKind
+from syncd.runtime.claims import locked
+from syncd.runtime.context import Runtime
+from syncd.runtime.mirror import chunks
+from syncd.runtime.progress_book import ProgressBook
+from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot, to_utc, unknown_from_json
+
+
+@dataclass(frozen=True)
+class TaskToRender:
+    """A mirrored task with its links and warnings, as the renderer needs it."""
+
+    task_id: int
+    snapshot: TaskSnapshot
+    kr_ids: tuple[str, ...]
+    unknown: tuple[UnknownKr, ...]
+
+
+def load_tasks(conn: Connection, task_ids: Iterable[int]) -> list[TaskToRender]:
+    """The tasks by id (deleted ones included), with their linked KR ids in id order."""
+    ordered = sorted(set(task_ids))
+    links: dict[int, list[str]] = {}
+    found: list[TaskToRender] = []
+    for chunk in chunks(ordered):
+        for link in conn.execute(
+            select(TASK_LINKS.c.task_id, TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id.in_(chunk))
+        ):
+            links.setdefault(link.task_id, []).append(link.kr_id)
+        for row in conn.execute(select(TASKS).where(TASKS.c.id.in_(chunk))):
+            snapshot = row_snapshot(row._mapping)
+            kr_ids = tuple(sorted(links.get(row.id, [])))
+            found.append(TaskToRender(row.id, snapshot, kr_ids, unknown_from_json(row.unknown_krs)))
+    return found
+
+
+def tasks_linked_to(conn: Connection, kr_ids: Iterable[str]) -> list[int]:
+    """Ids of the non-deleted tasks linked to any of these KRs."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(set(kr_ids))):
+        query = (
+            select(TASK_LINKS.c.task_id)
+            .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+            .where(TASK_LINKS.c.kr_id.in_(chunk), TASKS.c.deleted.is_(False))
+        )
+        found.update(conn.execute(query).scalars())
+    return sorted(found)
+
+
+class DesiredState:
+    """Renders the desired writes of tasks and goals within one unit of work and saves what changed."""
+
+    def __init__(self, runtime: Runtime, model: OkrModel, book: ProgressBook, now: datetime) -> None:
+        self.runtime = runtime
+        self.model = model
+        self.book = book
+        self.now = now
+        self.push = runtime.config.push
+
+    def for_tasks(self, conn: Connection, task_ids: Iterable[int]) -> int:
+        """Re-render the targets of these tasks; a deleted task's targets are dropped. Returns targets changed."""
+        tasks = load_tasks(conn, task_ids)
+        gone = [t.task_id for t in tasks if t.snapshot.deleted]
+        for chunk in chunks(gone):
+            conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
+        live = [t for t in tasks if not t.snapshot.deleted and self.runtime.adapter(t.snapshot.source) is not None]
+        kinds = {t.task_id: self._kinds(t.snapshot) for t in live}
+        candidates = [(t.snapshot.source, kind, t.snapshot.external_id) for t in live for kind in kinds[t.task_id]]
+        existing = load_targets(conn, candidates)
+        self.book.compute(kr for t in live for kr in t.kr_ids)
+        writes: list[tuple[DesiredWrite, int | None]] = []
+        for item in live:
+            writes.extend((write, item.task_id) for write in self._task_writes(item, kinds[item.task_id], existing))
+        return save_desired(conn, writes, existing, self.now, self.push.coalesce_window)
+
+    def for_goals(self, conn: Connection, kr_ids: Iterable[str]) -> int:
+        """Re-render the tracker-side goals fed by these KRs. Returns targets changed."""
+        if not self.push.goals:
+            return 0
+        wanted = sorted(set(kr_ids))
+        progress = self.book.compute(wanted)
+        writes: list[tuple[DesiredWrite, int | None]] = []
+        for source, adapter in sorted(self.runtime.loaded.adapters.items()):
+            goals = adapter.goal_ids()
+            for kr_id in (kr for kr in wanted if kr in goals and kr in progress):
+                p = progress[kr_id]
+                number = p.current if p.current is not None else p.progress
+                writes.append((DesiredWrite(source, WriteKind.GOAL.value, kr_id, number=number), None))
+        existing = load_targets(conn, [write.target for write, _ in writes])
+        return save_desired(conn, writes, existing, self.now, self.push.coalesce_window)
+
+    def _kinds(self, snapshot: TaskSnapshot) -> tuple[str, ...]:
+        adapter = self.runtime.adapter(snapshot.source)
+        offered = set(adapter.targets(snapshot)) if adapter is not None else set()
+        kinds = []
+        if self.push.comments and WriteKind.COMMENT in offered:
+            kinds.append(WriteKind.COMMENT.value)
+        if self.push.fields and WriteKind.FIELD in offered:
+            kinds.append(WriteKind.FIELD.value)
+        return tuple(kinds)
+
+    def _task_writes(
+        self, item: TaskToRender, kinds: Sequence[str], existing: Mapping[TargetKey, Any]
+    ) -> list[DesiredWrite]:
+        snapshot, ref = item.snapshot, item.snapshot.ref
+        progress = self.book.compute(item.kr_ids)
+        changed = self.book.changed_at(progress)
+        writes: list[DesiredWrite] = []
+        if WriteKind.COMMENT.value in kinds:
+            key = (snapshot.source, WriteKind.COMMENT.value, snapshot.external_id)
+            # A task that never linked a KR gets no comment; one that lost its links is told so.
+            if progress or item.unknown or key in existing:
+                entries = [self._entry(kr_id, p, changed[kr_id]) for kr_id, p in progress.items()]
+                adapter = self.runtime.adapter(snapshot.source)
+                assert adapter is not None  # live tasks have a configured source
+                text = render_task_comment(ref, entries, item.unknown, adapter.comment_format)
+                writes.append(DesiredWrite(*key, text=text, task=ref))
+        if WriteKind.FIELD.value in kinds and progress:
+            # A field holds one number: the first linked KR's progress (by KR id), as a 0-1 fraction.
+            first = progress[min(progress)]
+            writes.append(
+                DesiredWrite(
+                    snapshot.source, WriteKind.FIELD.value, snapshot.external_id, number=first.progress, task=ref
+                )
+            )
+        return writes
+
+    def _entry(self, kr_id: str, progress: Any, changed_at: datetime | None) -> CommentEntry:
+        kr = self.model.key_results[kr_id]
+        objective = self.model.objectives[kr.objective_id]
+        return CommentEntry(kr, objective, self.model.cycles[kr.cycle_id], progress, changed_at)
+
+
+def load_targets(conn: Connection, keys: Sequence[TargetKey]) -> dict[TargetKey, Any]:
+    """Existing push targets by (source, kind, key), locked against a concurrent pusher's update."""
+    found: dict[TargetKey, Any] = {}
+    for chunk in chunks(sorted(set(keys))):
+        key_columns = tuple_(PUSH_TARGETS.c.source, PUSH_TARGETS.c.kind, PUSH_TARGETS.c.key)
+        query = select(PUSH_TARGETS).where(key_columns.in_(list(chunk))).order_by(PUSH_TARGETS.c.id)
+        for row in conn.execute(locked(conn, query)):
+            found[(row.source, row.kind, row.key)] = row
+    return found
+
+
+def save_desired(
+    conn: Connection,
+    writes: Sequence[tuple[DesiredWrite, int | None]],
+    existing: Mapping[TargetKey, Any],
+    now: datetime,
+    window: timedelta,
+) -> int:
+    """Insert new targets and update those whose content hash changed; return how many changed."""
+    changed = 0
+    for write, task_id in sorted(writes, key=lambda item: item[0].target):
+        row = existing.get(write.target)
+        if row is not None and row.desired_hash == write.hash:
+            continue
+        changed += 1
+        values = {
+            "desired_text": write.text,
+            "desired_number": write.number,
+            "desired_hash": write.hash,
+            "changed_at": to_utc(now),
+            "next_attempt_at": to_utc(due_at(row, now, window)),
+            "failed_permanently": False,
+            "attempts": 0,
+        }
+        if row is None:
+            keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
+            conn.execute(insert(PUSH_TARGETS).values(**keys, task_id=task_id, **values))
+        else:
+            conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
+    return changed
+
+
+def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
+    """When a target whose content just changed becomes due: a target already waiting keeps its moment
+    (the change joins the pending write; a Retry-After is kept too); otherwise now + the window."""
+    waiting = row is not None and row.desired_hash != row.applied_hash and not row.failed_permanently
+    if waiting and row.next_attempt_at is not None:
+        kept = as_utc(row.next_attempt_at)
+        assert kept is not None
+        return kept
+    result: datetime = now + window
+    return result

@@ -1,0 +1,86 @@
+"""KR progress computed from the mirror with the core, for one unit of work.
+
+Loads the linked non-deleted tasks and the metric check-ins of the KRs asked for (in one query each)
+and runs `kr_progress`; results are kept for the rest of the unit, so a task linked to several KRs
+renders against one consistent set of numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from syncd.config.views import OkrModel
+from syncd.core.model import CheckIn, TaskSnapshot
+from syncd.core.progress import KrProgress, kr_progress
+from syncd.runtime.mirror import chunks
+from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, TASK_LINKS, TASKS, as_utc, row_snapshot
+
+
+def linked_tasks(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[TaskSnapshot]]:
+    """The non-deleted tasks linked to each KR."""
+    found: dict[str, list[TaskSnapshot]] = defaultdict(list)
+    for chunk in chunks(sorted(set(kr_ids))):
+        query = (
+            select(TASK_LINKS.c.kr_id, TASKS)
+            .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+            .where(TASK_LINKS.c.kr_id.in_(chunk), TASKS.c.deleted.is_(False))
+            .order_by(TASKS.c.id)
+        )
+        for row in conn.execute(query):
+            found[row.kr_id].append(row_snapshot(row._mapping))
+    return found
+
+
+def metric_checkins(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[CheckIn]]:
+    """Metric check-ins (inputs from the API/CLI) of each KR."""
+    found: dict[str, list[CheckIn]] = defaultdict(list)
+    for chunk in chunks(sorted(set(kr_ids))):
+        query = select(CHECK_INS).where(CHECK_INS.c.kr_id.in_(chunk), CHECK_INS.c.kind == "metric")
+        for row in conn.execute(query):
+            at = as_utc(row.at)
+            assert at is not None  # NOT NULL column
+            found[row.kr_id].append(CheckIn(kr_id=row.kr_id, at=at, value=row.value, note=row.note or ""))
+    return found
+
+
+class ProgressBook:
+    """Fresh `KrProgress` per KR and each KR's last progress change, computed on first use."""
+
+    def __init__(self, conn: Connection, model: OkrModel, now: datetime) -> None:
+        self.conn = conn
+        self.model = model
+        self.now = now
+        self._progress: dict[str, KrProgress] = {}
+        self._changed_at: dict[str, datetime | None] = {}
+
+    def compute(self, kr_ids: Iterable[str]) -> Mapping[str, KrProgress]:
+        """Progress of the given KRs (those the config knows), loading what is not known yet."""
+        wanted = [kr for kr in dict.fromkeys(kr_ids) if kr in self.model.key_results]
+        missing = [kr for kr in wanted if kr not in self._progress]
+        if missing:
+            tasks, checkins = linked_tasks(self.conn, missing), metric_checkins(self.conn, missing)
+            for kr_id in missing:
+                view = self.model.key_results[kr_id]
+                cycle = self.model.cycles[view.cycle_id]
+                self._progress[kr_id] = kr_progress(
+                    view,
+                    tasks.get(kr_id, []),
+                    checkins.get(kr_id, []),
+                    cycle,
+                    self.now,
+                    points_prefix=self.model.rules.points_prefix,
+                )
+        return {kr: self._progress[kr] for kr in wanted}
+
+    def changed_at(self, kr_ids: Iterable[str]) -> Mapping[str, datetime | None]:
+        """When each KR's progress last changed, as stored."""
+        missing = sorted(set(kr_ids) - set(self._changed_at))
+        for chunk in chunks(missing):
+            query = select(KEY_RESULTS.c.id, KEY_RESULTS.c.progress_changed_at).where(KEY_RESULTS.c.id.in_(chunk))
+            for row in self.conn.execute(query):
+                self._changed_at[row.id] = as_utc(row.progress_changed_at)
+        return {kr: self._changed_at.get(kr) for kr in kr_ids}

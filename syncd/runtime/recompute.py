@@ -1,0 +1,198 @@
+"""Recompute: dirty KRs get fresh progress, a check-in when it moved, their objectives, and push state.
+
+One batch is one transaction. Dirty KRs are claimed in id order (PostgreSQL `FOR UPDATE SKIP LOCKED`,
+so replicas split them); each gets `kr_progress` at `now`; a KR whose progress moved records
+`progress_changed_at` and a `check_ins` row. Then the objectives are recomputed under the rollup lock
+(row locks on every objective, in id order), and the desired push state of every task whose KR entry
+changed is rendered after that lock, so the last replica to commit always renders from committed
+numbers. Dirty tasks (links or warnings changed, or a config reload) are matched again and rendered
+in their own batches.
+
+Lock order (no deadlock between replicas): tasks, key_results, objectives, push_targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.config.views import OkrModel
+from syncd.core.model import Aggregate, Measure, Status, Thresholds
+from syncd.core.progress import KrProgress, objective_progress
+from syncd.runtime.claims import locked, skip_locked
+from syncd.runtime.context import Runtime
+from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
+from syncd.runtime.loops import Outage, rest
+from syncd.runtime.mirror import rematch
+from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.progress_book import ProgressBook
+from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS, to_utc
+from syncd.runtime.transactions import run_in_transaction
+
+RECOMPUTE_BATCH = 200
+DIRTY_TASK_BATCH = 500
+#: Progress values closer than this are the same (float noise is not a change).
+PROGRESS_EPSILON = 1e-9
+IDLE_WAIT = 0.2
+
+log = structlog.get_logger("syncd.runtime.recompute")
+
+
+class Recompute:
+    """Recomputes dirty KRs and renders dirty tasks; `run_once()` does one batch of each."""
+
+    def __init__(self, runtime: Runtime, okr: OkrCache | None = None) -> None:
+        self.runtime = runtime
+        self.okr = okr or OkrCache()
+
+    def run_once(self) -> int:
+        """One batch of dirty KRs, then one of dirty tasks; returns how many of both were handled."""
+        return self.recompute_krs() + self.render_dirty_tasks()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Recompute until `stop` is set, resting briefly when nothing is dirty."""
+        loop = asyncio.get_running_loop()
+        outage = Outage("recompute")
+        while not stop.is_set():
+            try:
+                done = await loop.run_in_executor(self.runtime.executor, self.run_once)
+            except SQLAlchemyError as error:
+                await rest(stop, outage.failed(error))
+                continue
+            outage.succeeded()
+            if not done:
+                await rest(stop, IDLE_WAIT)
+
+    # -- dirty KRs -----------------------------------------------------------------------------
+    def recompute_krs(self) -> int:
+        """Recompute one batch of dirty KRs in one transaction; returns how many."""
+        started = time.perf_counter()
+        count = run_in_transaction(self.runtime.engine, self._recompute_krs, what="recompute KRs")
+        if count:
+            self.runtime.metrics.recompute_seconds.observe(time.perf_counter() - started)
+        return count
+
+    def _recompute_krs(self, conn: Connection) -> int:
+        now = self.runtime.clock()
+        model = self.okr.model(self.runtime.loaded)
+        query = select(KEY_RESULTS).where(KEY_RESULTS.c.dirty_since.is_not(None)).order_by(KEY_RESULTS.c.id)
+        rows = {row.id: row for row in conn.execute(skip_locked(conn, query.limit(RECOMPUTE_BATCH)))}
+        if not rows:
+            return 0
+        book = ProgressBook(conn, model, now)
+        fresh = book.compute(rows)
+        entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
+        lock_rollup(conn)
+        update_objectives(conn, model, fresh, now, self._thresholds())
+        desired = DesiredState(self.runtime, model, book, now)
+        desired.for_tasks(conn, tasks_linked_to(conn, entry_changed))
+        desired.for_goals(conn, entry_changed)
+        log.debug("recompute.krs", count=len(rows), changed=len(entry_changed))
+        return len(rows)
+
+    def _store_kr(
+        self, conn: Connection, row: Any, progress: KrProgress | None, model: OkrModel, now: datetime
+    ) -> bool:
+        """Write one KR's new numbers (and a check-in if progress moved); True when its comment entry changed."""
+        if progress is None:  # archived or unknown to the config in force: nothing to compute
+            conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == row.id).values(dirty_since=None))
+            return False
+        moved = abs(progress.progress - row.progress) > PROGRESS_EPSILON
+        current = progress.current if progress.current is not None else progress.done
+        values: dict[str, Any] = {
+            "progress": progress.progress,
+            "status": progress.status.value,
+            "current": current,
+            "total": progress.total,
+            "computed_at": to_utc(now),
+            "dirty_since": None,
+        }
+        if moved:
+            values["progress_changed_at"] = to_utc(now)
+            conn.execute(insert(CHECK_INS).values(**_check_in(progress, current, model, now)))
+        conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == row.id).values(**values))
+        same = (row.status, row.current, row.total) == (progress.status.value, current, progress.total)
+        return moved or not same or row.computed_at is None
+
+    def _thresholds(self) -> Thresholds:
+        settings = self.runtime.config.progress
+        return Thresholds(tolerance=settings.tolerance, at_risk=settings.at_risk)
+
+    # -- dirty tasks ---------------------------------------------------------------------------
+    def render_dirty_tasks(self) -> int:
+        """Match and render one batch of dirty tasks in one transaction; returns how many."""
+        return run_in_transaction(self.runtime.engine, self._render_dirty_tasks, what="render dirty tasks")
+
+    def _render_dirty_tasks(self, conn: Connection) -> int:
+        now = self.runtime.clock()
+        model = self.okr.model(self.runtime.loaded)
+        query = select(TASKS.c.id).where(TASKS.c.dirty_since.is_not(None)).order_by(TASKS.c.id)
+        ids = list(conn.execute(skip_locked(conn, query.limit(DIRTY_TASK_BATCH))).scalars())
+        if not ids:
+            return 0
+        tasks = load_tasks(conn, ids)
+        rematch(conn, [(t.task_id, t.snapshot) for t in tasks], model.rules, now, content_changed=False)
+        lock_rollup(conn)
+        DesiredState(self.runtime, model, ProgressBook(conn, model, now), now).for_tasks(conn, ids)
+        conn.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(dirty_since=None))
+        return len(ids)
+
+
+def _check_in(progress: KrProgress, current: float, model: OkrModel, now: datetime) -> dict[str, Any]:
+    view = model.key_results[progress.kr_id]
+    by_checkin = view.measure is Measure.METRIC and view.aggregate is Aggregate.CHECKINS
+    return {
+        "kr_id": progress.kr_id,
+        "at": to_utc(now),
+        "kind": "progress",
+        "value": current,
+        "progress": progress.progress,
+        "done": progress.done,
+        "total": progress.total,
+        "cause": "metric check-in" if by_checkin else "linked tasks changed",
+    }
+
+
+def lock_rollup(conn: Connection) -> None:
+    """Serialize objective rollups and renders between replicas: lock every objective row, in id order."""
+    conn.execute(locked(conn, select(OBJECTIVES.c.id).order_by(OBJECTIVES.c.id))).all()
+
+
+def update_objectives(
+    conn: Connection, model: OkrModel, fresh: Mapping[str, KrProgress], now: datetime, thresholds: Thresholds
+) -> int:
+    """Recompute every objective from its KRs (fresh ones, the others as stored); write those that moved."""
+    stored = {
+        row.id: row for row in conn.execute(select(KEY_RESULTS.c.id, KEY_RESULTS.c.progress, KEY_RESULTS.c.status))
+    }
+    krs = {
+        kr_id: fresh.get(kr_id) or _as_stored(view.id, view.weight, stored.get(kr_id))
+        for kr_id, view in model.key_results.items()
+    }
+    results = objective_progress(list(model.objectives.values()), krs, model.cycles, now, thresholds=thresholds)
+    current = {row.id: row for row in conn.execute(select(OBJECTIVES.c.id, OBJECTIVES.c.progress, OBJECTIVES.c.status))}
+    changed = 0
+    for objective_id in sorted(results):
+        result, row = results[objective_id], current.get(objective_id)
+        if row is None or (
+            abs(row.progress - result.progress) <= PROGRESS_EPSILON and row.status == result.status.value
+        ):
+            continue
+        values = {"progress": result.progress, "status": result.status.value}
+        conn.execute(update(OBJECTIVES).where(OBJECTIVES.c.id == objective_id).values(**values))
+        changed += 1
+    return changed
+
+
+def _as_stored(kr_id: str, weight: float, row: Any) -> KrProgress:
+    """A KR's progress as last stored (for objectives whose other KRs were recomputed)."""
+    progress = row.progress if row is not None else 0.0
+    status = Status(row.status) if row is not None else Status.NOT_STARTED
+    return KrProgress(kr_id, progress, status, expected=0.0, done=0.0, total=0.0, task_count=0, weight=weight)

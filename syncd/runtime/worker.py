@@ -1,0 +1,105 @@
+"""The worker: applies stored deliveries, recomputes dirty KRs and renders desired push state.
+
+`Worker.run(stop)` loops until stopped: one batch of deliveries, one of dirty KRs, one of dirty tasks,
+each its own transaction, in the runtime's thread pool. When idle it waits for the webhook writer's
+`deliveries_waiting` event (same process) or at most `IDLE_WAIT` (deliveries stored by another
+process). Hourly it marks every KR dirty (a status moves with the calendar even when no task does)
+and drops applied deliveries older than `DELIVERY_RETENTION`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import Connection, delete, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
+from syncd.runtime.context import Runtime
+from syncd.runtime.loops import Outage, rest
+from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.queues import record_queue_depths
+from syncd.runtime.recompute import Recompute
+from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, to_utc
+from syncd.runtime.transactions import run_in_transaction
+
+IDLE_WAIT = 0.2
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+DELIVERY_RETENTION = timedelta(days=7)
+QUEUE_GAUGE_EVERY = timedelta(seconds=5)
+
+log = structlog.get_logger("syncd.runtime.worker")
+
+
+class Worker:
+    """Applies deliveries and recomputes; `run_once()` does one batch of each step, synchronously."""
+
+    def __init__(self, runtime: Runtime, *, batch_size: int = DELIVERY_BATCH) -> None:
+        self.runtime = runtime
+        okr = OkrCache()
+        self.deliveries = DeliveryApplier(runtime, okr, batch_size=batch_size)
+        self.recompute = Recompute(runtime, okr)
+        self._housekeeping_at: datetime | None = None
+        self._gauges_at: datetime | None = None
+
+    def run_once(self) -> int:
+        """Apply one batch of deliveries, then recompute; returns how many rows were handled."""
+        self._housekeeping()
+        handled = self.deliveries.apply_batch()
+        handled += self.recompute.run_once()
+        self._queue_gauges()
+        return handled
+
+    def drain(self, limit: int = 10_000) -> int:
+        """Run batches until nothing is left (or `limit` batches); for tests and `syncd sync --once`."""
+        total = 0
+        for _ in range(limit):
+            handled = self.run_once()
+            total += handled
+            if not handled:
+                break
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set; a store outage is logged once and retried with backoff."""
+        loop = asyncio.get_running_loop()
+        outage = Outage("worker")
+        log.info("worker.started", worker=self.runtime.worker_id)
+        while not stop.is_set():
+            try:
+                handled = await loop.run_in_executor(self.runtime.executor, self.run_once)
+            except SQLAlchemyError as error:
+                await rest(stop, outage.failed(error))
+                continue
+            outage.succeeded()
+            if not handled:
+                await rest(stop, IDLE_WAIT, self.runtime.deliveries_waiting)
+        log.info("worker.stopped", worker=self.runtime.worker_id)
+
+    def _housekeeping(self) -> None:
+        now = self.runtime.clock()
+        if self._housekeeping_at is not None and now - self._housekeeping_at < HOUSEKEEPING_EVERY:
+            return
+        run_in_transaction(self.runtime.engine, lambda conn: _housekeep(conn, now), what="worker housekeeping")
+        self._housekeeping_at = now
+
+    def _queue_gauges(self) -> None:
+        now = self.runtime.clock()
+        if self._gauges_at is not None and now - self._gauges_at < QUEUE_GAUGE_EVERY:
+            return
+        with self.runtime.engine.connect() as conn:
+            record_queue_depths(conn, self.runtime.metrics, now)
+        self._gauges_at = now
+
+
+def _housekeep(conn: Connection, now: datetime) -> None:
+    """Mark every active KR dirty (statuses follow the calendar) and drop long-applied deliveries."""
+    conn.execute(
+        update(KEY_RESULTS)
+        .where(KEY_RESULTS.c.dirty_since.is_(None), KEY_RESULTS.c.archived_at.is_(None))
+        .values(dirty_since=to_utc(now))
+    )
+    cutoff = to_utc(now - DELIVERY_RETENTION)
+    conn.execute(delete(DELIVERIES).where(DELIVERIES.c.status == "done", DELIVERIES.c.applied_at < cutoff))
