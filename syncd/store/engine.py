@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.errors import StoreError, StoreNotMigrated, display_url, first_line
 
 DATABASE_URL_ENV = "SYNCD_DATABASE_URL"
 
@@ -47,14 +47,17 @@ def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def open_store(url: str, *, pool_size: int = 5) -> Engine:
+def open_store(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     """The engine for the store in force (`SYNCD_DATABASE_URL` wins over `url`), checked to answer once.
 
     Raises `StoreError` with one line naming the URL (password hidden) for a bad URL, an unknown
-    driver, a missing SQLite directory or an unreachable server.
+    driver, a missing SQLite directory or an unreachable server. With `create=False` a missing SQLite
+    file is not created (read-only commands) but reported as `StoreNotMigrated`.
     """
     resolved = resolve_url(url)
     engine = _build_engine(resolved, pool_size=pool_size)
+    if not create:
+        _check_sqlite_file(engine, resolved)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -91,6 +94,19 @@ def _check_sqlite_directory(backend: str, database: str | None, where: str) -> N
     directory = Path(database).expanduser().absolute().parent
     if not directory.is_dir():
         raise StoreError(f"cannot open the store at {where}: the directory {directory} does not exist; create it first")
+
+
+def _check_sqlite_file(engine: Engine, url: str) -> None:
+    """A read-only command must not create an empty SQLite file where the store should be."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if not Path(database).expanduser().exists():
+        engine.dispose()
+        raise StoreNotMigrated(
+            f"there is no store at {display_url(url)} yet ({Path(database).expanduser().absolute()}); "
+            "run `syncd db upgrade` to create it"
+        )
 
 
 def _redacted(error: BaseException, url: str) -> str:

@@ -8,10 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.errors import StoreError, StoreNotMigrated, display_url, first_line
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -46,8 +47,24 @@ def pending_revisions(engine: Engine) -> list[str]:
     """Revisions not yet applied, oldest first; empty when the store is current."""
     script = ScriptDirectory.from_config(alembic_config())
     current = current_revision(engine)
-    pending = [rev.revision for rev in script.iterate_revisions(head_revision(), current)]
+    try:
+        pending = [rev.revision for rev in script.iterate_revisions(head_revision(), current)]
+    except CommandError:
+        raise StoreError(
+            f"the store at {_where(engine)} is at revision {current}, which this syncd does not know; "
+            "install the syncd version that migrated it, or a newer one"
+        ) from None
     return list(reversed(pending))
+
+
+def require_current(engine: Engine) -> None:
+    """Raise `StoreNotMigrated` (saying to run `syncd db upgrade`) unless the store is at the newest revision."""
+    if pending := pending_revisions(engine):
+        current = current_revision(engine) or "empty"
+        raise StoreNotMigrated(
+            f"the store at {_where(engine)} is not migrated (at {current}, needs {pending[-1]}); "
+            "run `syncd db upgrade` first"
+        )
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:

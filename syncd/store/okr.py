@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, update
 
 from syncd.config.models import SyncdConfig
+from syncd.core.status import as_utc
 from syncd.store.schema import Base
 from syncd.store.upsert import upsert
 
@@ -94,6 +95,7 @@ def config_rows(config: SyncdConfig) -> dict[str, list[dict[str, Any]]]:
 def sync_config(engine: Engine, config: SyncdConfig, now: datetime) -> SyncReport:
     """Make the store's cycles, objectives and KRs equal to `config`, in one transaction."""
     rows = config_rows(config)
+    now = as_utc(now)  # SQLite stores times without their zone: always write UTC
     with engine.begin() as conn:
         cycles = _sync_table(conn, CYCLES, rows["cycles"], now)
         objectives = _sync_table(conn, OBJECTIVES, rows["objectives"], now)

@@ -32,8 +32,12 @@ def _dialect_insert(conn: Connection, table: FromClause) -> sqlite.Insert | post
 
 def _parameters(rows: Sequence[Mapping[str, Any]], conflict: Sequence[str]) -> list[dict[str, Any]] | dict[str, Any]:
     """One row per conflict key (the last one wins, first-seen order); a lone row as a single execute."""
+    columns = set(rows[0])
     by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
+        if set(row) != columns:
+            # executemany would silently drop the keys the first row lacks
+            raise ValueError(f"rows of one upsert must name the same columns: {sorted(columns)} vs {sorted(row)}")
         by_key[tuple(row[name] for name in conflict)] = dict(row)
     unique = list(by_key.values())
     return unique[0] if len(unique) == 1 else unique

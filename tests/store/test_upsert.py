@@ -90,6 +90,14 @@ class TestUpsert:
             assert conn.execute(select(BOOKMARKS.c.cursor)).scalar_one() == "c1"
 
 
+def test_rows_must_name_the_same_columns(store_engine: Engine) -> None:
+    """A row with other keys than the first is refused instead of silently losing values."""
+    key = {"source": "acme-github", "partition": "acme/web"}
+    rows = [{**key, "cursor": "c1"}, {**key, "partition": "acme/api", "cursor": "c1", "etag": "e1"}]
+    with store_engine.begin() as conn, pytest.raises(ValueError, match="must name the same columns"):
+        upsert(conn, BOOKMARKS, rows, ["source", "partition"], ["cursor"])
+
+
 def test_refuses_something_that_is_not_a_table(store_engine: Engine) -> None:
     """A select is not a place to insert into: the error says so."""
     with store_engine.begin() as conn, pytest.raises(TypeError, match="need a table"):

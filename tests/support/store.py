@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,35 @@ def store_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     else:
         with migrated_postgres(request.getfixturevalue("postgres_url")) as engine:
             yield engine
+
+
+def write_config(directory: Path, store_url: str, *, start: date, end: date, sources: bool = False) -> Path:
+    """A `syncd.yaml` in `directory`: one cycle from `start` to `end`, the contract's objective and two KRs.
+
+    With `sources`, the contract's GitHub and Asana sources too (they need GITHUB_TOKEN,
+    GITHUB_WEBHOOK_SECRET and ASANA_TOKEN in the environment).
+    """
+    text = f"""\
+store:
+  url: {store_url}
+cycles:
+  - {{id: 2026-Q4, start: {start.isoformat()}, end: {end.isoformat()}}}
+objectives:
+  - id: ENG-1
+    title: Delight new customers
+    cycle: 2026-Q4
+    key_results:
+      - {{id: ENG-1.1, title: Ship self-serve onboarding, measure: tasks}}
+      - {{id: ENG-1.2, title: Cut time to first value, measure: metric, start: 7, target: 2, unit: days}}
+"""
+    if sources:
+        text += """\
+sources:
+  - {name: acme-github, kind: github, base_url: "https://api.github.com", token: "${GITHUB_TOKEN}",
+     webhook_secret: "${GITHUB_WEBHOOK_SECRET}", repos: [acme/web, acme/api]}
+  - {name: acme-asana, kind: asana, base_url: "https://app.asana.com/api/1.0", token: "${ASANA_TOKEN}",
+     workspace: "1200000000000001", projects: ["1200000000000002"]}
+"""
+    path = directory / "syncd.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

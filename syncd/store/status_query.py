@@ -1,0 +1,244 @@
+"""What `syncd status` and the read API show: the config's structure with the store's computed values.
+
+Read-only: one connection, no writes. The config gives the objectives and KRs and their order; the
+store gives each KR's last computed progress (`progress`, `current` = done or current value, `total` =
+total or target), linked task counts, source health, queue depths and failing push targets. Status
+words are re-derived at `now` by the core, so a KR never computed yet reads 0% "no tasks" (or "not
+started" before its cycle). `status_document` turns the report into JSON with stable keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, select
+
+from syncd.config.models import SyncdConfig
+from syncd.config.views import build_okr
+from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status, Thresholds
+from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, objective_progress
+from syncd.core.render import amount_text, status_text, whole_percent
+from syncd.core.status import as_utc, expected_progress, kr_status
+from syncd.store.errors import display_url
+from syncd.store.schema import Base
+from syncd.store.status_rows import (
+    FailingTarget,
+    QueueDepths,
+    SourceStatus,
+    UnknownKrTask,
+    UnknownLabel,
+    failing_targets,
+    queue_depths,
+    source_statuses,
+    unknown_kr_tasks,
+)
+
+KEY_RESULTS = Base.metadata.tables["key_results"]
+TASKS = Base.metadata.tables["tasks"]
+TASK_LINKS = Base.metadata.tables["task_links"]
+
+__all__ = [
+    "FailingTarget",
+    "KeyResultStatus",
+    "ObjectiveStatus",
+    "QueueDepths",
+    "SourceStatus",
+    "StatusReport",
+    "UnknownKrTask",
+    "UnknownLabel",
+    "read_status",
+    "status_document",
+]
+
+
+@dataclass(frozen=True)
+class KeyResultStatus:
+    """One KR as status shows it: progress (0-1 and whole percent), amount in words, status, last change."""
+
+    id: str
+    title: str
+    measure: str
+    progress: float
+    percent: int
+    status: str
+    status_text: str
+    amount: str
+    done: float
+    total: float
+    current: float | None
+    target: float | None
+    unit: str
+    task_count: int
+    last_change: datetime | None
+    computed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    """One objective with its KRs in config order."""
+
+    id: str
+    title: str
+    cycle: str
+    parent: str | None
+    progress: float
+    percent: int
+    status: str
+    status_text: str
+    expected: float
+    key_results: tuple[KeyResultStatus, ...]
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Everything `syncd status` prints, as data."""
+
+    generated_at: datetime
+    store: str
+    objectives: tuple[ObjectiveStatus, ...]
+    unknown_kr_tasks: tuple[UnknownKrTask, ...]
+    sources: tuple[SourceStatus, ...]
+    queues: QueueDepths
+    failing_targets: tuple[FailingTarget, ...]
+
+
+def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusReport:
+    """Assemble the status at `now` from `config` and the store (which must be migrated); writes nothing."""
+    now = as_utc(now)
+    with engine.connect() as conn:
+        objectives = _objectives(conn, config, now)
+        report = StatusReport(
+            generated_at=now,
+            store=display_url(engine.url.render_as_string(hide_password=False)),
+            objectives=objectives,
+            unknown_kr_tasks=unknown_kr_tasks(conn),
+            sources=source_statuses(conn, config, now),
+            queues=queue_depths(conn, now),
+            failing_targets=failing_targets(conn),
+        )
+        conn.rollback()
+    return report
+
+
+def status_document(report: StatusReport) -> dict[str, Any]:
+    """The report as JSON-ready data: times in ISO 8601 UTC, keys named as the dataclass fields."""
+    converted: dict[str, Any] = _jsonable(dataclasses.asdict(report))
+    return converted
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat().replace("+00:00", "Z")
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _objectives(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[ObjectiveStatus, ...]:
+    okr = build_okr(config)
+    stored = {row.id: row for row in conn.execute(select(KEY_RESULTS))}
+    counts = _linked_task_counts(conn)
+    progress = {
+        kr_id: _kr_progress(view, stored.get(kr_id), counts.get(kr_id, 0), okr.cycles[view.cycle_id], now)
+        for kr_id, view in okr.key_results.items()
+    }
+    thresholds = Thresholds(tolerance=config.progress.tolerance, at_risk=config.progress.at_risk)
+    rolled = objective_progress(list(okr.objectives.values()), progress, okr.cycles, now, thresholds=thresholds)
+    return tuple(
+        _objective_status(
+            objective,
+            rolled[objective.id],
+            okr.cycles[objective.cycle_id],
+            tuple(
+                _kr_status(okr.key_results[kr_id], progress[kr_id], stored.get(kr_id), okr.cycles[objective.cycle_id])
+                for kr_id in objective.key_result_ids
+            ),
+        )
+        for objective in okr.objectives.values()
+    )
+
+
+def _objective_status(
+    objective: ObjectiveView, done: ObjectiveProgress, cycle: CycleView, key_results: tuple[KeyResultStatus, ...]
+) -> ObjectiveStatus:
+    # The status words depend only on status, expected progress and cycle, which objectives share with KRs.
+    words = status_text(KrProgress(objective.id, done.progress, done.status, done.expected, 0.0, 0.0, 0), cycle)
+    return ObjectiveStatus(
+        id=objective.id,
+        title=objective.title,
+        cycle=cycle.id,
+        parent=objective.parent_id,
+        progress=done.progress,
+        percent=whole_percent(done.progress),
+        status=done.status.value,
+        status_text=words,
+        expected=done.expected,
+        key_results=key_results,
+    )
+
+
+def _linked_task_counts(conn: Connection) -> dict[str, int]:
+    """Per KR, how many linked tasks count (not dropped, not deleted)."""
+    query = (
+        select(TASK_LINKS.c.kr_id, func.count())
+        .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+        .where(TASKS.c.state != "dropped", TASKS.c.deleted.is_(False))
+        .group_by(TASK_LINKS.c.kr_id)
+    )
+    return {str(row[0]): int(row[1]) for row in conn.execute(query)}
+
+
+def _kr_progress(
+    view: KeyResultView, row: Row[Any] | None, task_count: int, cycle: CycleView, now: datetime
+) -> KrProgress:
+    """The stored progress re-judged at `now`; a KR never computed reads 0% "no tasks" (or "not started")."""
+    if row is None or row.computed_at is None:
+        blank = kr_progress(view, [], [], cycle, now)
+        started = blank.status is not Status.NOT_STARTED
+        status = Status.NO_TASKS if started else Status.NOT_STARTED
+        return dataclasses.replace(blank, progress=0.0, status=status, task_count=task_count)
+    expected = expected_progress(cycle, now)
+    has_tasks = view.measure is Measure.METRIC or task_count > 0
+    status = kr_status(row.progress, expected, view.thresholds, cycle, now, has_tasks=has_tasks)
+    measured = view.measure is not Measure.TASKS
+    return KrProgress(
+        kr_id=view.id,
+        progress=row.progress,
+        status=status,
+        expected=expected,
+        done=row.current or 0.0,
+        total=row.total if row.total is not None else (view.target or 0.0),
+        task_count=task_count,
+        current=(row.current if row.current is not None else (view.start or 0.0)) if measured else None,
+        target=view.target if measured else None,
+        weight=view.weight,
+    )
+
+
+def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, cycle: CycleView) -> KeyResultStatus:
+    changed = row.progress_changed_at if row is not None else None
+    computed = row.computed_at if row is not None else None
+    return KeyResultStatus(
+        id=view.id,
+        title=view.title,
+        measure=view.measure.value,
+        progress=progress.progress,
+        percent=whole_percent(progress.progress),
+        status=progress.status.value,
+        status_text=status_text(progress, cycle),
+        amount=amount_text(view, progress),
+        done=progress.done,
+        total=progress.total,
+        current=progress.current,
+        target=progress.target,
+        unit=view.unit,
+        task_count=progress.task_count,
+        last_change=None if changed is None else as_utc(changed),
+        computed_at=None if computed is None else as_utc(computed),
+    )

@@ -1,0 +1,184 @@
+"""The operational half of status: tasks naming unknown KRs, source health, queue depths, failing targets.
+
+Each function reads with the caller's connection and returns frozen rows; `syncd.store.status_query`
+assembles them with the OKR half. Times come back in UTC (SQLite stores them without a zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Text, cast, func, or_, select
+
+from syncd.config.models import SyncdConfig
+from syncd.core.status import as_utc
+from syncd.store.schema import Base
+
+TABLES = Base.metadata.tables
+TASKS = TABLES["tasks"]
+DELIVERIES = TABLES["deliveries"]
+REFRESH_REQUESTS = TABLES["refresh_requests"]
+PUSH_TARGETS = TABLES["push_targets"]
+SOURCE_STATE = TABLES["source_state"]
+
+#: Status lists at most this many warnings and failing targets (the counts say how many there are).
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class UnknownLabel:
+    """A label naming a KR id the config does not have, with close ids to suggest."""
+
+    label: str
+    kr_id: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnknownKrTask:
+    """A task whose labels name KR ids the config does not know (a typo or a removed KR)."""
+
+    source: str
+    external_id: str
+    url: str
+    title: str
+    unknown: tuple[UnknownLabel, ...]
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """One configured source's health: freshness of the last successful poll, last error, budget left."""
+
+    name: str
+    kind: str
+    enabled: bool
+    last_poll_at: datetime | None
+    last_success_at: datetime | None
+    age_seconds: float | None
+    last_error: str | None
+    failing_since: datetime | None
+    budget_remaining: int | None
+    budget_limit: int | None
+    budget_resets_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueueDepths:
+    """Work waiting in the store."""
+
+    pending_deliveries: int
+    failed_deliveries: int
+    refresh_requests: int
+    due_push_targets: int
+    waiting_push_targets: int
+
+
+@dataclass(frozen=True)
+class FailingTarget:
+    """A push target whose last write failed (still retrying, or given up on)."""
+
+    source: str
+    kind: str
+    key: str
+    last_error: str
+    attempts: int
+    failed_permanently: bool
+    next_attempt_at: datetime | None
+
+
+def unknown_kr_tasks(conn: Connection) -> tuple[UnknownKrTask, ...]:
+    """Live tasks with labels naming unknown KRs, by source and id."""
+    query = (
+        select(TASKS.c.source, TASKS.c.external_id, TASKS.c.url, TASKS.c.title, TASKS.c.unknown_krs)
+        .where(TASKS.c.deleted.is_(False), cast(TASKS.c.unknown_krs, Text) != "[]")
+        .order_by(TASKS.c.source, TASKS.c.external_id)
+        .limit(LIST_LIMIT)
+    )
+    return tuple(
+        UnknownKrTask(row.source, row.external_id, row.url, row.title, tuple(map(_unknown_label, row.unknown_krs)))
+        for row in conn.execute(query)
+        if row.unknown_krs
+    )
+
+
+def _unknown_label(item: Any) -> UnknownLabel:
+    """One entry of `tasks.unknown_krs` ({label, kr_id, suggestions}; a bare id is tolerated)."""
+    if isinstance(item, dict):
+        kr_id = str(item.get("kr_id", ""))
+        return UnknownLabel(str(item.get("label", kr_id)), kr_id, tuple(map(str, item.get("suggestions", ()))))
+    return UnknownLabel(str(item), str(item), ())
+
+
+def source_statuses(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[SourceStatus, ...]:
+    """Every configured source, in config order, with what the store knows of its health."""
+    states = {row.source: row for row in conn.execute(select(SOURCE_STATE))}
+    result = []
+    for source in config.sources:
+        state = states.get(source.name)
+        success = _utc(state.last_success_at) if state is not None else None
+        result.append(
+            SourceStatus(
+                name=source.name,
+                kind=source.kind,
+                enabled=source.enabled,
+                last_poll_at=_utc(state.last_poll_at) if state is not None else None,
+                last_success_at=success,
+                age_seconds=None if success is None else max(0.0, (now - success).total_seconds()),
+                last_error=state.last_error if state is not None else None,
+                failing_since=_utc(state.failing_since) if state is not None else None,
+                budget_remaining=state.budget_remaining if state is not None else None,
+                budget_limit=state.budget_limit if state is not None else None,
+                budget_resets_at=_utc(state.budget_resets_at) if state is not None else None,
+            )
+        )
+    return tuple(result)
+
+
+def queue_depths(conn: Connection, now: datetime) -> QueueDepths:
+    """How much work waits: deliveries, refresh requests, push targets out of date (due now or later)."""
+    stale = PUSH_TARGETS.c.failed_permanently.is_(False) & or_(
+        PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash
+    )
+    due = or_(PUSH_TARGETS.c.next_attempt_at.is_(None), PUSH_TARGETS.c.next_attempt_at <= as_utc(now))
+    counts = select(
+        _count(DELIVERIES, DELIVERIES.c.status == "pending"),
+        _count(DELIVERIES, DELIVERIES.c.status == "failed"),
+        _count(REFRESH_REQUESTS, None),
+        _count(PUSH_TARGETS, stale & due),
+        _count(PUSH_TARGETS, stale & ~due),
+    )
+    return QueueDepths(*conn.execute(counts).one())
+
+
+def _count(table: Any, condition: Any) -> Any:
+    """A scalar subquery counting `table`'s rows that meet `condition` (all rows when None)."""
+    query = select(func.count()).select_from(table)
+    return (query if condition is None else query.where(condition)).scalar_subquery()
+
+
+def failing_targets(conn: Connection) -> tuple[FailingTarget, ...]:
+    """Push targets with a recorded error, most recently changed first."""
+    query = (
+        select(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.last_error.is_not(None))
+        .order_by(PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
+        .limit(LIST_LIMIT)
+    )
+    return tuple(
+        FailingTarget(
+            source=row.source,
+            kind=row.kind,
+            key=row.key,
+            last_error=row.last_error,
+            attempts=row.attempts,
+            failed_permanently=row.failed_permanently,
+            next_attempt_at=_utc(row.next_attempt_at),
+        )
+        for row in conn.execute(query)
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else as_utc(moment)
