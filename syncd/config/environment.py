@@ -21,13 +21,16 @@ class Substitution:
     """The data with references replaced, the paths whose values came from the environment, and problems."""
 
     data: Any
+    secrets: frozenset[KeyPath] = frozenset()
     from_environment: set[KeyPath] = field(default_factory=set)
     problems: list[ConfigProblem] = field(default_factory=list)
 
 
-def substitute_environment(document: LocatedDocument, environ: Mapping[str, str]) -> Substitution:
-    """Replace every `${NAME}` in string values; a missing variable is a problem naming it and the key."""
-    result = Substitution(data=None)
+def substitute_environment(
+    document: LocatedDocument, environ: Mapping[str, str], secrets: Iterable[KeyPath] = ()
+) -> Substitution:
+    """Replace every `${NAME}` in string values; a missing variable (or an empty one for a secret) is a problem."""
+    result = Substitution(data=None, secrets=frozenset(secrets))
     result.data = _substitute(document, environ, document.data, (), result)
     return result
 
@@ -86,4 +89,7 @@ def _replacement(
         message = f"environment variable {name} is not set; export {name} before starting syncd"
         out.problems.append(ConfigProblem(position.file, position.line, key, message))
         return ""
+    if not environ[name] and path in out.secrets:
+        message = f"environment variable {name} is empty; set it to the secret before starting syncd"
+        out.problems.append(ConfigProblem(position.file, position.line, key, message))
     return environ[name]

@@ -53,7 +53,7 @@ def config_secrets(config: BaseModel) -> list[str]:
 def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConfig:
     secrets = list(secret_paths(SyncdConfig, document.data))
     problems = literal_secret_problems(document, secrets)
-    substitution = substitute_environment(document, environ)
+    substitution = substitute_environment(document, environ, secrets)
     problems += substitution.problems
     resolved = LocatedDocument(document.file, substitution.data, document.positions)
     config, invalid = validate_document(SyncdConfig, resolved, {*secrets, *substitution.from_environment})

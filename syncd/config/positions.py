@@ -96,7 +96,7 @@ class _Builder:
         """The plain value of `node`, found at `path`."""
         self.positions.setdefault(path, Position(self.file, node.start_mark.line + 1))
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node)
         if id(node) in self._walking:
             self._problem(node, path, "an alias refers to itself; YAML anchors must not be recursive")
             return None
@@ -110,32 +110,38 @@ class _Builder:
         finally:
             self._walking.discard(id(node))
 
-    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[Any, Any]:
-        self._check_repeated_keys(node, path)
+    def _scalar(self, node: ScalarNode) -> Any:
+        """The scalar's value; an impossible date like 2026-13-01 stays text so validation can explain it."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            return node.value
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        self._check_keys(node, path)
         self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys like yaml.safe_load does
-        result: dict[Any, Any] = {}
+        result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _plain_key(self.loader.construct_object(key_node, deep=True))
-            key_path = (*path, key)
+            if not isinstance(key_node, ScalarNode):
+                continue
+            key_path = (*path, key_node.value)
             self.positions[key_path] = Position(self.file, key_node.start_mark.line + 1)
-            result[key] = self.build(value_node, key_path)
+            result[key_node.value] = self.build(value_node, key_path)
         return result
 
-    def _check_repeated_keys(self, node: MappingNode, path: KeyPath) -> None:
-        seen: dict[Any, int] = {}
+    def _check_keys(self, node: MappingNode, path: KeyPath) -> None:
+        """Keys are plain words written once; `on:` stays the text "on" (config keys are never booleans)."""
+        seen: dict[str, int] = {}
         for key_node, _value in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, ScalarNode):
+            if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = _plain_key(self.loader.construct_object(key_node, deep=True))
-            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, ScalarNode):
+                self._problem(key_node, path, "a key must be a plain word, not a list or a mapping")
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
             if key in seen:
                 self._problem(key_node, (*path, key), f"key repeated (first written on line {seen[key]}); keep one")
             seen.setdefault(key, line)
 
     def _problem(self, node: Node, path: KeyPath, message: str) -> None:
         self.problems.append(ConfigProblem(self.file, node.start_mark.line + 1, format_path(path), message))
-
-
-def _plain_key(key: Any) -> Any:
-    """Numbers used as keys (Asana gids) become their digits, since config mappings are keyed by strings."""
-    return str(key) if isinstance(key, int) and not isinstance(key, bool) else key

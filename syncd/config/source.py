@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from syncd.config.types import Duration
 
+#: A source name: lowercase, as it appears in URLs (`/webhooks/{name}`) and logs.
+SOURCE_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
 
 class StrictModel(BaseModel):
     """A config model that rejects unknown keys (a typo must never be silently ignored)."""
@@ -18,7 +21,7 @@ class StrictModel(BaseModel):
 class SourceConfig(StrictModel):
     """One tracker connection. `kind` selects the adapter; `name` is how logs, URLs and tasks refer to it."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="Unique name, used in /webhooks/{name}.")
+    name: str = Field(pattern=SOURCE_NAME, description="Unique name, used in /webhooks/{name}.")
     kind: str
     base_url: str = Field(description="API root: the public service, an enterprise server, or a simulator.")
     enabled: bool = True

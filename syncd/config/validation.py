@@ -11,9 +11,24 @@ from pydantic_core import ErrorDetails
 
 from syncd.config.errors import ConfigProblem
 from syncd.config.fields import known_kinds, model_at
+from syncd.config.models import KR_ID
 from syncd.config.positions import KeyPath, LocatedDocument, format_path, value_at
+from syncd.config.source import SOURCE_NAME
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Plain words for pydantic's messages that name Python types or raw patterns.
+_PLAIN = {
+    "missing": "required key is missing",
+    "model_type": "expected a mapping of keys (key: value)",
+    "model_attributes_type": "expected a mapping of keys (key: value)",
+    "dict_type": "expected a mapping of keys (key: value)",
+    "list_type": "expected a list: [a, b] or one `- item` per line",
+}
+_PATTERNS = {
+    KR_ID: "use letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. ENG-1.2)",
+    SOURCE_NAME: "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit (e.g. acme-github)",
+}
 
 
 def validate_document(
@@ -72,13 +87,14 @@ class _Translator:
         }.get(kind)
         if explain is not None:
             return explain(path)
-        if kind == "missing":
-            return "required key is missing"
         if kind == "value_error":
             return detail["msg"].removeprefix("Value error, ")
         if kind == "string_type" and isinstance(detail.get("input"), int | float):
             return "expected text, got a number; put it in quotes (gids and ids are strings)"
-        return detail["msg"] + self._shown_input(detail, path)
+        pattern = str(detail.get("ctx", {}).get("pattern", ""))
+        if kind == "string_pattern_mismatch" and pattern in _PATTERNS:
+            return f"not a valid name; {_PATTERNS[pattern]}" + self._shown_input(detail, path)
+        return _PLAIN.get(kind, detail["msg"]) + ("" if kind == "missing" else self._shown_input(detail, path))
 
     def _unknown_key(self, path: KeyPath) -> str:
         model = model_at(self.model, self.document.data, path[:-1])

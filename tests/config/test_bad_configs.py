@@ -187,6 +187,29 @@ CASES = [
         "{file}:4: push.coalesce_window: 'soon' is not a duration: write 30s, 5m, 6h, 1d, 250ms or a number of seconds",
     ),
     BadConfig(
+        "impossible date",
+        "cycles:\n  - {id: 2026-Q4, start: 2026-13-01, end: 2026-12-31}\n",
+        "{file}:2: cycles[0].start: Input should be a valid date or datetime, month value is outside expected "
+        "range of 1-12 (got '2026-13-01')",
+    ),
+    BadConfig(
+        "id with spaces",
+        "cycles:\n  - {id: Q4 2026, start: 2026-10-01, end: 2026-12-31}\n",
+        "{file}:2: cycles[0].id: not a valid name; use letters, digits, '.', '_' and '-', starting with a letter "
+        "or digit (e.g. ENG-1.2) (got 'Q4 2026')",
+    ),
+    BadConfig(
+        "a mapping where a list belongs",
+        "cycles:\n  id: 2026-Q4\n",
+        "{file}:1: cycles: expected a list: [a, b] or one `- item` per line",
+    ),
+    BadConfig(
+        "yaml boolean word as a key",
+        CYCLE + "on: push\n",
+        "{file}:3: on: unknown key; expected one of: store, server, cycles, objectives, sources, matching, "
+        "progress, push",
+    ),
+    BadConfig(
         "empty file",
         "# nothing yet\n",
         "{file}: the config is empty; it needs at least `cycles:` (see config/example.yaml)",

@@ -69,6 +69,14 @@ class TestProblems:
             "export GITHUB_WEBHOOK_SECRET before starting syncd",
         ]
 
+    def test_empty_variable_for_a_secret_is_refused(self, tmp_path: Path) -> None:
+        """An empty token would fail later against the tracker; it is refused now, naming the variable."""
+        path = write_config(tmp_path, MINIMAL + GITHUB_SOURCE)
+        assert _problems(path, {**ENV, "GITHUB_WEBHOOK_SECRET": ""}) == [
+            f"{path}:8: sources[0].webhook_secret: environment variable GITHUB_WEBHOOK_SECRET is empty; "
+            "set it to the secret before starting syncd"
+        ]
+
     def test_invalid_reference_is_explained(self, tmp_path: Path) -> None:
         """`${}` is not silently replaced by nothing."""
         path = write_config(tmp_path, MINIMAL + "store:\n  url: ${}\n")
