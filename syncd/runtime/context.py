@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from syncd.config.models import SyncdConfig
 from syncd.ports import SourceAdapter
+from syncd.runtime.holds import SourceHolds
 from syncd.runtime.metrics import Metrics
 
 
@@ -55,6 +56,8 @@ class Runtime:
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=16))
     #: Set by the webhook writer after it committed new deliveries, to wake this process's worker at once.
     deliveries_waiting: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Sources that asked us to wait (Retry-After): shared by the scheduler and the pusher of this process.
+    holds: SourceHolds = field(default_factory=SourceHolds)
 
     @property
     def config(self) -> SyncdConfig:
