@@ -61,11 +61,7 @@ def configure_logging(
     handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(_formatter(as_json, SecretRedactor(secrets), colors=_is_terminal(stream)))
-    root = logging.getLogger()
-    for old in [old for old in root.handlers if old.get_name() == _HANDLER_NAME]:
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(_level(level))
+    _install(handler, _level(level))
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -76,6 +72,15 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+
+
+def _install(handler: logging.Handler, level: int) -> None:
+    """Make `handler` the root logger's syncd handler (replacing ours from an earlier call, keeping others)."""
+    root = logging.getLogger()
+    for old in [old for old in root.handlers if old.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def _formatter(as_json: bool, redactor: SecretRedactor, *, colors: bool) -> structlog.stdlib.ProcessorFormatter:

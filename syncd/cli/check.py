@@ -43,12 +43,7 @@ def summary_lines(config: SyncdConfig, path: Path) -> Iterator[str]:
     yield f"cycles ({len(config.cycles)}):"
     for cycle in config.cycles:
         yield f"  {cycle.id}  {cycle.start} .. {cycle.end}" + (f"  {cycle.title}" if cycle.title else "")
-    yield f"objectives ({len(config.objectives)}):"
-    for objective in config.objectives:
-        parent = f", aligns to {objective.parent}" if objective.parent else ""
-        krs = _plural(len(objective.key_results), "key result")
-        yield f"  {objective.id}  {objective.title}  [{objective.cycle}{parent}; {krs}]"
-    yield f"key results ({sum(len(o.key_results) for o in config.objectives)}): {_measures(config)}"
+    yield from _objective_lines(config)
     yield f"sources ({len(config.sources)}):"
     for source in config.sources:
         disabled = "" if source.enabled else "  (disabled)"
@@ -56,6 +51,15 @@ def summary_lines(config: SyncdConfig, path: Path) -> Iterator[str]:
     yield f'matching: label prefix "{config.matching.label_prefix}", {_plural(len(config.matching.rules), "rule")}'
     for rule in config.matching.rules:
         yield f"  {_rule(rule)}"
+
+
+def _objective_lines(config: SyncdConfig) -> Iterator[str]:
+    yield f"objectives ({len(config.objectives)}):"
+    for objective in config.objectives:
+        parent = f", aligns to {objective.parent}" if objective.parent else ""
+        krs = _plural(len(objective.key_results), "key result")
+        yield f"  {objective.id}  {objective.title}  [{objective.cycle}{parent}; {krs}]"
+    yield f"key results ({sum(len(o.key_results) for o in config.objectives)}): {_measures(config)}"
 
 
 def _plural(count: int, noun: str) -> str:

@@ -79,17 +79,19 @@ def _replacement(
     if escaped:
         return "${" + name + "}"
     out.from_environment.add(path)
-    position = document.position_of(path)
-    key = format_path(path)
+    message = _reference_problem(name, environ, secret=path in out.secrets)
+    if message is not None:
+        position = document.position_of(path)
+        out.problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
+    return environ.get(name, "")
+
+
+def _reference_problem(name: str, environ: Mapping[str, str], *, secret: bool) -> str | None:
+    """What is wrong with `${name}` (never its value), or None."""
     if not _NAME.match(name):
-        message = f"${{{name}}} is not a valid environment variable reference; write ${{NAME}} (letters, digits, _)"
-        out.problems.append(ConfigProblem(position.file, position.line, key, message))
-        return ""
+        return f"${{{name}}} is not a valid environment variable reference; write ${{NAME}} (letters, digits, _)"
     if name not in environ:
-        message = f"environment variable {name} is not set; export {name} before starting syncd"
-        out.problems.append(ConfigProblem(position.file, position.line, key, message))
-        return ""
-    if not environ[name] and path in out.secrets:
-        message = f"environment variable {name} is empty; set it to the secret before starting syncd"
-        out.problems.append(ConfigProblem(position.file, position.line, key, message))
-    return environ[name]
+        return f"environment variable {name} is not set; export {name} before starting syncd"
+    if secret and not environ[name]:
+        return f"environment variable {name} is empty; set it to the secret before starting syncd"
+    return None

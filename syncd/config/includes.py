@@ -72,14 +72,8 @@ class _IncludeReader:
     ) -> LocatedDocument | None:
         if entry is None:
             return None
-        target = path.parent / entry
-        shown = os.path.normpath(Path(parent.file).parent / entry)
-        if target.resolve() in chain:
-            loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
-            self._problem(parent, (INCLUDE_KEY, index), f"include cycle: {loop}; remove one of these includes")
-            return None
-        if not target.is_file():
-            self._problem(parent, (INCLUDE_KEY, index), f"included file {shown} not found; fix the path")
+        target, shown = path.parent / entry, os.path.normpath(Path(parent.file).parent / entry)
+        if not self._includable_path(parent, (target, shown), chain, index):
             return None
         try:
             included = self.read(target, shown, chain)
@@ -88,6 +82,20 @@ class _IncludeReader:
             return None
         self._check_includable(included)
         return included
+
+    def _includable_path(
+        self, parent: LocatedDocument, included: tuple[Path, str], chain: tuple[Path, ...], index: int
+    ) -> bool:
+        """True when the included file exists and is not already being read (which would be an include cycle)."""
+        (target, shown), where = included, (INCLUDE_KEY, index)
+        if target.resolve() in chain:
+            loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
+            self._problem(parent, where, f"include cycle: {loop}; remove one of these includes")
+            return False
+        if not target.is_file():
+            self._problem(parent, where, f"included file {shown} not found; fix the path")
+            return False
+        return True
 
     def _check_includable(self, included: LocatedDocument) -> None:
         data = included.data
