@@ -115,7 +115,7 @@ class DaemonProcess:
 
     def start(self) -> DaemonProcess:
         """Start the process (appending to its log); does not wait for readiness."""
-        env = {**os.environ, "PYTHONPATH": str(REPO), "SYNCD_LOG_LEVEL": "debug", **self.env}
+        env = {**os.environ, "PYTHONPATH": str(REPO), "SYNCD_LOG_LEVEL": "info", **self.env}
         for name in ("SYNCD_CONFIG", "SYNCD_HOST", "SYNCD_PORT"):
             env.pop(name, None)
         with self.log_path.open("ab") as log:
