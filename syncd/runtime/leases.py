@@ -66,6 +66,7 @@ class Lease:
         self.ttl = ttl
         self._clock = clock
         self._valid_until: datetime | None = None
+        self._taken_at: datetime | None = None
 
     @property
     def renew_every(self) -> timedelta:
@@ -84,11 +85,18 @@ class Lease:
             self.engine, lambda conn: try_take(conn, self.name, self.holder, now, self.ttl), what=f"lease {self.name}"
         )
         self._valid_until = now + self.ttl if taken else None
+        self._taken_at = now if taken else None
         if taken and not had:
             log.info("lease.acquired", lease=self.name, holder=self.holder)
         elif had and not taken:
             log.warning("lease.lost", lease=self.name, holder=self.holder)
         return taken
+
+    def keep(self) -> bool:
+        """Hold the lease: take it if free, renew it once a third of its TTL has passed. True while held."""
+        if self.held() and self._taken_at is not None and self._clock() - self._taken_at < self.renew_every:
+            return True
+        return self.acquire()
 
     def release(self) -> None:
         """Give the lease up (on shutdown), so another replica need not wait for it to expire."""

@@ -1,0 +1,151 @@
+"""The store side of pushing: which targets are due (newest change first), claims, and recorded outcomes.
+
+A target is due when its desired hash differs from the applied one, it has not failed permanently,
+and its `next_attempt_at` has come. Due targets are claimed (`claimed_by`/`claimed_until`) before the
+tracker call, outside any transaction, and the outcome is recorded afterwards: the hash that was
+written becomes `applied_hash` (if the desired state moved meanwhile, the target stays due, one
+coalescing window later), a `Retriable` failure moves `next_attempt_at` by exactly the delay asked for,
+a `Permanent` one is kept with its message for `syncd status`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from syncd.core.model import TaskRef
+from syncd.ports import WriteKind
+from syncd.runtime.claims import claimable, holder_is_gone, mark_claimed, skip_locked
+from syncd.runtime.rows import PUSH_TARGETS, as_utc, to_utc
+
+#: How long a claim on a target lasts; a write outliving it may be retried by another replica.
+CLAIM_TTL = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PushJob:
+    """One claimed target: what to write where, and the hash of that content."""
+
+    id: int
+    source: str
+    kind: WriteKind
+    key: str
+    text: str | None
+    number: float | None
+    hash: str
+    remote_id: str | None
+    attempts: int
+
+    @property
+    def task(self) -> TaskRef | None:
+        """The task written to (None for per-KR targets such as goals)."""
+        return None if self.kind in (WriteKind.GOAL, WriteKind.SUMMARY) else TaskRef(self.source, self.key)
+
+
+def due_condition(source: str, now: datetime) -> Any:
+    """SQL condition: targets of `source` whose write is due at `now`."""
+    return (
+        (PUSH_TARGETS.c.source == source)
+        & (PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""))
+        & PUSH_TARGETS.c.failed_permanently.is_(False)
+        & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
+    )
+
+
+def claim_due(conn: Connection, source: str, holder: str, now: datetime, limit: int) -> list[PushJob]:
+    """Claim up to `limit` due targets of `source`, most recently changed first."""
+    query = (
+        select(PUSH_TARGETS)
+        .where(due_condition(source, now), claimable(PUSH_TARGETS, holder, to_utc(now)))
+        .order_by(PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
+        .limit(limit)
+    )
+    rows = list(conn.execute(skip_locked(conn, query)))
+    mark_claimed(conn, PUSH_TARGETS, [row.id for row in rows], holder, to_utc(now + CLAIM_TTL))
+    return [
+        PushJob(
+            row.id, row.source, WriteKind(row.kind), row.key, row.desired_text, row.desired_number,
+            row.desired_hash, row.remote_id, row.attempts,
+        )
+        for row in rows
+    ]  # fmt: skip
+
+
+def next_due_at(conn: Connection, source: str) -> datetime | None:
+    """When the earliest pending target of `source` becomes due (to sleep until then)."""
+    query = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(
+        PUSH_TARGETS.c.source == source,
+        PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""),
+        PUSH_TARGETS.c.failed_permanently.is_(False),
+    )
+    return as_utc(conn.execute(query).scalar_one_or_none())
+
+
+def record_success(
+    conn: Connection, job: PushJob, holder: str, remote_id: str | None, *, now: datetime, window: timedelta
+) -> None:
+    """The content with `job.hash` is in the tracker now; stay due (a window later) if desired moved on."""
+    row = conn.execute(select(PUSH_TARGETS).where(PUSH_TARGETS.c.id == job.id)).one_or_none()
+    if row is None:  # the task was deleted while we wrote
+        return
+    still_due = row.desired_hash != job.hash
+    pending_at = as_utc(row.next_attempt_at)
+    later = max(pending_at, now + window) if pending_at is not None else now + window
+    values = {
+        "applied_hash": job.hash,
+        "applied_text": job.text,
+        "remote_id": remote_id or job.remote_id,
+        "applied_at": to_utc(now),
+        "attempts": 0,
+        "last_error": None,
+        "next_attempt_at": to_utc(later) if still_due else None,
+    }
+    conn.execute(_release(job, holder).values(**values))
+
+
+def record_retry(conn: Connection, job: PushJob, holder: str, error: str, retry_at: datetime) -> None:
+    """The write failed for now; try again at `retry_at` (never sooner)."""
+    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "next_attempt_at": to_utc(retry_at)}
+    conn.execute(_release(job, holder).values(**values))
+
+
+def record_permanent(conn: Connection, job: PushJob, holder: str, error: str) -> None:
+    """The write cannot succeed as is: keep the message for the admin, stop trying until content changes."""
+    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "failed_permanently": True}
+    conn.execute(_release(job, holder).values(**values))
+
+
+def release_claims(conn: Connection, jobs: list[PushJob], holder: str) -> None:
+    """Give back claimed targets that were not attempted (shutdown, or the pace ran out)."""
+    for job in jobs:
+        conn.execute(_release(job, holder))
+
+
+def clear_stale_claims(conn: Connection, source: str, holder: str) -> int:
+    """Free the claims of `source`'s targets held by processes on this host that have died."""
+    holders = conn.execute(
+        select(PUSH_TARGETS.c.claimed_by)
+        .where(PUSH_TARGETS.c.source == source, PUSH_TARGETS.c.claimed_by.is_not(None))
+        .distinct()
+    ).scalars()
+    gone = [name for name in holders if name != holder and holder_is_gone(name)]
+    if not gone:
+        return 0
+    stmt = update(PUSH_TARGETS).where(PUSH_TARGETS.c.source == source, PUSH_TARGETS.c.claimed_by.in_(gone))
+    return int(conn.execute(stmt.values(claimed_by=None, claimed_until=None)).rowcount)
+
+
+def _release(job: PushJob, holder: str) -> Any:
+    """UPDATE of the job's row that also drops our claim (only ours: a lapsed claim may be someone else's)."""
+    return (
+        update(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.id == job.id)
+        .values(
+            claimed_by=None,
+            claimed_until=None,
+        )
+        .where((PUSH_TARGETS.c.claimed_by == holder) | PUSH_TARGETS.c.claimed_by.is_(None))
+    )

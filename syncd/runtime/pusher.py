@@ -1,0 +1,261 @@
+"""The pusher: level-triggered writes of desired state into the trackers, paced per source.
+
+One `SourcePusher` per source, under the lease `push:<source>` so the write pace holds across
+replicas and no target is written by two processes at once. Each round it claims due targets (most
+recently changed first), waits for `WritePacer` (the adapter's `write_limits`) and any Retry-After
+hold, and calls `adapter.apply` in the thread pool, at most `max_concurrent_writes` at a time. After a
+crash nothing is written twice: a comment is edited in place by its stored id, or found by its marker.
+With `push.dry_run` it computes nothing new and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import structlog
+from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.core.errors import Permanent, RateLimited, Retriable
+from syncd.core.pacing import WritePacer
+from syncd.core.render import comment_marker
+from syncd.core.retry import backoff, retry_delay
+from syncd.ports import PushWrite, SourceAdapter, WriteKind
+from syncd.runtime.context import Runtime
+from syncd.runtime.leases import Lease
+from syncd.runtime.loops import Outage, rest
+from syncd.runtime.push_queue import (
+    PushJob,
+    claim_due,
+    clear_stale_claims,
+    next_due_at,
+    record_permanent,
+    record_retry,
+    record_success,
+    release_claims,
+)
+from syncd.runtime.transactions import run_in_transaction
+
+IDLE_WAIT = 1.0
+#: Backoff cap for failures that carry no delay of their own (bugs, unmapped errors).
+UNEXPECTED_BACKOFF_CAP = 300.0
+
+T = TypeVar("T")
+
+log = structlog.get_logger("syncd.runtime.pusher")
+
+
+class SourcePusher:
+    """Writes the due targets of one source; `push_ready()` does what the pace allows right now."""
+
+    def __init__(self, runtime: Runtime, source: str) -> None:
+        self.runtime = runtime
+        self.source = source
+        self.lease = Lease(runtime.engine, f"push:{source}", runtime.worker_id, runtime.clock)
+        self._adapter: SourceAdapter | None = None
+        self.pacer = WritePacer(())
+
+    @property
+    def adapter(self) -> SourceAdapter | None:
+        """The source's adapter in force (a reload may replace it; the pacer then starts afresh)."""
+        adapter = self.runtime.adapter(self.source)
+        if adapter is not self._adapter:
+            self._adapter = adapter
+            self.pacer = WritePacer(adapter.write_limits if adapter is not None else ())
+        return adapter
+
+    def wait_until(self, now: datetime) -> datetime:
+        """The earliest moment the next write may start (pace and holds)."""
+        moment = self.pacer.next_allowed(now)
+        held = self.runtime.holds.until(self.source, now)
+        return max(moment, held) if held is not None else moment
+
+    def keep_lease(self) -> bool:
+        """Hold `push:<source>`; on taking it over, free targets claimed by a dead predecessor."""
+        was_held = self.lease.held()
+        if not self.lease.keep():
+            return False
+        if not was_held:
+            self._run(lambda conn: clear_stale_claims(conn, self.source, self.runtime.worker_id), "free claims")
+        return True
+
+    def claim(self, limit: int) -> list[PushJob]:
+        """Claim up to `limit` due targets (none in dry-run mode or without the lease)."""
+        if self.runtime.config.push.dry_run or self.adapter is None or not self.keep_lease():
+            return []
+        now = self.runtime.clock()
+        holder = self.runtime.worker_id
+        return self._run(lambda conn: claim_due(conn, self.source, holder, now, limit), "claim targets")
+
+    def push_ready(self) -> int:
+        """Write due targets one at a time while the pace allows; returns how many writes were made."""
+        adapter = self.adapter
+        if adapter is None:
+            return 0
+        written = 0
+        while self.wait_until(self.runtime.clock()) <= self.runtime.clock():
+            jobs = self.claim(1)
+            if not jobs:
+                break
+            self.pacer.record(self.runtime.clock())
+            self.write(adapter, jobs[0])
+            written += 1
+        return written
+
+    def write(self, adapter: SourceAdapter, job: PushJob) -> str:
+        """Make one write and record its outcome; returns the outcome (`ok`, `retry`, `failed`)."""
+        marker = (
+            comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
+        )
+        write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker)
+        try:
+            result = adapter.apply(job.task, write)
+        except Retriable as error:
+            return self._retry(job, error, retry_delay(error, job.attempts + 1) or 0.0)
+        except Permanent as error:
+            message = str(error)
+            self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
+            log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
+            return self._count(job, "failed")
+        # An adapter that lets an unmapped error through (a bug) must not stop the pusher: the target
+        # is retried with backoff and the error is kept on its row and logged for the admin.
+        except Exception as error:
+            delay = backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP)
+            log.exception("push.unexpected_error", source=self.source, kind=job.kind.value, key=job.key)
+            return self._retry(job, error, delay)
+        now = self.runtime.clock()
+        window = self.runtime.config.push.coalesce_window
+        holder = self.runtime.worker_id
+        self._run(
+            lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window), "record write"
+        )
+        log.info(f"push.{job.kind.value}_written", source=self.source, key=job.key, remote_id=result.remote_id)
+        return self._count(job, "ok")
+
+    def _retry(self, job: PushJob, error: BaseException, delay: float) -> str:
+        now = self.runtime.clock()
+        retry_at = now + timedelta(seconds=delay)
+        self.pacer.hold_until(retry_at)
+        if isinstance(error, RateLimited):
+            self.runtime.holds.hold(self.source, retry_at)
+        message = f"{type(error).__name__}: {error}"
+        self._run(lambda conn: record_retry(conn, job, self.runtime.worker_id, message, retry_at), "record retry")
+        log.warning("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
+        return self._count(job, "retry")
+
+    def _count(self, job: PushJob, outcome: str) -> str:
+        self.runtime.metrics.push_writes.labels(source=self.source, kind=job.kind.value, outcome=outcome).inc()
+        self.runtime.metrics.api_requests.labels(source=self.source, outcome=outcome).inc()
+        return outcome
+
+    def release(self, jobs: list[PushJob]) -> None:
+        """Give back claims not attempted."""
+        if jobs:
+            self._run(lambda conn: release_claims(conn, jobs, self.runtime.worker_id), "release claims")
+
+    def next_due(self) -> datetime | None:
+        """When the earliest pending target becomes due."""
+        return self._run(lambda conn: next_due_at(conn, self.source), "next due")
+
+    def _run(self, work: Callable[[Connection], T], what: str) -> T:
+        return run_in_transaction(self.runtime.engine, work, what=f"{what} ({self.source})")
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Push until `stop` is set; on stop, finish writes in flight and release the lease."""
+        outage = Outage(f"pusher {self.source}")
+        try:
+            while not stop.is_set():
+                try:
+                    pause = await self._round(stop)
+                except SQLAlchemyError as error:
+                    self.lease.mark_lost()
+                    pause = outage.failed(error)
+                else:
+                    outage.succeeded()
+                await rest(stop, pause)
+        finally:
+            await self._release_lease()
+
+    async def _round(self, stop: asyncio.Event) -> float:
+        """One round: claim what may be written now and write it; returns how long to rest after."""
+        loop = asyncio.get_running_loop()
+        adapter = self.adapter
+        if adapter is None:
+            return IDLE_WAIT
+        now = self.runtime.clock()
+        start_at = self.wait_until(now)
+        if start_at > now:
+            return min((start_at - now).total_seconds(), IDLE_WAIT * 5)
+        jobs = await loop.run_in_executor(self.runtime.executor, self.claim, max(1, adapter.max_concurrent_writes))
+        if not jobs:
+            return await self._idle_pause(loop)
+        await self._write_all(adapter, jobs, stop)
+        return 0.0
+
+    async def _write_all(self, adapter: SourceAdapter, jobs: list[PushJob], stop: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        in_flight: list[asyncio.Future[str]] = []
+        for index, job in enumerate(jobs):
+            wait = (self.wait_until(self.runtime.clock()) - self.runtime.clock()).total_seconds()
+            if wait > 0:
+                await rest(stop, wait)
+            if stop.is_set() or self.wait_until(self.runtime.clock()) > self.runtime.clock():
+                await loop.run_in_executor(self.runtime.executor, self.release, jobs[index:])
+                break
+            self.pacer.record(self.runtime.clock())
+            in_flight.append(loop.run_in_executor(self.runtime.executor, self.write, adapter, job))
+        await asyncio.gather(*in_flight)
+
+    async def _idle_pause(self, loop: asyncio.AbstractEventLoop) -> float:
+        due = await loop.run_in_executor(self.runtime.executor, self.next_due)
+        if due is None:
+            return IDLE_WAIT
+        return max(0.0, min(IDLE_WAIT, (due - self.runtime.clock()).total_seconds()))
+
+    async def _release_lease(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self.runtime.executor, self.lease.release)
+        except SQLAlchemyError as error:
+            log.warning("lease.release_failed", lease=self.lease.name, error=str(error)[:200])
+
+
+class Pusher:
+    """Runs one `SourcePusher` per configured source; `run_once()` pushes what is due and allowed now."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._sources: dict[str, SourcePusher] = {}
+
+    def source(self, name: str) -> SourcePusher:
+        """The pusher of one source (created on first use)."""
+        if name not in self._sources:
+            self._sources[name] = SourcePusher(self.runtime, name)
+        return self._sources[name]
+
+    def run_once(self) -> int:
+        """Push, for every source, the due targets the pace allows now; returns writes attempted."""
+        return sum(self.source(name).push_ready() for name in sorted(self.runtime.loaded.adapters))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Push every source until `stop` is set; sources added by a reload are picked up."""
+        running: dict[str, asyncio.Task[None]] = {}
+        log.info("pusher.started", worker=self.runtime.worker_id)
+        while not stop.is_set():
+            for name in self.runtime.loaded.adapters:
+                if name in running and running[name].done():
+                    _log_crash(running.pop(name))
+                if name not in running:
+                    running[name] = asyncio.create_task(self.source(name).run(stop), name=f"push:{name}")
+            await rest(stop, IDLE_WAIT * 5)
+        await asyncio.gather(*running.values(), return_exceptions=True)
+        log.info("pusher.stopped", worker=self.runtime.worker_id)
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    """Log why a per-source loop ended before stop (it is restarted by the caller)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("pusher.source_loop_crashed", loop=task.get_name(), error=f"{type(error).__name__}: {error}")

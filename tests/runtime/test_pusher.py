@@ -1,0 +1,234 @@
+"""The pusher: level-triggered, coalesced, paced, newest first, Retry-After honoured, crash-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from syncd.core.errors import Permanent, RateLimited, Retriable
+from syncd.core.model import TaskState
+from syncd.core.pacing import RateLimit
+from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.pusher import Pusher
+from syncd.runtime.rows import PUSH_TARGETS
+from syncd.runtime.worker import Worker
+from tests.support.fake_adapter import task
+from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
+
+WINDOW = 2
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[WorkerEnv]:
+    """A worker bench on SQLite, writing comments at up to 80 per minute."""
+    with sqlite_bench(tmp_path) as bench:
+        yield bench
+
+
+@pytest.fixture
+def slow_env(tmp_path: Path) -> Iterator[WorkerEnv]:
+    """A worker bench whose tracker takes two writes per minute."""
+    with sqlite_bench(tmp_path, write_limits=[RateLimit(2, timedelta(minutes=1))]) as bench:
+        yield bench
+
+
+def _change(bench: WorkerEnv, external_id: str, **fields: object) -> None:
+    """The tracker changes a task and a webhook tells us; the worker applies it."""
+    snapshot = bench.tracker.put(task(external_id, updated_at=bench.clock(), **fields))  # type: ignore[arg-type]
+    bench.deliver("task.changed", snapshot=snapshot)
+    Worker(bench.runtime).drain()
+
+
+def _settle(bench: WorkerEnv, pusher: Pusher) -> int:
+    """Let the coalescing window pass and push what is due."""
+    bench.clock.advance(WINDOW)
+    return pusher.run_once()
+
+
+class TestLevelTriggered:
+    """Only a difference between desired and applied state is written, once."""
+
+    def test_due_comment_is_written_once_and_recorded_as_applied(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        assert pusher.run_once() == 0  # not before the coalescing window
+        assert _settle(env, pusher) == 1
+        (target,) = env.targets()
+        assert target["applied_hash"] == target["desired_hash"]
+        assert target["remote_id"] is not None
+        assert env.tracker.comments["acme/web#1"][target["remote_id"]] == target["desired_text"]
+        env.clock.advance(60)
+        assert pusher.run_once() == 0
+
+    def test_ten_changes_in_a_second_make_one_write_per_target(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        _change(env, "acme/web#2", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        writes_before = len(env.tracker.writes)
+        for step in range(10):
+            env.clock.advance(0.1)
+            state = TaskState.DONE if step % 2 == 0 else TaskState.OPEN
+            _change(env, "acme/web#2", labels=["kr:ENG-1.1"], state=state, title=f"edit {step}")
+            pusher.run_once()
+        _settle(env, pusher)
+        new = env.tracker.writes[writes_before:]
+        assert sorted(w.key for w in new) == ["acme/web#1", "acme/web#2"]
+        assert all(not w.created for w in new)  # edited in place
+        assert env.tracker.comment_count("acme/web#1") == 1
+
+    def test_comment_is_edited_in_place_when_progress_moves(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        env.clock.advance(60)
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+        _settle(env, pusher)
+        assert env.tracker.comment_count("acme/web#1") == 1
+        (text,) = env.tracker.comments["acme/web#1"].values()
+        assert "100%" in text
+
+    def test_desired_state_moving_during_a_write_stays_due_a_window_later(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.clock.advance(WINDOW)
+        original_apply = env.adapter.apply
+
+        def apply_while_the_task_changes(task_ref, write):  # type: ignore[no-untyped-def]
+            result = original_apply(task_ref, write)
+            env.clock.advance(0.5)
+            _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+            return result
+
+        env.adapter.apply = apply_while_the_task_changes  # type: ignore[method-assign]
+        Pusher(env.runtime).run_once()
+        (target,) = env.targets()
+        assert target["applied_hash"] != target["desired_hash"]
+        assert target["next_attempt_at"] == env.clock() + timedelta(seconds=WINDOW)
+
+
+class TestBudget:
+    """The write budget is spent on the most recently changed targets first, never above the pace."""
+
+    def test_pace_limits_writes_per_window(self, slow_env: WorkerEnv) -> None:
+        for number in range(1, 6):
+            _change(slow_env, f"acme/web#{number}", labels=["kr:ENG-1.1"])
+        pusher = Pusher(slow_env.runtime)
+        assert _settle(slow_env, pusher) == 2
+        slow_env.clock.advance(30)
+        assert pusher.run_once() == 0
+        slow_env.clock.advance(31)
+        assert pusher.run_once() == 2
+
+    def test_newest_changed_kr_is_written_first(self, slow_env: WorkerEnv) -> None:
+        for number, kr in ((1, "ENG-1.1"), (2, "ENG-1.1"), (3, "ENG-1.2")):
+            _change(slow_env, f"acme/web#{number}", labels=[f"kr:{kr}"])
+            slow_env.clock.advance(5)
+        pusher = Pusher(slow_env.runtime)
+        slow_env.clock.advance(60)
+        pusher.run_once()
+        first_two = [w.key for w in slow_env.tracker.writes]
+        assert first_two[0] == "acme/web#3"
+        # ENG-1.1 got a second task after #1 was linked, so #1's comment changed last among the ENG-1.1 pair
+        assert set(first_two) == {"acme/web#3", "acme/web#1"}
+
+
+class TestFailures:
+    """Retriable failures wait exactly as long as asked; permanent ones are recorded and shown."""
+
+    def test_retry_after_is_honoured_to_the_second(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.adapter.fail_next("apply", RateLimited("secondary rate limit", delay=30, status=429))
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        failed_at = env.clock()
+        (target,) = env.targets()
+        assert target["next_attempt_at"] == failed_at + timedelta(seconds=30)
+        assert target["attempts"] == 1
+        assert "secondary rate limit" in target["last_error"]
+        for _ in range(29):
+            env.clock.advance(1)
+            pusher.run_once()
+        assert [call.at for call in env.adapter.calls_of("apply")] == [failed_at]
+        env.clock.advance(1)
+        assert pusher.run_once() == 1
+        assert [call.at for call in env.adapter.calls_of("apply")] == [failed_at, failed_at + timedelta(seconds=30)]
+        assert env.runtime.holds.until("fake", failed_at) == failed_at + timedelta(seconds=30)
+
+    def test_retriable_without_delay_backs_off(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.adapter.fail_next("apply", Retriable("bad gateway", delay=0, status=502))
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        (target,) = env.targets()
+        assert target["next_attempt_at"] > env.clock()
+        env.clock.advance(1)
+        assert pusher.run_once() == 1
+        assert env.targets()[0]["last_error"] is None
+
+    def test_permanent_failure_is_kept_with_its_message_and_not_retried(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.adapter.fail_next("apply", Permanent("issue is locked; unlock it or remove the kr label", status=403))
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        (target,) = env.targets()
+        assert target["failed_permanently"] is True
+        assert "issue is locked" in target["last_error"]
+        env.clock.advance(3600)
+        assert pusher.run_once() == 0
+
+    def test_new_content_gives_a_permanently_failed_target_another_try(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.adapter.fail_next("apply", Permanent("forbidden", status=403))
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+        assert _settle(env, pusher) == 1
+        (target,) = env.targets()
+        assert target["failed_permanently"] is False
+        assert target["applied_hash"] == target["desired_hash"]
+
+
+class TestCrashSafety:
+    """A write whose outcome was never recorded is not duplicated: the marker finds the comment."""
+
+    def test_lost_record_of_a_created_comment_does_not_create_a_second(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        with env.engine.begin() as conn:  # as if the process died between the write and its record
+            conn.execute(update(PUSH_TARGETS).values(applied_hash=None, remote_id=None, next_attempt_at=env.clock()))
+        pusher.run_once()
+        assert env.tracker.comment_count("acme/web#1") == 1
+        assert len(env.tracker.writes) == 2
+        assert env.targets()[0]["remote_id"] == env.tracker.writes[0].remote_id
+
+
+class TestModes:
+    """Dry-run writes nothing; the push lease keeps a second replica from writing the same source."""
+
+    def test_dry_run_computes_but_never_writes(self, tmp_path: Path) -> None:
+        config = okr_config(push={"dry_run": True})
+        with sqlite_bench(tmp_path, config) as bench:
+            _change(bench, "acme/web#1", labels=["kr:ENG-1.1"])
+            assert len(bench.targets()) == 1
+            assert _settle(bench, Pusher(bench.runtime)) == 0
+            assert bench.adapter.calls_of("apply") == []
+
+    def test_second_replica_does_not_push_while_the_first_holds_the_lease(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        first = Pusher(env.runtime)
+        env.clock.advance(WINDOW)
+        first.source("fake").keep_lease()
+        other = Runtime(
+            loaded=LoadedConfig(env.runtime.config, None, {"fake": env.adapter}),
+            engine=env.engine,
+            clock=env.clock,
+            worker_id="replica-2",
+        )
+        assert Pusher(other).run_once() == 0
+        assert first.run_once() == 1
+        other.executor.shutdown()
