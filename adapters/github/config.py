@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
 from syncd.config.source import SourceConfig, StrictModel
+
+#: GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
+_GHES_REST_SUFFIX = "/api/v3"
 
 
 class GitHubAppAuth(StrictModel):
@@ -29,6 +33,9 @@ class GitHubSourceConfig(SourceConfig):
 
     kind: Literal["github"]
     base_url: str = "https://api.github.com"
+    graphql_url: str | None = Field(
+        default=None, description="GraphQL endpoint; derived from base_url when omitted (GHES: /api/graphql)."
+    )
     token: SecretStr | None = Field(default=None, description="Personal or fine-grained token (use ${ENV}).")
     app: GitHubAppAuth | None = None
     repos: list[str] = Field(default_factory=list, description="owner/name of each repository to follow.")
@@ -42,6 +49,8 @@ class GitHubSourceConfig(SourceConfig):
     dropped_state_reasons: list[str] = Field(default_factory=lambda: ["not_planned", "duplicate"])
     project_field: ProjectFieldTarget | None = None
     summary_issues: bool = Field(default=False, description="Keep one summary issue per KR (in the first repo).")
+    summary_repo: str | None = Field(default=None, description="owner/name holding summary issues (default: first).")
+    summary_label: str = Field(default="okr-summary", min_length=1, description="Label put on summary issues.")
     writes_per_hour: int = Field(default=500, ge=1)
 
     @model_validator(mode="after")
@@ -50,7 +59,42 @@ class GitHubSourceConfig(SourceConfig):
             raise ValueError(f"github source {self.name!r} needs exactly one of token or app")
         if not self.repos and not self.org:
             raise ValueError(f"github source {self.name!r} needs repos or org")
-        for repo in self.repos:
+        for repo in [*self.repos, *([self.summary_repo] if self.summary_repo else [])]:
             if repo.count("/") != 1 or not all(repo.split("/")):
                 raise ValueError(f"github source {self.name!r}: repo {repo!r} is not owner/name")
+        if self.repo_filter is not None:
+            try:
+                re.compile(self.repo_filter)
+            except re.error as error:
+                raise ValueError(f"github source {self.name!r}: repo_filter is not a regex ({error})") from error
+        if self.summary_issues and not (self.summary_repo or self.repos):
+            raise ValueError(f"github source {self.name!r}: summary_issues needs summary_repo (or repos)")
         return self
+
+    @property
+    def api_root(self) -> str:
+        """`base_url` without a trailing slash."""
+        return self.base_url.rstrip("/")
+
+    @property
+    def graphql_endpoint(self) -> str:
+        """Where GraphQL requests go: `graphql_url`, or GHES `/api/graphql`, or `{base_url}/graphql`."""
+        if self.graphql_url:
+            return self.graphql_url
+        root = self.api_root
+        if root.endswith(_GHES_REST_SUFFIX):
+            return root[: -len(_GHES_REST_SUFFIX)] + "/api/graphql"
+        return root + "/graphql"
+
+    def follows(self, full_name: str) -> bool:
+        """Whether `owner/name` is one of this source's repositories (listed, or in the org and the filter)."""
+        wanted = full_name.lower()
+        if any(repo.lower() == wanted for repo in self.repos):
+            return True
+        if self.org is None or wanted.partition("/")[0] != self.org.lower():
+            return False
+        return self.repo_filter is None or re.search(self.repo_filter, full_name.partition("/")[2]) is not None
+
+    def summary_home(self) -> str | None:
+        """The repository that holds per-KR summary issues, if any."""
+        return self.summary_repo or (self.repos[0] if self.repos else None)
