@@ -1,0 +1,126 @@
+"""Request accounting of the simulated GitHub: the request log, the rate-limit budget, write pacing checks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the simulator saw it. `path` is under the API root for REST (`/repos/a/b/issues`)."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...]
+    body: bytes
+    content_type: str
+    status: int
+    at: float  # time.monotonic() when it arrived
+    api: str  # "rest", "graphql" or "sim"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None when empty)."""
+        return json.loads(self.body) if self.body else None
+
+    def param(self, name: str) -> str | None:
+        """The first value of a query parameter."""
+        return next((value for key, value in self.query if key == name), None)
+
+
+class RequestLog:
+    """Every request, in arrival order (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._entries: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+
+    def append(self, entry: LoggedRequest) -> None:
+        """Record one request."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def snapshot(self) -> list[LoggedRequest]:
+        """A copy of the log."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        """Forget every request so far."""
+        with self._lock:
+            self._entries.clear()
+
+
+class RateBudget:
+    """GitHub's primary rate limit: `limit` requests per hour window; 304 answers cost nothing."""
+
+    def __init__(self, limit: int = 5000, window: float = 3600.0) -> None:
+        self._lock = threading.Lock()
+        self.limit = limit
+        self.window = window
+        self.used = 0
+        self.reset_at = time.time() + window
+
+    def set(self, *, remaining: int, reset_in: float) -> None:
+        """Force the budget (tests): `remaining` left until `reset_in` seconds from now."""
+        with self._lock:
+            self.used = max(0, self.limit - remaining)
+            self.reset_at = time.time() + reset_in
+
+    def exhausted(self) -> bool:
+        """Whether the budget is spent (refilling it first if the window has passed)."""
+        with self._lock:
+            self._refill()
+            return self.used >= self.limit
+
+    def spend(self) -> None:
+        """Count one request."""
+        with self._lock:
+            self._refill()
+            self.used += 1
+
+    def headers(self) -> dict[str, str]:
+        """The `x-ratelimit-*` headers as of now."""
+        with self._lock:
+            self._refill()
+            return {
+                "x-ratelimit-limit": str(self.limit),
+                "x-ratelimit-remaining": str(max(0, self.limit - self.used)),
+                "x-ratelimit-reset": str(int(self.reset_at)),
+                "x-ratelimit-used": str(self.used),
+                "x-ratelimit-resource": "core",
+            }
+
+    def _refill(self) -> None:
+        now = time.time()
+        if now >= self.reset_at:
+            self.used = 0
+            self.reset_at = now + self.window
+
+
+class WriteWindow:
+    """GitHub's secondary limit on content writes (about 80 per minute): a sliding one-minute window."""
+
+    def __init__(self, per_minute: int | None = 80) -> None:
+        self.per_minute = per_minute
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def admit(self) -> float | None:
+        """Count one write; None if allowed, else the seconds until one would be."""
+        if self.per_minute is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            while self._times and self._times[0] <= now - 60.0:
+                self._times.popleft()
+            if len(self._times) >= self.per_minute:
+                return 60.0 - (now - self._times[0])
+            self._times.append(now)
+            return None
