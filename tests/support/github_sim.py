@@ -1,0 +1,96 @@
+"""Pytest fixtures for the GitHub simulator and a GitHub source pointed at it (reused by daemon tests).
+
+Import the fixtures you use into your conftest or test module:
+`from tests.support.github_sim import github_sim, github_config, github_adapter  # noqa: F401`.
+Every simulator started here checks, at teardown, that each REST request it received matches
+GitHub's OpenAPI description (when `../shared/vendor-data` is present).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from adapters.github.config import GitHubSourceConfig
+from syncd.simulators.github import GitHubSimulator
+from tests.conftest import VENDOR_DATA
+from tests.support.github_openapi import load_github_openapi, nonconforming
+
+if TYPE_CHECKING:
+    from adapters.github.adapter import GitHubAdapter
+
+GITHUB_TOKEN = "sim-token"
+GITHUB_LOGIN = "syncd-bot"
+GITHUB_WEBHOOK_SECRET = "sim-webhook-secret"
+GITHUB_SOURCE = "acme-github"
+REPOS = ("acme/web", "acme/api")
+
+
+def assert_conforms(sim: GitHubSimulator) -> None:
+    """Fail when any REST request the simulator received does not match GitHub's OpenAPI description."""
+    spec = load_github_openapi(VENDOR_DATA)
+    if spec is None:
+        return
+    problems = nonconforming(spec, sim.requests)
+    assert not problems, "requests that GitHub's OpenAPI description does not allow:\n" + "\n".join(problems)
+
+
+def start_github_sim(repos: tuple[str, ...] = REPOS, **options: Any) -> GitHubSimulator:
+    """A started simulator with `repos` created and the test token accepted."""
+    sim = GitHubSimulator(token=GITHUB_TOKEN, login=GITHUB_LOGIN, **options)
+    sim.start()
+    for repo in repos:
+        sim.create_repo(repo)
+    return sim
+
+
+@pytest.fixture
+def github_sim() -> Iterator[GitHubSimulator]:
+    """A running simulator with `acme/web` and `acme/api`; its REST traffic is checked against the spec."""
+    sim = start_github_sim()
+    try:
+        yield sim
+        assert_conforms(sim)
+    finally:
+        sim.stop()
+
+
+def github_source_dict(
+    sim: GitHubSimulator, *, name: str = GITHUB_SOURCE, repos: tuple[str, ...] = REPOS, **overrides: Any
+) -> dict[str, Any]:
+    """A `kind: github` source entry for a YAML config, pointed at the simulator (literal fake secrets)."""
+    entry: dict[str, Any] = {
+        "name": name,
+        "kind": "github",
+        "base_url": sim.api_url,
+        "token": GITHUB_TOKEN,
+        "webhook_secret": GITHUB_WEBHOOK_SECRET,
+        "repos": list(repos),
+    }
+    entry.update(overrides)
+    return entry
+
+
+def github_source_config(sim: GitHubSimulator, **overrides: Any) -> GitHubSourceConfig:
+    """The validated source config for the simulator (same keys as `github_source_dict`)."""
+    return GitHubSourceConfig.model_validate(github_source_dict(sim, **overrides))
+
+
+@pytest.fixture
+def github_config(github_sim: GitHubSimulator) -> GitHubSourceConfig:
+    """`acme-github`: token auth, webhook secret, repos acme/web and acme/api, base_url = the simulator."""
+    return github_source_config(github_sim)
+
+
+@pytest.fixture
+def github_adapter(github_config: GitHubSourceConfig) -> Iterator[GitHubAdapter]:
+    """A `GitHubAdapter` built by the registry's factory for `github_config`."""
+    from adapters.github.adapter import build_adapter
+
+    adapter = build_adapter(github_config)
+    try:
+        yield adapter
+    finally:
+        adapter.close()
