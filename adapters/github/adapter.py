@@ -1,0 +1,215 @@
+"""`GitHubAdapter`: the `SourceAdapter` for GitHub.com and GitHub Enterprise Server.
+
+Pure parts delegate to `webhook`/`normalize`; I/O goes through `GitHubClient`. Pushes write one
+comment per task (edited in place, found again by its marker), an optional Projects v2 field, and an
+optional summary issue per KR (see `adapters.github.push`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from adapters.github import webhook
+from adapters.github.client import GitHubClient
+from adapters.github.config import GitHubSourceConfig
+from adapters.github.normalize import is_pull_request, parse_timestamp, snapshot_from_issue, split_external_id
+from adapters.github.online import OnlineChecks
+from adapters.github.push import Pusher
+from syncd.core.bookmarks import advance_bookmark, poll_since
+from syncd.core.errors import NotFound
+from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+from syncd.core.pacing import RateLimit
+from syncd.ports import (
+    Bookmark,
+    Budget,
+    DeliveryEffects,
+    FetchResult,
+    OnlineCheck,
+    PollResult,
+    PushWrite,
+    WebhookAction,
+    WebhookIntake,
+    WriteKind,
+    WriteResult,
+)
+
+#: GitHub's documented limit on content-creating requests per minute (secondary rate limit).
+CONTENT_WRITES_PER_MINUTE = 80
+#: How long an org's repository list is reused before it is listed again.
+ORG_REPOS_TTL = 900.0
+log = structlog.get_logger("syncd.adapters.github")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+class GitHubAdapter:
+    """One configured GitHub source (see `syncd.ports.SourceAdapter`)."""
+
+    def __init__(self, config: GitHubSourceConfig, *, client: GitHubClient | None = None) -> None:
+        self.config = config
+        self.client = client or GitHubClient(config)
+        self._pusher = Pusher(config, self.client)
+        self._org_repos: tuple[float, tuple[str, ...]] | None = None
+
+    @property
+    def name(self) -> str:
+        """The source's configured name."""
+        return self.config.name
+
+    @property
+    def kind(self) -> str:
+        """`github`."""
+        return "github"
+
+    @property
+    def comment_format(self) -> CommentFormat:
+        """GitHub comments are Markdown."""
+        return CommentFormat.MARKDOWN
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """80 content writes a minute (or `writes_per_minute`) and `writes_per_hour` (500) an hour."""
+        per_minute = self.config.writes_per_minute or CONTENT_WRITES_PER_MINUTE
+        return [RateLimit(per_minute, timedelta(minutes=1)), RateLimit(self.config.writes_per_hour, timedelta(hours=1))]
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """One: GitHub's secondary limits punish concurrent content writes."""
+        return 1
+
+    # -- pure parts ------------------------------------------------------------------------------
+
+    def intake(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+    ) -> WebhookIntake:
+        """Verify `X-Hub-Signature-256` (before parsing), then keep or ignore the delivery."""
+        return webhook.intake(self.config, headers, body)
+
+    def interpret(self, event: str, body: bytes) -> DeliveryEffects:
+        """Snapshots, removals and reconciliations a stored delivery implies."""
+        return webhook.interpret(self.config, event, body)
+
+    # -- polling ---------------------------------------------------------------------------------
+
+    def partitions(self) -> Sequence[str]:
+        """The configured repositories, plus the org's (filtered) ones when `org` is set."""
+        repos = list(self.config.repos)
+        if self.config.org is not None:
+            repos += [repo for repo in self._org_repositories() if repo not in repos]
+        return repos
+
+    def _org_repositories(self) -> tuple[str, ...]:
+        now = time.monotonic()
+        if self._org_repos is None or now - self._org_repos[0] > ORG_REPOS_TTL:
+            listed = self.client.org_repositories(str(self.config.org))
+            self._org_repos = (now, tuple(repo for repo in listed if self.config.follows(repo)))
+        return self._org_repos[1]
+
+    def poll(self, bookmark: Bookmark | None, partition: str, started_at: datetime) -> PollResult:
+        """Issues of one repository updated since the bookmark (less the overlap); 304 when nothing changed."""
+        previous = _cursor(bookmark)
+        since = poll_since(previous, self.config.poll_overlap)
+        etag = bookmark.etag if bookmark is not None else None
+        listing = self.client.list_issues(partition, since=since, etag=etag)
+        if listing.not_modified:
+            kept = bookmark or Bookmark(partition)
+            log.debug("github.poll_not_modified", source=self.name, repo=partition)
+            return PollResult(partition, (), kept, not_modified=True, requests=listing.requests)
+        snapshots, seen = self._snapshots(listing.items)
+        cursor = advance_bookmark(previous, seen, started_at)
+        log.info("github.polled", source=self.name, repo=partition, issues=len(snapshots), requests=listing.requests)
+        return PollResult(
+            partition, snapshots, Bookmark(partition, _iso(cursor), listing.etag), requests=listing.requests
+        )
+
+    def reconcile(self, partition: str, started_at: datetime) -> PollResult:
+        """Every issue (and pull request) of one repository, open or closed (`complete=True`)."""
+        listing = self.client.list_issues(partition, since=None, etag=None)
+        snapshots, seen = self._snapshots(listing.items)
+        cursor = advance_bookmark(None, seen, started_at)
+        return PollResult(
+            partition, snapshots, Bookmark(partition, _iso(cursor)), complete=True, requests=listing.requests
+        )
+
+    def _snapshots(self, items: Sequence[Mapping[str, Any]]) -> tuple[tuple[TaskSnapshot, ...], list[datetime]]:
+        seen = [parse_timestamp(item.get("updated_at"), where="issue listing") for item in items]
+        wanted = [item for item in items if self.config.include_pull_requests or not is_pull_request(item)]
+        return tuple(snapshot_from_issue(self.config, item) for item in wanted), seen
+
+    def fetch(self, external_ids: Sequence[str]) -> FetchResult:
+        """Fetch issues one by one; deleted, inaccessible or transferred-away ones come back as missing."""
+        snapshots: list[TaskSnapshot] = []
+        missing: list[str] = []
+        for task_id in external_ids:
+            found = self._fetch_one(task_id)
+            if found is None or found.external_id != task_id:
+                missing.append(task_id)
+            if found is not None and self._wanted(found):
+                snapshots.append(found)
+        return FetchResult(tuple(snapshots), tuple(missing))
+
+    def _wanted(self, snapshot: TaskSnapshot) -> bool:
+        """Whether a fetched task belongs to this source (its repo is followed; PRs only if included)."""
+        if not self.config.follows(snapshot.container):
+            return False
+        return self.config.include_pull_requests or snapshot.kind != "pull_request"
+
+    def _fetch_one(self, task_id: str) -> TaskSnapshot | None:
+        try:
+            repo, number = split_external_id(task_id)
+            return snapshot_from_issue(self.config, self.client.get_issue(repo, number))
+        except ValueError:
+            log.warning("github.fetch_foreign_id", source=self.name, task=task_id)
+            return None
+        except NotFound:
+            return None
+
+    # -- pushing ---------------------------------------------------------------------------------
+
+    def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
+        """A comment on every linked task, plus the project field when `project_field` is configured."""
+        return [WriteKind.COMMENT, WriteKind.FIELD] if self.config.project_field else [WriteKind.COMMENT]
+
+    def goal_ids(self) -> Mapping[str, str]:
+        """GitHub has no goals."""
+        return {}
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Make one write (comment edited in place or found by marker; field; summary issue)."""
+        return self._pusher.apply(write)
+
+    def budget(self) -> Budget:
+        """The rate-limit budget from the last response headers."""
+        return self.client.budget()
+
+    # -- admin -----------------------------------------------------------------------------------
+
+    def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
+        """Credentials, repository access, webhooks, the project field and the budget."""
+        return OnlineChecks(self.config, self.client, self._pusher).run(self.partitions(), public_url)
+
+    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
+        """One `web` hook per repository pointing at `{public_url}/webhooks/{source}` (idempotent)."""
+        return OnlineChecks(self.config, self.client, self._pusher).install(self.partitions(), public_url, dry_run)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.client.close()
+
+
+def _cursor(bookmark: Bookmark | None) -> datetime | None:
+    if bookmark is None or not bookmark.cursor:
+        return None
+    return datetime.fromisoformat(bookmark.cursor)
+
+
+def build_adapter(config: GitHubSourceConfig) -> GitHubAdapter:
+    """The registry's factory: an adapter for one `kind: github` source (no I/O until used)."""
+    return GitHubAdapter(config)

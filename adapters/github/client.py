@@ -1,0 +1,456 @@
+"""The only module of the GitHub adapter that does I/O: PyGithub for REST, httpx for GraphQL.
+
+Every failure is mapped here, once, to `RateLimited`/`Retriable`/`Permanent`/`NotFound` (DESIGN.md
+principle 5). Short waits are retried in-line with tenacity (idempotent requests only); longer ones
+are raised for the runtime to reschedule. PyGithub's own throttle and retries are switched off.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+import requests
+import structlog
+import tenacity
+from github import Auth, Github, GithubException, GithubIntegration
+
+from adapters.github.config import GitHubSourceConfig
+from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
+from syncd.core.retry import BACKOFF_BASE, INLINE_WAIT_LIMIT, backoff, retry_delay
+from syncd.ports import Budget
+
+T = TypeVar("T")
+JsonObject = dict[str, Any]
+log = structlog.get_logger("syncd.adapters.github")
+
+PER_PAGE = 100
+INLINE_ATTEMPTS = 4
+SECONDARY_LIMIT_DELAY = 60.0
+_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+def failure_from(
+    status: int,
+    headers: Mapping[str, str],
+    message: str,
+    *,
+    where: str,
+    attempt: int,
+    now: float,
+    backoff_base: float = BACKOFF_BASE,
+) -> TrackerError:
+    """The one mapping from a failed GitHub response to syncd's failure vocabulary."""
+    said = f"GitHub answered {status} to {where}: {message or 'no message'}"
+    if status in (403, 429):
+        limited = _rate_limited(status, {key.lower(): value for key, value in headers.items()}, message, said, now)
+        return limited or Permanent(f"{said}; check that the token or app may do this", status=status)
+    if status in (404, 410):
+        return NotFound(f"{said}; it was deleted, moved, or the token cannot see it", status=status)
+    if status >= 500:
+        return Retriable(f"{said}; will retry", delay=backoff(attempt, base=backoff_base), status=status)
+    if status == 401:
+        return Permanent(f"{said}; the token or app credentials are wrong or expired", status=status)
+    return Permanent(f"{said}; fix the request or the config", status=status)
+
+
+def _rate_limited(status: int, h: Mapping[str, str], message: str, said: str, now: float) -> RateLimited | None:
+    """Retry-After first, then the exhausted hourly budget's reset, then a secondary limit's 60 s."""
+    if h.get("retry-after"):
+        return RateLimited(f"{said}; retrying after {h['retry-after']}s", delay=float(h["retry-after"]), status=status)
+    if h.get("x-ratelimit-remaining") == "0" and h.get("x-ratelimit-reset"):
+        delay = max(0.0, float(h["x-ratelimit-reset"]) - now)
+        return RateLimited(f"{said}; the hourly budget is spent, retrying at its reset", delay=delay, status=status)
+    if status == 429 or "secondary rate limit" in message.lower():
+        return RateLimited(
+            f"{said}; backing off {SECONDARY_LIMIT_DELAY:g}s", delay=SECONDARY_LIMIT_DELAY, status=status
+        )
+    return None
+
+
+def next_link(header: str | None) -> str | None:
+    """The `rel="next"` URL of a `Link` header."""
+    match = _NEXT_LINK.search(header or "")
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueListing:
+    """The issues of one listing (all pages), its first page's ETag, and what it cost."""
+
+    items: tuple[JsonObject, ...]
+    etag: str | None
+    not_modified: bool
+    requests: int
+
+
+class GitHubClient:
+    """REST and GraphQL calls for one GitHub source; blocking (the runtime runs it in a thread pool)."""
+
+    def __init__(
+        self,
+        config: GitHubSourceConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        backoff_base: float = BACKOFF_BASE,
+        inline_wait_limit: float = INLINE_WAIT_LIMIT,
+    ) -> None:
+        self.config = config
+        self._sleep, self._clock = sleep, clock
+        self._backoff_base, self._inline_wait_limit = backoff_base, inline_wait_limit
+        self._lock = threading.Lock()
+        self._github: Github | None = None
+        self._auth: Auth.Token | Auth.AppInstallationAuth | None = None
+        self._http = httpx.Client(timeout=config.timeout.total_seconds())
+        self._budget = Budget()
+
+    # -- connection ----------------------------------------------------------------------------
+
+    def _options(self) -> dict[str, Any]:
+        # PyGithub's defaults sleep 0.25 s per request and 1 s per write and retry on their own: we pace.
+        return {
+            "base_url": self.config.api_root,
+            "timeout": max(1, int(self.config.timeout.total_seconds())),
+            "retry": None,
+            "seconds_between_requests": 0,
+            "seconds_between_writes": 0,
+            "user_agent": "syncd",
+        }
+
+    @property
+    def github(self) -> Github:
+        """The PyGithub client, built on first use (finding the app installation needs a request)."""
+        with self._lock:
+            if self._github is None:
+                self._auth = self._credentials()
+                self._github = Github(auth=self._auth, per_page=PER_PAGE, lazy=True, **self._options())
+            return self._github
+
+    def _credentials(self) -> Auth.Token | Auth.AppInstallationAuth:
+        if self.config.token is not None:
+            return Auth.Token(self.config.token.get_secret_value())
+        app = self.config.app
+        assert app is not None  # the config model guarantees token xor app
+        app_auth = Auth.AppAuth(app.app_id, app.private_key.get_secret_value())
+        return app_auth.get_installation_auth(app.installation_id or self._installation_id(app_auth))
+
+    def _installation_id(self, app_auth: Auth.AppAuth) -> int:
+        integration = GithubIntegration(auth=app_auth, **self._options())
+        try:
+            if self.config.repos:
+                owner, name = self.config.repos[0].split("/")
+                return int(integration.get_repo_installation(owner, name).id)
+            return int(integration.get_org_installation(str(self.config.org)).id)
+        except GithubException as error:
+            raise self._mapped(error, "finding the GitHub App installation", 1) from error
+
+    def token(self) -> str:
+        """The bearer token for GraphQL (an installation token is refreshed by PyGithub before expiry)."""
+        self.github  # noqa: B018 - building the client binds the installation auth to a requester
+        assert self._auth is not None
+        return str(self._auth.token)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._http.close()
+        if self._github is not None:
+            self._github.close()
+
+    # -- failures and retries --------------------------------------------------------------------
+
+    def _mapped(self, error: GithubException, where: str, attempt: int) -> TrackerError:
+        data = error.data if isinstance(error.data, dict) else {}
+        return failure_from(
+            error.status,
+            dict(error.headers or {}),
+            str(data.get("message") or error.message or ""),
+            where=where,
+            attempt=attempt,
+            now=self._clock(),
+            backoff_base=self._backoff_base,
+        )
+
+    def call(self, where: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
+        """Run one PyGithub operation with failures mapped and short waits retried in-line."""
+
+        def once(attempt: int) -> T:
+            try:
+                return operation()
+            except GithubException as error:
+                raise self._mapped(error, where, attempt) from error
+            except (requests.RequestException, httpx.TransportError) as error:
+                delay = backoff(attempt, base=self._backoff_base)
+                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+
+        return self._retrying(where, once, idempotent=idempotent)
+
+    def _retrying(self, where: str, once: Callable[[int], T], *, idempotent: bool) -> T:
+        def short(error: BaseException) -> bool:
+            delay = retry_delay(error, 1)
+            return idempotent and delay is not None and delay <= self._inline_wait_limit
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(short),
+            wait=_wait_of,
+            stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
+            sleep=self._sleep,
+            before_sleep=lambda state: log.info(
+                "github.retrying",
+                source=self.config.name,
+                where=where,
+                attempt=state.attempt_number,
+                error=str(_exception(state)),
+            ),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return once(attempt.retry_state.attempt_number)
+        finally:
+            self._note_budget()
+        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+    def _note_budget(self) -> None:
+        if self._github is None:
+            return
+        remaining, limit = self._github.requester.rate_limiting
+        reset = self._github.requester.rate_limiting_resettime
+        if remaining >= 0:
+            resets_at = datetime.fromtimestamp(reset, UTC) if reset else None
+            self._budget = Budget(remaining=remaining, limit=limit, resets_at=resets_at)
+
+    def budget(self) -> Budget:
+        """The rate-limit budget from the last `x-ratelimit-*` headers seen."""
+        return self._budget
+
+    # -- raw REST (where we need statuses, ETags and Link headers) ---------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        """One REST request through PyGithub's requester: (status, headers, JSON); failures raised mapped."""
+        where = f"{method} {url.split('?', maxsplit=1)[0]}"
+
+        def once(attempt: int) -> tuple[int, dict[str, str], Any]:
+            try:
+                status, got, text = self.github.requester.requestJson(
+                    method, url, dict(params or {}), dict(headers or {})
+                )
+            except (requests.RequestException, httpx.TransportError) as error:
+                delay = backoff(attempt, base=self._backoff_base)
+                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+            data = _json(text)
+            if status >= 400:
+                message = str(data.get("message", "")) if isinstance(data, dict) else ""
+                raise failure_from(
+                    status,
+                    got,
+                    message,
+                    where=where,
+                    attempt=attempt,
+                    now=self._clock(),
+                    backoff_base=self._backoff_base,
+                )
+            return status, got, data
+
+        return self._retrying(where, once, idempotent=method in ("GET", "PATCH", "PUT", "DELETE"))
+
+    def list_issues(self, repo: str, *, since: datetime | None, etag: str | None) -> IssueListing:
+        """`GET /repos/{repo}/issues?state=all&sort=updated&direction=asc[&since]`, every page via `Link`.
+
+        The first page is conditional on `etag`: a 304 ends the listing at one request."""
+        params: dict[str, Any] = {"state": "all", "sort": "updated", "direction": "asc", "per_page": PER_PAGE}
+        if since is not None:
+            params["since"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        status, headers, data = self.request(
+            "GET", f"/repos/{repo}/issues", params=params, headers={"If-None-Match": etag} if etag else None
+        )
+        if status == 304:
+            return IssueListing((), etag, not_modified=True, requests=1)
+        items, requests_made, first_etag = list(_list(data, repo)), 1, headers.get("etag")
+        url = next_link(headers.get("link"))
+        while url is not None:
+            _, headers, data = self.request("GET", url)
+            items.extend(_list(data, repo))
+            requests_made += 1
+            url = next_link(headers.get("link"))
+        return IssueListing(tuple(items), first_etag, not_modified=False, requests=requests_made)
+
+    def get_issue(self, repo: str, number: int) -> JsonObject:
+        """One issue (a transferred issue's 301 is followed to its new home); NotFound when gone."""
+        _, _, data = self.request("GET", f"/repos/{repo}/issues/{number}")
+        if not isinstance(data, dict):
+            raise Permanent(f"GitHub answered GET /repos/{repo}/issues/{number} with something not an issue")
+        return data
+
+    # -- comments, issues, hooks, identity (PyGithub objects) ------------------------------------
+
+    def issue_comments(self, repo: str, number: int) -> list[tuple[int, str]]:
+        """(id, body) of every comment on an issue, oldest first."""
+        issue = self.github.get_repo(repo).get_issue(number)
+        return self.call(f"listing comments of {repo}#{number}", lambda: [(c.id, c.body) for c in issue.get_comments()])
+
+    def create_comment(self, repo: str, number: int, body: str) -> int:
+        """Comment on an issue; returns the comment id (never retried in-line: a retry could duplicate it)."""
+        issue = self.github.get_repo(repo).get_issue(number)
+        return int(self.call(f"commenting on {repo}#{number}", lambda: issue.create_comment(body).id, idempotent=False))
+
+    def edit_comment(self, repo: str, number: int, comment_id: int, body: str) -> None:
+        """Replace a comment's body in place (`PATCH .../issues/comments/{id}`); NotFound when it is gone."""
+        comment = self.github.get_repo(repo).get_issue(number).get_comment(comment_id)
+        self.call(f"editing comment {comment_id} on {repo}#{number}", lambda: comment.edit(body))
+
+    def labelled_issues(self, repo: str, label: str) -> list[tuple[int, str]]:
+        """(number, body) of every issue of `repo` carrying `label`, open or closed."""
+        listing = self.github.get_repo(repo).get_issues(state="all", labels=[label])
+        return self.call(f"listing {label!r} issues of {repo}", lambda: [(i.number, i.body or "") for i in listing])
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> int:
+        """Open an issue; returns its number (not retried in-line)."""
+        target = self.github.get_repo(repo)
+        opened = self.call(
+            f"opening an issue in {repo}", lambda: target.create_issue(title, body, labels=labels), idempotent=False
+        )
+        return int(opened.number)
+
+    def edit_issue_body(self, repo: str, number: int, body: str) -> None:
+        """Replace an issue's body."""
+        issue = self.github.get_repo(repo).get_issue(number)
+        self.call(f"editing {repo}#{number}", lambda: issue.edit(body=body))
+
+    def login(self) -> str:
+        """Who the credentials speak for (`GET /user`; an app installation has no user and answers 403)."""
+        return str(self.call("GET /user", lambda: self.github.get_user().login))
+
+    def repository_permissions(self, repo: str) -> dict[str, bool]:
+        """The credentials' permissions on a repository (`GET /repos/{o}/{r}`)."""
+        target = self.github.get_repo(repo)
+        permissions = self.call(f"GET /repos/{repo}", lambda: target.permissions)
+        return {} if permissions is None else {k: bool(v) for k, v in permissions.raw_data.items()}
+
+    def org_repositories(self, org: str) -> list[str]:
+        """`owner/name` of every repository of an organization the credentials can see."""
+        organization = self.github.get_organization(org)
+        return self.call(f"listing repositories of {org}", lambda: [r.full_name for r in organization.get_repos()])
+
+    def hooks(self, repo: str) -> list[JsonObject]:
+        """A repository's webhooks: id, url, events, active, content_type."""
+        target = self.github.get_repo(repo)
+
+        def listing() -> list[JsonObject]:
+            return [
+                {
+                    "id": h.id,
+                    "url": h.config.get("url"),
+                    "events": sorted(h.events),
+                    "active": h.active,
+                    "content_type": h.config.get("content_type"),
+                }
+                for h in target.get_hooks()
+            ]
+
+        return self.call(f"listing hooks of {repo}", listing)
+
+    def create_hook(self, repo: str, config: dict[str, str], events: list[str]) -> int:
+        """Create a `web` hook; returns its id."""
+        target = self.github.get_repo(repo)
+        made = self.call(
+            f"creating a hook on {repo}", lambda: target.create_hook("web", config, events, True), idempotent=False
+        )
+        return int(made.id)
+
+    def update_hook(self, repo: str, hook_id: int, config: dict[str, str], events: list[str]) -> None:
+        """Point an existing hook at our config and events, and activate it."""
+        hook = self.github.get_repo(repo).get_hook(hook_id)
+        self.call(f"updating hook {hook_id} of {repo}", lambda: hook.edit("web", config, events=events, active=True))
+
+    # -- GraphQL ---------------------------------------------------------------------------------
+
+    def graphql(self, query: str, variables: Mapping[str, Any]) -> JsonObject:
+        """One GraphQL request (httpx); `errors` map to NotFound/RateLimited/Permanent."""
+        where = f"GraphQL {query.split('(', maxsplit=1)[0].strip()}"
+
+        def once(attempt: int) -> JsonObject:
+            try:
+                response = self._http.post(
+                    self.config.graphql_endpoint,
+                    json={"query": query, "variables": dict(variables)},
+                    headers={"Authorization": f"bearer {self.token()}", "User-Agent": "syncd"},
+                )
+            except httpx.TransportError as error:
+                delay = backoff(attempt, base=self._backoff_base)
+                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+            body = _json(response.text)
+            if response.status_code >= 400:
+                message = str(body.get("message", "")) if isinstance(body, dict) else ""
+                raise failure_from(
+                    response.status_code,
+                    dict(response.headers),
+                    message,
+                    where=where,
+                    attempt=attempt,
+                    now=self._clock(),
+                    backoff_base=self._backoff_base,
+                )
+            return _graphql_data(body, where)
+
+        return self._retrying(where, once, idempotent=True)
+
+
+def _graphql_data(body: Any, where: str) -> JsonObject:
+    if not isinstance(body, dict):
+        raise Permanent(f"{where}: GitHub answered something that is not a GraphQL response")
+    errors = body.get("errors") or []
+    if errors:
+        raise _graphql_error(errors[0] if isinstance(errors[0], dict) else {}, where)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise Permanent(f"{where}: the GraphQL response has no data")
+    return data
+
+
+def _graphql_error(error: Mapping[str, Any], where: str) -> TrackerError:
+    message = f"{where}: {error.get('message', 'GraphQL error')}"
+    if error.get("type") == "RATE_LIMITED":
+        return RateLimited(message, delay=SECONDARY_LIMIT_DELAY)
+    if error.get("type") == "NOT_FOUND":
+        return NotFound(message)
+    return Permanent(message)
+
+
+def _exception(state: tenacity.RetryCallState) -> BaseException | None:
+    return state.outcome.exception() if state.outcome is not None else None
+
+
+def _wait_of(state: tenacity.RetryCallState) -> float:
+    error = _exception(state)
+    return 0.0 if error is None else retry_delay(error, state.attempt_number) or 0.0
+
+
+def _json(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"message": text[:200]}
+
+
+def _list(data: Any, repo: str) -> list[JsonObject]:
+    if not isinstance(data, list):
+        raise Permanent(f"GitHub answered the issue listing of {repo} with something not a list")
+    return [item for item in data if isinstance(item, dict)]
