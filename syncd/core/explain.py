@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from math import fsum
 
 from syncd.core.matching import MatchRules, UnknownKr, match_task
 from syncd.core.model import Aggregate, KeyResultView, Measure, TaskRef, TaskSnapshot, TaskState
@@ -94,7 +95,7 @@ def _explain_link(
         share, credit, note = 0.0, 0.0, "dropped (closed, not done): counts in neither numerator nor denominator"
     elif kr.measure is Measure.TASKS:
         credit = task_credit(task, kr)
-        total = sum(task_weight(peer, kr, points_prefix) for peer in peers)
+        total = fsum(task_weight(peer, kr, points_prefix) for peer in peers)
         share = weight * credit / total if total > 0 else 0.0
         note = f"weight {weight:g} of {total:g} in total, credit {credit:g}"
     elif kr.measure is Measure.COUNT:

@@ -13,6 +13,7 @@ The formulas are DESIGN.md's "Progress semantics", exactly:
   items weighted by their objective weight. Nothing to average gives 0.
 
 Dropped and deleted tasks count nowhere. Callers pass the tasks linked to the KR (see `matching`).
+Sums are exact (`math.fsum`), so results do not depend on the order tasks or KRs come in.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from math import fsum
 
 from syncd.core.matching import task_points
 from syncd.core.model import (
@@ -131,21 +133,18 @@ def kr_progress(
 
 
 def _tasks(kr: KeyResultView, counted: Sequence[TaskSnapshot], points_prefix: str) -> _Reading:
-    total = earned = done = 0.0
-    for task in counted:
-        weight = task_weight(task, kr, points_prefix)
-        total += weight
-        earned += weight * task_credit(task, kr)
-        if task.state is TaskState.DONE:
-            done += weight
-    progress = _clamp(earned / total) if total > 0 else 0.0
-    return _Reading(progress=progress, done=done, total=total)
+    weights = [task_weight(task, kr, points_prefix) for task in counted]
+    earned = [weight * task_credit(task, kr) for weight, task in zip(weights, counted, strict=True)]
+    done = [weight for weight, task in zip(weights, counted, strict=True) if task.state is TaskState.DONE]
+    total = fsum(weights)
+    progress = _clamp(fsum(earned) / total) if total > 0 else 0.0
+    return _Reading(progress=progress, done=fsum(done), total=total)
 
 
 def _count(kr: KeyResultView, counted: Sequence[TaskSnapshot], points_prefix: str) -> _Reading:
     if kr.target is None or kr.target <= 0:
         raise ValueError(f"count key result {kr.id!r} needs a positive target; set `target` in its config")
-    current = sum(task_weight(task, kr, points_prefix) for task in counted if task.state is TaskState.DONE)
+    current = fsum(task_weight(task, kr, points_prefix) for task in counted if task.state is TaskState.DONE)
     return _Reading(
         progress=min(1.0, current / kr.target), done=current, total=kr.target, current=current, target=kr.target
     )
@@ -173,7 +172,7 @@ def _field_value(kr: KeyResultView, counted: Sequence[TaskSnapshot]) -> float | 
     values = [value for task in counted if kr.field and (value := task.number(kr.field)) is not None]
     if not values:
         return None
-    total = sum(values)
+    total = fsum(values)
     return total / len(values) if kr.aggregate is Aggregate.AVG else total
 
 
@@ -236,8 +235,8 @@ def rollup_objective(
         kr = krs[kr_id]
         items.append((kr.weight, kr.progress, kr.status is not Status.NO_TASKS))
     items.extend((child.weight, done.progress, done.status is not Status.NO_TASKS) for child, done in children)
-    weight = sum(item[0] for item in items)
-    progress = _clamp(sum(w * p for w, p, _ in items) / weight) if weight > 0 else 0.0
+    weight = fsum(item[0] for item in items)
+    progress = _clamp(fsum(w * p for w, p, _ in items) / weight) if weight > 0 else 0.0
     expected = expected_progress(cycle, now)
     has_tasks = any(item[2] for item in items)
     status = kr_status(progress, expected, thresholds or Thresholds(), cycle, now, has_tasks=has_tasks)

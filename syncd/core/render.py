@@ -67,8 +67,9 @@ def render_task_comment(
     ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr], fmt: CommentFormat
 ) -> str:
     """The whole comment for one task in the tracker's markup (see the module docstring for the format)."""
-    ordered = sorted(entries, key=lambda entry: entry.kr.id)
-    warnings = sorted({(item.kr_id, item.label): item for item in unknown}.values(), key=lambda u: (u.kr_id, u.label))
+    # Sorted on everything (repr breaks ties), so no input order can change the bytes.
+    ordered = sorted(set(entries), key=lambda entry: (entry.kr.id, repr(entry)))
+    warnings = sorted(set(unknown), key=lambda item: (item.kr_id, item.label, item.suggestions))
     if fmt is CommentFormat.ASANA_HTML:
         return _asana(ref, ordered, warnings)
     return _markdown(ref, ordered, warnings)
