@@ -167,7 +167,7 @@ class SourcePusher:
         """Push until `stop` is set; on stop, finish writes in flight and release the lease."""
         outage = Outage(f"pusher {self.source}")
         try:
-            while not stop.is_set():
+            while not stop.is_set() and self.runtime.adapter(self.source) is not None:
                 try:
                     pause = await self._round(stop)
                 except SQLAlchemyError as error:
