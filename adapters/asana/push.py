@@ -1,0 +1,140 @@
+"""Writing progress back to Asana: one comment story per task, a custom field value, a goal metric.
+
+A comment is edited in place (`PUT /stories/{gid}`) when its gid is known; otherwise (or after a 404)
+the task's stories are searched for our marker, and a comment is created only when none has it. The
+progress field is resolved once from its gid or name; the runtime's fraction (0.25) is written as
+0.25 to a percent field, 25 to a number field and "25%" to a text field.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from adapters.asana.client import JSON, AsanaClient
+from adapters.asana.config import AsanaSourceConfig
+from syncd.core.errors import NotFound, Permanent
+from syncd.ports import PushWrite, WriteResult
+
+STORY_FIELDS = "text,html_text,type,resource_subtype"
+FIELD_FIELDS = "name,type,resource_subtype,format,precision"
+SETTING_FIELDS = ",".join(f"custom_field.{name}" for name in FIELD_FIELDS.split(","))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTarget:
+    """The resolved progress field: its gid, how its value is written (`percent`, `number`, `text`), precision."""
+
+    gid: str
+    name: str
+    kind: str
+    precision: int = 0
+
+    def value(self, fraction: float | None, text: str | None) -> float | str:
+        """The value to send for a progress fraction (0-1)."""
+        if self.kind == "text":
+            if fraction is None and text is not None:
+                return text
+            if fraction is None:
+                raise Permanent(f"asana field {self.name!r}: the write carries neither a number nor a text")
+            return f"{round(fraction * 100)}%"
+        if fraction is None:
+            raise Permanent(f"asana field {self.name!r} is a {self.kind} field and the write carries no number")
+        if self.kind == "percent":
+            return round(fraction, self.precision + 2)
+        return round(fraction * 100, self.precision)
+
+
+def field_target(field: JSON) -> FieldTarget:
+    """A custom field record -> how we write it, or Permanent when its type cannot hold progress."""
+    subtype = str(field.get("resource_subtype") or field.get("type") or "")
+    name = str(field.get("name") or field.get("gid"))
+    precision = int(field.get("precision") or 0)
+    if subtype == "number":
+        kind = "percent" if field.get("format") == "percentage" else "number"
+        return FieldTarget(str(field["gid"]), name, kind, precision)
+    if subtype == "text":
+        return FieldTarget(str(field["gid"]), name, "text")
+    raise Permanent(
+        f"asana custom field {name!r} is a {subtype or 'unknown'} field; progress needs a number, percent or text "
+        "field: change progress_field or the field's type"
+    )
+
+
+def rich_text(text: str) -> str:
+    """Asana comments are rich text wrapped in `<body>`; wrap the rendered comment if it is not."""
+    stripped = text.strip()
+    return stripped if stripped.startswith("<body>") else f"<body>{stripped}</body>"
+
+
+class AsanaPusher:
+    """Makes the three kinds of Asana writes for one source."""
+
+    def __init__(self, client: AsanaClient, config: AsanaSourceConfig, projects: Callable[[], Sequence[str]]) -> None:
+        self._client = client
+        self._config = config
+        self._projects = projects
+        self._field: FieldTarget | None = None
+        self._lock = threading.Lock()
+
+    def comment(self, task: str, write: PushWrite) -> WriteResult:
+        """Edit our comment on the task in place, or create it once."""
+        html_text = rich_text(write.text or "")
+        if write.remote_id:
+            try:
+                return WriteResult(self._client.update_story(write.remote_id, html_text, "text")["gid"])
+            except NotFound:
+                pass  # The comment was deleted in Asana: look for another of ours, else create it again.
+        found = self._find_ours(task, write.marker)
+        if found is not None:
+            return WriteResult(self._client.update_story(found, html_text, "text")["gid"])
+        return WriteResult(self._client.create_story(task, html_text, "text")["gid"])
+
+    def field(self, task: str, write: PushWrite) -> WriteResult:
+        """Set the progress field on the task."""
+        target = self.progress_field()
+        value = target.value(write.number, write.text)
+        self._client.set_custom_fields(task, {target.gid: value}, "custom_fields.display_value")
+        return WriteResult(target.gid)
+
+    def goal(self, goal: str, write: PushWrite) -> WriteResult:
+        """Set a goal's current metric value."""
+        if write.number is None:
+            raise Permanent(f"asana goal {goal}: the write for KR {write.key} carries no number")
+        self._client.set_goal_metric(goal, write.number, "metric.current_number_value")
+        return WriteResult(goal)
+
+    def progress_field(self) -> FieldTarget:
+        """The configured progress field, resolved once (by gid, else by name on the projects)."""
+        with self._lock:
+            if self._field is None:
+                self._field = self._resolve(self._require_field())
+            return self._field
+
+    def _require_field(self) -> str:
+        if not self._config.progress_field:
+            raise Permanent(f"asana source {self._config.name!r} has no progress_field configured")
+        return self._config.progress_field
+
+    def _resolve(self, ref: str) -> FieldTarget:
+        if ref.isdigit():
+            return field_target(self._client.custom_field(ref, FIELD_FIELDS))
+        wanted = ref.casefold()
+        for project in self._projects():
+            for setting in self._client.custom_field_settings(project, SETTING_FIELDS):
+                field = setting.get("custom_field") or {}
+                if str(field.get("name", "")).casefold() == wanted:
+                    return field_target(field)
+        raise Permanent(
+            f"asana custom field {ref!r} is not on any followed project ({', '.join(self._projects())}); "
+            "add it to the projects in Asana or fix progress_field (a name or a gid)"
+        )
+
+    def _find_ours(self, task: str, marker: str | None) -> str | None:
+        if not marker:
+            return None
+        for story in self._client.stories(task, STORY_FIELDS):
+            if story.get("type") == "comment" and marker in f"{story.get('text', '')}{story.get('html_text', '')}":
+                return str(story["gid"])
+        return None
