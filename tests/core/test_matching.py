@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syncd.core.matching import Link, MatchRules, Rule, UnknownKr, match_task, task_points
 from syncd.core.model import TaskState
@@ -187,3 +191,19 @@ class TestMatchRules:
         second = MatchRules("kr:", frozenset({"A-1"}))
         assert first == second
         assert hash(first) == hash(second)
+
+
+IDS = st.text(alphabet="ENGOPS-.123", min_size=1, max_size=8)
+
+
+@settings(max_examples=150)
+@given(known=st.frozensets(IDS, min_size=1, max_size=25), wanted=IDS)
+def test_suggestions_equal_a_plain_difflib_ranking(known: frozenset[str], wanted: str) -> None:
+    """The quick search suggests exactly the three best difflib ratios (>= 0.6), ties to the smaller id."""
+    spelled = {kr_id.casefold(): kr_id for kr_id in sorted(known)}
+    scored = sorted(
+        (-difflib.SequenceMatcher(None, wanted.casefold(), key).ratio(), kr_id)
+        for key, kr_id in spelled.items()
+        if difflib.SequenceMatcher(None, wanted.casefold(), key).ratio() >= 0.6
+    )
+    assert MatchRules("kr:", known).suggestions(wanted) == tuple(kr_id for _, kr_id in scored[:3])
