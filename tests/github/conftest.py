@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.support.github_sim import github_adapter, github_config, github_sim
+from tests.support.github_sim import github_adapter, github_config, github_inbox, github_sim
 
-__all__ = ["github_adapter", "github_config", "github_sim"]
+__all__ = ["github_adapter", "github_config", "github_inbox", "github_sim"]

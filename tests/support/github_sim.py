@@ -8,13 +8,21 @@ GitHub's OpenAPI description (when `../shared/vendor-data` is present).
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from adapters.github.config import GitHubSourceConfig
 from syncd.simulators.github import GitHubSimulator
+from syncd.simulators.server import BackgroundServer
 from tests.conftest import VENDOR_DATA
 from tests.support.github_openapi import load_github_openapi, nonconforming
 
@@ -94,3 +102,72 @@ def github_adapter(github_config: GitHubSourceConfig) -> Iterator[GitHubAdapter]
         yield adapter
     finally:
         adapter.close()
+
+
+@dataclass(frozen=True)
+class ReceivedDelivery:
+    """One webhook delivery as our side would receive it: lower-cased headers and the raw body."""
+
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def event(self) -> str:
+        """`X-GitHub-Event`."""
+        return self.headers.get("x-github-event", "")
+
+
+class WebhookInbox:
+    """A loopback HTTP endpoint that records every delivery to any path (answering 200), for webhook tests."""
+
+    def __init__(self) -> None:
+        self.received: list[ReceivedDelivery] = []
+        self._changed = threading.Condition()
+        self._server = BackgroundServer(Starlette(routes=[Route("/{path:path}", self._receive, methods=["POST"])]))
+        self.base = ""
+        self.url = ""
+
+    async def _receive(self, request: Request) -> Response:
+        delivery = ReceivedDelivery({k.lower(): v for k, v in request.headers.items()}, await request.body())
+        with self._changed:
+            self.received.append(delivery)
+            self._changed.notify_all()
+        return Response(status_code=200)
+
+    def start(self) -> None:
+        """Listen on a free loopback port (`url` is `{base}/hook`; any path is accepted)."""
+        self.base = self._server.start()
+        self.url = self.base + "/hook"
+
+    def stop(self) -> None:
+        """Stop listening."""
+        self._server.stop()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedDelivery]:
+        """Block until at least `count` deliveries arrived (or fail after `timeout`); returns them all."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.received) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"expected {count} deliveries within {timeout}s, got {len(self.received)}"
+                self._changed.wait(left)
+            return list(self.received)
+
+    def take(self, sim: GitHubSimulator) -> list[ReceivedDelivery]:
+        """Every delivery the simulator has sent so far (waiting for its queue to drain), then forget them."""
+        assert sim.wait_for_deliveries(), "the simulator did not finish sending webhooks"
+        with self._changed:
+            taken, self.received = list(self.received), []
+        return taken
+
+
+@pytest.fixture
+def github_inbox(github_sim: GitHubSimulator) -> Iterator[WebhookInbox]:
+    """An inbox receiving every change of `github_sim`, signed with GITHUB_WEBHOOK_SECRET."""
+    inbox = WebhookInbox()
+    inbox.start()
+    github_sim.add_webhook_target(inbox.url, GITHUB_WEBHOOK_SECRET)
+    try:
+        yield inbox
+    finally:
+        inbox.stop()
