@@ -11,49 +11,48 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from adapters.asana.client import JSON, AsanaClient
 from adapters.asana.config import AsanaSourceConfig
 from syncd.core.errors import NotFound, Permanent
+from syncd.core.render import render_field_value
 from syncd.ports import PushWrite, WriteResult
 
 STORY_FIELDS = "text,html_text,type,resource_subtype"
-FIELD_FIELDS = "name,type,resource_subtype,format,precision"
+FIELD_FIELDS = "name,type,resource_subtype,format"
+#: Our field kinds -> `render_field_value` styles: percent fields hold 0.25 for 25%, number fields 25.
+FIELD_STYLES: dict[str, Literal["percent", "fraction", "text"]] = {
+    "percent": "fraction",
+    "number": "percent",
+    "text": "text",
+}
 SETTING_FIELDS = ",".join(f"custom_field.{name}" for name in FIELD_FIELDS.split(","))
 
 
 @dataclass(frozen=True, slots=True)
 class FieldTarget:
-    """The resolved progress field: its gid, how its value is written (`percent`, `number`, `text`), precision."""
+    """The resolved progress field: its gid, name, and how its value is written (`percent`, `number`, `text`)."""
 
     gid: str
     name: str
     kind: str
-    precision: int = 0
 
     def value(self, fraction: float | None, text: str | None) -> float | str:
-        """The value to send for a progress fraction (0-1)."""
-        if self.kind == "text":
-            if fraction is None and text is not None:
-                return text
-            if fraction is None:
-                raise Permanent(f"asana field {self.name!r}: the write carries neither a number nor a text")
-            return f"{round(fraction * 100)}%"
+        """The value to send for a progress fraction (0-1), as the same whole percentage the comment shows."""
         if fraction is None:
+            if self.kind == "text" and text is not None:
+                return text
             raise Permanent(f"asana field {self.name!r} is a {self.kind} field and the write carries no number")
-        if self.kind == "percent":
-            return round(fraction, self.precision + 2)
-        return round(fraction * 100, self.precision)
+        return render_field_value(fraction, FIELD_STYLES[self.kind])
 
 
 def field_target(field: JSON) -> FieldTarget:
     """A custom field record -> how we write it, or Permanent when its type cannot hold progress."""
     subtype = str(field.get("resource_subtype") or field.get("type") or "")
     name = str(field.get("name") or field.get("gid"))
-    precision = int(field.get("precision") or 0)
     if subtype == "number":
-        kind = "percent" if field.get("format") == "percentage" else "number"
-        return FieldTarget(str(field["gid"]), name, kind, precision)
+        return FieldTarget(str(field["gid"]), name, "percent" if field.get("format") == "percentage" else "number")
     if subtype == "text":
         return FieldTarget(str(field["gid"]), name, "text")
     raise Permanent(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.asana.adapter import AsanaAdapter, build_adapter
+from adapters.asana.adapter import AsanaAdapter
 from syncd.core.model import TaskSnapshot, TaskState
 from syncd.ports import Bookmark, PollResult
 from syncd.simulators.asana import AsanaSimulator
-from tests.support.asana_sim import AsanaWorld, source_config
+from tests.support.asana_sim import AsanaWorld, MakeAdapter
 
 
 def now() -> datetime:
@@ -38,10 +38,17 @@ class TestFirstPoll:
         todo = asana_sim.create_task("Write docs", project=web, tags=["kr:ENG-1.1"])
         doing = asana_sim.create_task("Build", project=web, section=asana_world.section(web, "Doing"))
         done = asana_sim.create_task("Design", project=web, completed=True)
-        dropped = asana_sim.create_task("Old idea", project=web, section=asana_world.section(web, "Won't do"), completed=True)
+        dropped = asana_sim.create_task(
+            "Old idea", project=web, section=asana_world.section(web, "Won't do"), completed=True
+        )
         result = backfill(asana_adapter, web)
         states = {gid: snap.state for gid, snap in by_id(result).items()}
-        assert states == {todo.gid: TaskState.OPEN, doing.gid: TaskState.IN_PROGRESS, done.gid: TaskState.DONE, dropped.gid: TaskState.DROPPED}
+        assert states == {
+            todo.gid: TaskState.OPEN,
+            doing.gid: TaskState.IN_PROGRESS,
+            done.gid: TaskState.DONE,
+            dropped.gid: TaskState.DROPPED,
+        }
         assert by_id(result)[todo.gid].labels == ("kr:ENG-1.1",)
         assert by_id(result)[todo.gid].container == web
         assert by_id(result)[todo.gid].url.endswith(f"/{todo.gid}")
@@ -49,7 +56,9 @@ class TestFirstPoll:
         assert result.bookmark.cursor
         assert result.requests == 2  # the 412 that hands out the token, one page of tasks
 
-    def test_an_idle_poll_costs_one_request_and_finds_nothing(self, asana_world: AsanaWorld, asana_adapter: AsanaAdapter) -> None:
+    def test_an_idle_poll_costs_one_request_and_finds_nothing(
+        self, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
         """With nothing changed, a poll is one Events API call."""
         first = backfill(asana_adapter, asana_world.web)
         idle = asana_adapter.poll(first.bookmark, asana_world.web, now())
@@ -92,7 +101,9 @@ class TestCompactEvents:
         untagged = asana_adapter.poll(tagged.bookmark, asana_world.web, now())
         assert (by_id(tagged)[task.gid].labels, by_id(untagged)[task.gid].labels) == (("kr:ENG-1.1",), ())
 
-    def test_completed_then_reopened(self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter) -> None:
+    def test_completed_then_reopened(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
         """done, then open again."""
         task = asana_sim.create_task("Ship", project=asana_world.web)
         bookmark = backfill(asana_adapter, asana_world.web).bookmark
@@ -132,7 +143,9 @@ class TestCompactEvents:
             moved.gid: (True, asana_world.web),
         }
 
-    def test_our_own_comments_cause_no_fetch(self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter) -> None:
+    def test_our_own_comments_cause_no_fetch(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
         """A comment story changes no state, so it is not worth a request."""
         task = asana_sim.create_task("Ship", project=asana_world.web)
         bookmark = backfill(asana_adapter, asana_world.web).bookmark
@@ -170,7 +183,9 @@ class TestResync:
         assert result.complete
         assert by_id(result)[task.gid].state == TaskState.OPEN
 
-    def test_a_bookmark_without_a_cursor_is_a_first_poll(self, asana_world: AsanaWorld, asana_adapter: AsanaAdapter) -> None:
+    def test_a_bookmark_without_a_cursor_is_a_first_poll(
+        self, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
         """A bookmark saved before any token (or cleared by an admin) lists the project."""
         assert asana_adapter.poll(Bookmark(asana_world.web), asana_world.web, now()).complete
 
@@ -189,22 +204,15 @@ class TestFetch:
         assert asana_sim.log.count("POST", "^/batch$") == 3
 
     def test_links_points_and_numbers_come_from_custom_fields_and_projects(
-        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, make_asana_adapter: MakeAdapter
     ) -> None:
         """The KR enum field and project_krs link; Points weigh; number fields are kept by name."""
-        config = source_config(
-            asana_sim,
-            asana_world,
-            match={"enum_field": "Key result", "project_krs": {asana_world.api: ["API-2.1"]}},
-            points_field="Points",
+        adapter = make_asana_adapter(
+            match={"enum_field": "Key result", "project_krs": {asana_world.api: ["API-2.1"]}}, points_field="Points"
         )
-        adapter = build_adapter(config)
-        try:
-            values = {"Key result": "ENG-1.2", "Points": 3, "Progress %": 40}
-            task = asana_sim.create_task("Ship", project=asana_world.api, custom_fields=values)
-            snap = adapter.fetch([task.gid]).snapshots[0]
-        finally:
-            adapter.close()
+        values = {"Key result": "ENG-1.2", "Points": 3, "Progress %": 40}
+        task = asana_sim.create_task("Ship", project=asana_world.api, custom_fields=values)
+        snap = adapter.fetch([task.gid]).snapshots[0]
         assert snap.linked_krs == ("ENG-1.2", "API-2.1")
         assert snap.points == 3
         assert snap.number("Progress %") == 40
@@ -213,7 +221,9 @@ class TestFetch:
 class TestSubtasks:
     """Subtasks count only when configured, in the container of their parent."""
 
-    def test_subtasks_are_left_out_by_default(self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter) -> None:
+    def test_subtasks_are_left_out_by_default(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
         """Listing shows the parent only; fetching a subtask says it is out of scope (deleted)."""
         parent = asana_sim.create_task("Epic", project=asana_world.web)
         child = asana_sim.create_task("Part", parent=parent.gid)
@@ -221,18 +231,19 @@ class TestSubtasks:
         assert asana_adapter.fetch([child.gid]).snapshots[0].deleted
 
     def test_included_subtasks_are_listed_and_fetched_with_their_ancestor_project(
-        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, make_asana_adapter: MakeAdapter
     ) -> None:
         """Nested subtasks belong to the configured project of their top ancestor."""
-        adapter = build_adapter(source_config(asana_sim, asana_world, include_subtasks=True))
-        try:
-            parent = asana_sim.create_task("Epic", project=asana_world.web)
-            child = asana_sim.create_task("Part", parent=parent.gid, completed=True)
-            grandchild = asana_sim.create_task("Detail", parent=child.gid)
-            listed = by_id(backfill(adapter, asana_world.web))
-            fetched = adapter.fetch([grandchild.gid]).snapshots[0]
-        finally:
-            adapter.close()
+        adapter = make_asana_adapter(include_subtasks=True)
+        parent = asana_sim.create_task("Epic", project=asana_world.web)
+        child = asana_sim.create_task("Part", parent=parent.gid, completed=True)
+        grandchild = asana_sim.create_task("Detail", parent=child.gid)
+        listed = by_id(backfill(adapter, asana_world.web))
+        fetched = adapter.fetch([grandchild.gid]).snapshots[0]
         assert set(listed) == {parent.gid, child.gid, grandchild.gid}
-        assert (listed[child.gid].kind, listed[child.gid].state, listed[child.gid].container) == ("subtask", TaskState.DONE, asana_world.web)
+        assert (listed[child.gid].kind, listed[child.gid].state, listed[child.gid].container) == (
+            "subtask",
+            TaskState.DONE,
+            asana_world.web,
+        )
         assert (fetched.kind, fetched.container, fetched.deleted) == ("subtask", asana_world.web, False)

@@ -32,6 +32,9 @@ from syncd.ports import WebhookAccepted, WebhookHandshake
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.server import BackgroundServer
 
+#: Builds an adapter over `source_config(sim, world, **overrides)` (see tests/asana/conftest.py).
+MakeAdapter = Callable[..., AsanaAdapter]
+
 SOURCE = "acme-asana"
 TOKEN = "sim-token"
 SECTIONS = ("To do", "Doing", "Won't do", "Done")
