@@ -3,7 +3,7 @@
 One batch is one transaction: claim pending deliveries (PostgreSQL `FOR UPDATE SKIP LOCKED`, so
 replicas take different ones), interpret each with its source's adapter (pure), upsert snapshots
 (newer wins), mark removed tasks deleted, queue refetches and reconciliations, and mark the
-deliveries done, all committed together. Applying a delivery twice changes nothing: its snapshots
+deliveries done (`claimed_by` names the worker that applied them), all committed together. Applying a delivery twice changes nothing: its snapshots
 are no newer the second time. A delivery that cannot be applied is retried with backoff and, after
 `MAX_DELIVERY_ATTEMPTS`, kept as `failed` with its error for `syncd status`.
 """
@@ -100,11 +100,17 @@ class DeliveryApplier:
             conn.execute(
                 update(DELIVERIES)
                 .where(DELIVERIES.c.id.in_(batch.done))
-                .values(status="done", applied_at=to_utc(now), last_error=None, next_attempt_at=None)
+                .values(
+                    status="done",
+                    applied_at=to_utc(now),
+                    claimed_by=self.runtime.worker_id,
+                    last_error=None,
+                    next_attempt_at=None,
+                )
             )
         self.runtime.metrics.deliveries_applied.labels(outcome="applied").inc(len(batch.done))
         if rows:
-            log.debug("worker.deliveries_applied", count=len(batch.done), failed=len(batch.failed), tasks=change.tasks)
+            log.info("worker.deliveries_applied", count=len(batch.done), failed=len(batch.failed), tasks=change.tasks)
         return len(rows)
 
     def _interpret(self, rows: Sequence[Row[Any]]) -> _Batch:
