@@ -168,13 +168,21 @@ def match_task(task: TaskSnapshot, rules: MatchRules) -> MatchResult:
 
 def task_points(task: TaskSnapshot, points_prefix: str) -> float | None:
     """A task's points: the first valid `points:N` label (N finite, >= 0), else `task.points`, else None."""
-    prefix = points_prefix.casefold()
     for label in task.labels:
-        if label.casefold().startswith(prefix):
-            value = _parse_points(label[len(points_prefix) :])
-            if value is not None:
-                return value
+        value = label_points(label, points_prefix)
+        if value is not None:
+            return value
     return task.points
+
+
+@lru_cache(maxsize=8192)
+def label_points(label: str, points_prefix: str) -> float | None:
+    """The N of a `points:N` label (prefix case-insensitive; N finite, >= 0), else None.
+
+    Memoized: a tracker's label vocabulary is small and every recompute asks about the same labels."""
+    if not label.casefold().startswith(points_prefix.casefold()):
+        return None
+    return _parse_points(label[len(points_prefix) :])
 
 
 def _apply_rules(task: TaskSnapshot, rules: MatchRules, found: _Found) -> set[str]:

@@ -133,12 +133,23 @@ def kr_progress(
 
 
 def _tasks(kr: KeyResultView, counted: Sequence[TaskSnapshot], points_prefix: str) -> _Reading:
+    if kr.task_weight is TaskWeight.ONE:
+        return _tasks_by_count(kr, counted)
     weights = [task_weight(task, kr, points_prefix) for task in counted]
     earned = [weight * task_credit(task, kr) for weight, task in zip(weights, counted, strict=True)]
     done = [weight for weight, task in zip(weights, counted, strict=True) if task.state is TaskState.DONE]
     total = fsum(weights)
     progress = _clamp(fsum(earned) / total) if total > 0 else 0.0
     return _Reading(progress=progress, done=fsum(done), total=total)
+
+
+def _tasks_by_count(kr: KeyResultView, counted: Sequence[TaskSnapshot]) -> _Reading:
+    """The `tasks` formula when every task weighs 1: whole counts, so the sums are exact by nature."""
+    states = [task.state for task in counted]
+    done, in_progress = states.count(TaskState.DONE), states.count(TaskState.IN_PROGRESS)
+    earned = done + kr.in_progress_credit * in_progress
+    progress = _clamp(earned / len(states)) if states else 0.0
+    return _Reading(progress=progress, done=float(done), total=float(len(states)))
 
 
 def _count(kr: KeyResultView, counted: Sequence[TaskSnapshot], points_prefix: str) -> _Reading:

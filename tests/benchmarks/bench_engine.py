@@ -38,7 +38,7 @@ def main() -> None:
     tasks = make_tasks(rng, krs)
     rules = MatchRules(label_prefix="kr:", known_krs=frozenset(krs))
     board = ProgressBoard({cycle.id: cycle}, objectives, krs, rules)
-    load_s = timed(lambda: board.load(tasks, (), NOW))
+    load_s = timed(lambda: board.links.upsert_all(tasks))
     full = [timed(lambda: board.recompute_all(NOW)) for _ in range(FULL_RUNS)]
     single, touched = incremental(board, rng, tasks)
     agree = agrees_with_full_recompute(board)
@@ -155,7 +155,7 @@ def report(load_s: float, full: list[float], single: list[float], touched: list[
     print(
         f"engine benchmark: {TASKS:,} tasks, {KRS:,} key results, {OBJECTIVES} objectives (python {sys.version.split()[0]})"
     )
-    print(f"  index (match + link all tasks, then full recompute): {load_s * 1000:9.1f} ms")
+    print(f"  index (match + link all tasks, once at start-up): {load_s * 1000:9.1f} ms")
     print(
         f"  full recompute   median of {FULL_RUNS}: {full_s * 1000:9.1f} ms  (best {min(full) * 1000:.1f} ms)  target < {FULL_TARGET_S * 1000:.0f} ms: {verdict(full_s, FULL_TARGET_S)}"
     )
