@@ -31,7 +31,7 @@ from syncd.store.engine import open_store
 from syncd.store.lock import DaemonLock
 from syncd.store.migrate import require_current, upgrade
 from syncd.store.okr import sync_config
-from syncd.web.app import create_app
+from syncd.web.app import WebhookFastPath, create_app
 
 log = structlog.get_logger("syncd.daemon")
 
@@ -156,7 +156,7 @@ class Daemon:
         app = create_app(self.runtime, writer=self.writer, webhooks=web)
         self.server = _Server(
             uvicorn.Config(
-                app,
+                WebhookFastPath(app),
                 host=options.host,
                 port=options.port,
                 log_config=None,

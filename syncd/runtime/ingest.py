@@ -9,6 +9,7 @@ commit settles them all with `StoreUnavailable` (503), so nothing is acknowledge
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from syncd.core.errors import SyncdError
 from syncd.store.errors import first_line
@@ -130,6 +131,7 @@ class DeliveryWriter:
         self._on_stored = on_stored
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None
         self._closed = False
         self._lock = threading.Lock()
         self.batches = 0
@@ -182,10 +184,16 @@ class DeliveryWriter:
     def _run(self) -> None:
         """Writer loop: block for one item, take what else is queued, commit, settle."""
         stopping = False
-        while not stopping:
-            batch, stopping = self._take_batch()
-            if batch:
-                self._settle(batch, self._commit([item.row for item in batch]))
+        try:
+            while not stopping:
+                batch, stopping = self._take_batch()
+                if batch:
+                    self._settle(batch, self._commit([item.row for item in batch]))
+        finally:
+            if self._conn is not None:
+                with contextlib.suppress(SQLAlchemyError):
+                    self._conn.close()
+                self._conn = None
 
     def _take_batch(self) -> tuple[list[_Pending], bool]:
         """Everything queued now, up to `max_batch`; the flag says the stop marker was reached."""
@@ -206,20 +214,47 @@ class DeliveryWriter:
         return batch, False
 
     def _commit(self, rows: list[DeliveryRow]) -> list[Settlement]:
-        """One transaction for the batch (two on the rare duplicate path); a store failure fails them all."""
-        try:
+        """One transaction for the batch; a dropped connection is retried once on a fresh one, any other
+        store failure fails the whole batch (503 for each request)."""
+        for attempt in (1, 2):
             try:
-                with self._engine.begin() as conn:
-                    outcomes = commit_batch(conn, rows)
-            except _SomeWereDuplicates:
-                with self._engine.begin() as conn:
-                    outcomes = commit_rows_one_by_one(conn, rows)
-        except SQLAlchemyError as error:
-            log.error("ingest.commit_failed", rows=len(rows), error=first_line(error))
-            failure = StoreUnavailable(f"the store refused the delivery: {first_line(error)}")
-            return [failure] * len(rows)
-        self.batches += 1
-        return list(outcomes)
+                outcomes = self._transaction(rows)
+            except DBAPIError as error:
+                self._drop_connection()
+                if attempt == 1 and error.connection_invalidated:
+                    continue
+                return self._failed(rows, error)
+            except SQLAlchemyError as error:
+                self._drop_connection()
+                return self._failed(rows, error)
+            self.batches += 1
+            return list(outcomes)
+        raise AssertionError("unreachable: the second attempt returns")
+
+    def _transaction(self, rows: list[DeliveryRow]) -> list[IngestOutcome]:
+        """Insert the batch on the writer's own connection (kept between batches: no pool round trip)."""
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        conn = self._conn
+        try:
+            with conn.begin():
+                return commit_batch(conn, rows)
+        except _SomeWereDuplicates:
+            with conn.begin():
+                return commit_rows_one_by_one(conn, rows)
+
+    def _failed(self, rows: list[DeliveryRow], error: SQLAlchemyError) -> list[Settlement]:
+        """Settle every row of a batch the store refused as unavailable."""
+        log.error("ingest.commit_failed", rows=len(rows), error=first_line(error))
+        return [StoreUnavailable(f"the store refused the delivery: {first_line(error)}")] * len(rows)
+
+    def _drop_connection(self) -> None:
+        """Forget the writer's connection (the next batch opens a fresh one)."""
+        if self._conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._conn.invalidate()
+                self._conn.close()
+            self._conn = None
 
     def _settle(self, batch: list[_Pending], outcomes: list[Settlement]) -> None:
         """Resolve each request's future on its own loop (one call per loop, not per row)."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Mapping
 
 import structlog
+from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +35,8 @@ from syncd.runtime.ingest import (
 from syncd.store.errors import first_line
 
 log = structlog.get_logger("syncd.web")
+#: The stdlib logger behind `log`: asking it whether debug is on is far cheaper than a filtered structlog call.
+_stdlib_log = logging.getLogger("syncd.web")
 
 #: Bodies larger than this are verified and parsed off the event loop.
 _OFFLOAD_BYTES = 256 * 1024
@@ -129,6 +133,7 @@ class WebhookEndpoint:
         self.writer = writer
         self.secrets = HandshakeSecrets(runtime)
         self.ingest_timeout = ingest_timeout
+        self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
     async def handle(self, request: Request) -> Response:
         """Answer one delivery; record its outcome and ack latency."""
@@ -142,9 +147,22 @@ class WebhookEndpoint:
         except Answer as refused:
             answer = refused
         source_label = name if adapter is not None else "unknown"
-        self.runtime.metrics.deliveries.labels(source=source_label, outcome=answer.outcome).inc()
-        self.runtime.metrics.ack_latency.labels(source=source_label).observe(time.perf_counter() - started)
+        self._record(source_label, answer.outcome, time.perf_counter() - started)
         return answer.response()
+
+    def _record(self, source: str, outcome: str, seconds: float) -> None:
+        """Count the outcome and observe the ack latency (labelled children cached: this runs per request)."""
+        key = (source, outcome)
+        children = self._children.get(key)
+        if children is None:
+            metrics = self.runtime.metrics
+            children = (
+                metrics.deliveries.labels(source=source, outcome=outcome),
+                metrics.ack_latency.labels(source=source),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     async def _receive(self, request: Request, adapter: SourceAdapter) -> Answer:
         """Read, verify, classify and act on one delivery for a known source."""
@@ -155,7 +173,8 @@ class WebhookEndpoint:
         query = dict(request.query_params.items())
         intake = await self._intake(adapter, headers, body, query)
         if isinstance(intake, WebhookIgnored):
-            log.debug("webhook.ignored", source=adapter.name, webhook_event=intake.event, reason=intake.reason)
+            if _stdlib_log.isEnabledFor(logging.DEBUG):
+                log.debug("webhook.ignored", source=adapter.name, webhook_event=intake.event, reason=intake.reason)
             return Answer(202, "ignored", f"event {intake.event!r} is not used: {intake.reason}")
         if isinstance(intake, WebhookHandshake):
             return await self._handshake(adapter.name, intake)
@@ -243,8 +262,11 @@ class WebhookEndpoint:
         except StoreUnavailable as error:
             log.error("webhook.store_unavailable", source=source, delivery_id=accepted.delivery_id, error=str(error))
             raise Answer(503, "store_unavailable", str(error), _RETRY_AFTER) from None
-        if outcome is IngestOutcome.DUPLICATE:
-            log.info("webhook.duplicate", source=source, delivery_id=accepted.delivery_id)
+        duplicate = outcome is IngestOutcome.DUPLICATE
+        # Debug, not info: one line per delivery would cost more than the rest of the ack path.
+        if _stdlib_log.isEnabledFor(logging.DEBUG):
+            event = "webhook.duplicate" if duplicate else "webhook.accepted"
+            log.debug(event, source=source, delivery_id=accepted.delivery_id, webhook_event=accepted.event)
+        if duplicate:
             return Answer(200, "duplicate", f"delivery {accepted.delivery_id} was already stored")
-        log.info("webhook.accepted", source=source, delivery_id=accepted.delivery_id, webhook_event=accepted.event)
         return Answer(202, "stored", f"delivery {accepted.delivery_id} stored")

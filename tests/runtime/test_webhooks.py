@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
 from syncd.store.schema import Delivery, WebhookSecret
-from syncd.web.app import create_app
+from syncd.web.app import WebhookFastPath, create_app
 from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
 
 pytestmark = pytest.mark.anyio
@@ -44,7 +44,7 @@ def runtime(engine: Engine) -> Runtime:
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client speaking to the app in process; the writer is drained afterwards."""
     writer = DeliveryWriter(runtime.engine, confirm_within=2.0, on_stored=runtime.deliveries_waiting.set)
-    app = create_app(runtime, writer=writer, ingest_timeout=2.0)
+    app = WebhookFastPath(create_app(runtime, writer=writer, ingest_timeout=2.0))  # what the daemon serves
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://syncd.test") as http:
         yield http
     writer.close()
@@ -212,6 +212,21 @@ class TestRefusedDeliveries:
         """Only POST reaches the webhook route."""
         response = await client.get("/webhooks/gh")
         assert response.status_code == 405
+
+    async def test_other_routes_pass_through_the_fast_path(self, client: httpx.AsyncClient) -> None:
+        """The fast path serves webhooks only; /healthz and unknown paths reach the app."""
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.post("/webhooks/gh/extra", content=b"{}")).status_code == 404
+
+    async def test_the_app_alone_serves_webhooks_too(self, runtime: Runtime, engine: Engine) -> None:
+        """Without the fast path (e.g. mounted elsewhere) the same route answers the same way."""
+        app = create_app(runtime, ingest_timeout=2.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            body = issue_event()
+            response = await http.post("/webhooks/gh", content=body, headers=signed_headers(body))
+        app.state.writer.close()
+        assert response.status_code == 202
+        assert stored(engine) == [("gh", "d-1", "issues.labeled")]
 
 
 class TestHandshake:

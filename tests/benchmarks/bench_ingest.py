@@ -1,0 +1,329 @@
+"""Webhook ingest benchmark: `syncd run` against a bare ASGI endpoint and a raw single-insert endpoint.
+
+Run from the repository root (takes about a minute; ~2 more with PostgreSQL):
+
+    python -m tests.benchmarks.bench_ingest                      # SQLite (WAL)
+    SYNCD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test python -m tests.benchmarks.bench_ingest
+
+Every server runs in its own process under the same uvicorn settings; one load generator (raw asyncio
+streams, HTTP/1.1 keep-alive, this process) drives each in turn: signed GitHub `issues` deliveries with
+unique delivery ids at 32 connections for 10 s (closed loop: req/s), then at a fixed 100 req/s for 5 s
+(open loop: latency measured from each request's scheduled time, so a stall is not hidden). All servers
+run at once and are measured in interleaved turns, so other load on the machine hits each alike. The bare
+endpoint's figure is the ceiling of generator + server on this machine. Prints req/s, the ratio to the
+raw-insert endpoint (target >= 0.5) and p50/p99 ack latency at 100 req/s (target p99 < 20 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from syncd.core.signatures import hmac_sha256_hex
+from tests.support.daemon import REPO, DaemonProcess, base_config, free_port, wait_until, write_config
+
+SECRET = "bench-secret"
+SOURCE = {
+    "name": "gh",
+    "kind": "github",
+    "token": "${BENCH_GITHUB_TOKEN}",
+    "webhook_secret": "${BENCH_WEBHOOK_SECRET}",
+    "repos": ["octo/bench"],
+    "base_url": "http://127.0.0.1:9/api/v3",  # nothing listens: the ack path must never call the tracker
+    "poll_interval": "1h",
+    "reconcile_interval": "24h",
+}
+RAW_TABLE = """CREATE TABLE IF NOT EXISTS raw_deliveries (id {pk}, source TEXT, delivery_id TEXT,
+ event TEXT, body {blob}, received_at FLOAT, status TEXT, UNIQUE (source, delivery_id))"""
+RAW_INSERT = "INSERT INTO raw_deliveries (source, delivery_id, event, body, received_at, status) VALUES ({p}) ON CONFLICT DO NOTHING"
+
+
+def issue_payload() -> bytes:
+    """A realistic `issues.labeled` body (~3 KB, like GitHub's)."""
+    user = {"login": "octocat", "id": 1, "type": "User", "site_admin": False, "url": "https://api.github.com/users/o"}
+    label = {"id": 208045946, "name": "kr:ENG-1.1", "color": "f29513", "default": False, "description": "KR"}
+    issue = {
+        "id": 1347, "number": 1347, "title": "Found a bug", "state": "open", "locked": False, "user": user,
+        "labels": [label, {**label, "name": "points:3"}], "assignees": [user], "comments": 0,
+        "created_at": "2026-01-10T20:09:31Z", "updated_at": "2026-01-11T20:09:31Z", "closed_at": None,
+        "body": "I'm having a problem with this. " * 60, "html_url": "https://github.com/octo/bench/issues/1347",
+        "url": "https://api.github.com/repos/octo/bench/issues/1347", "author_association": "OWNER",
+    }  # fmt: skip
+    repository = {"id": 1296269, "name": "bench", "full_name": "octo/bench", "private": False, "owner": user}
+    return json.dumps(
+        {"action": "labeled", "issue": issue, "label": label, "repository": repository, "sender": user}
+    ).encode()
+
+
+def request_bytes(port: int, body: bytes, signature: str) -> tuple[bytes, bytes]:
+    """The request head up to the delivery id, and the rest after it (ids are spliced in per request)."""
+    head = (
+        f"POST /webhooks/gh HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: issues\r\nX-Hub-Signature-256: sha256={signature}\r\n"
+        f"Content-Length: {len(body)}\r\nX-GitHub-Delivery: "
+    ).encode()
+    return head, b"\r\n\r\n" + body
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """Send one request on a kept-alive connection and read the whole response; return its status."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            await reader.readexactly(int(line[15:]))
+    return status
+
+
+async def closed_loop(port: int, seconds: float, connections: int) -> dict[str, Any]:
+    """As many requests as `connections` keep-alive connections get answered in `seconds`."""
+    head, tail = request_bytes(port, BODY, SIGNATURE)
+    statuses: dict[int, int] = {}
+    deadline = time.perf_counter() + seconds
+
+    async def one_connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            status = await exchange(reader, writer, head + next(DELIVERY_IDS) + tail)
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    ok = sum(count for status, count in statuses.items() if 200 <= status < 300)
+    return {"ok": ok, "elapsed": elapsed, "statuses": statuses}
+
+
+async def fixed_rate(port: int, rate: float, seconds: float, connections: int = 8) -> dict[str, Any]:
+    """Requests scheduled at `rate`/s; latency from each one's scheduled time to its full answer."""
+    head, tail = request_bytes(port, BODY, SIGNATURE)
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start = time.perf_counter() + 0.2
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(total):
+        queue.put_nowait(index)
+
+    async def one_connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while not queue.empty():
+            scheduled = start + queue.get_nowait() / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            status = await exchange(reader, writer, head + next(DELIVERY_IDS) + tail)
+            latencies.append(time.perf_counter() - scheduled)
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    return {"latencies": latencies, "statuses": statuses}
+
+
+BODY = issue_payload()
+#: Unique delivery ids without a system call per request (uuid4 reads /dev/urandom: slow under load).
+DELIVERY_IDS = (f"{uuid.uuid4()}-{n}".encode() for n in itertools.count())
+SIGNATURE = hmac_sha256_hex(SECRET, BODY)
+ANSWER = b'{"status": "stored", "detail": "delivery stored"}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())]
+
+
+# --- the two baseline servers (run as `python -m tests.benchmarks.bench_ingest serve KIND PORT [URL]`) ---
+
+
+def bare_app() -> Any:
+    """ASGI app answering 200 to everything after reading the body."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+        await send({"type": "http.response.body", "body": ANSWER})
+
+    return app
+
+
+def raw_insert_app(url: str) -> Any:
+    """ASGI app doing one raw driver insert + commit per request (sqlite3, or psycopg for PostgreSQL)."""
+    if url.startswith("postgresql"):
+        import psycopg
+
+        conn: Any = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+        sql = RAW_INSERT.format(p="%s, %s, %s, %s, %s, %s")
+    else:
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), check_same_thread=False)
+        conn.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        sql = RAW_INSERT.format(p="?, ?, ?, ?, ?, ?")
+    postgres = url.startswith("postgresql")
+    conn.execute(
+        RAW_TABLE.format(
+            pk="BIGSERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY", blob="BYTEA" if postgres else "BLOB"
+        )
+    )
+    conn.commit()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        headers = dict(scope["headers"])
+        delivery = headers.get(b"x-github-delivery", b"").decode()
+        conn.execute(sql, ("gh", delivery, "issues", b"".join(chunks), time.time(), "pending"))
+        conn.commit()
+        await send({"type": "http.response.start", "status": 202, "headers": HEADERS})
+        await send({"type": "http.response.body", "body": ANSWER})
+
+    return app
+
+
+def serve(kind: str, port: int, url: str) -> None:
+    """Run a baseline app with the daemon's uvicorn settings."""
+    import uvicorn
+
+    app = bare_app() if kind == "bare" else raw_insert_app(url)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off", loop="asyncio")
+
+
+@contextmanager
+def baseline(kind: str, url: str = "") -> Iterator[int]:
+    """A baseline server process; yields its port."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "tests.benchmarks.bench_ingest", "serve", kind, str(port), url]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _listening(port), timeout=20, what=f"{kind} server on {port}")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _listening(port: int) -> bool:
+    """Whether something accepts connections on `port`."""
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def syncd_daemon(directory: Path, store_url: str, role: str, log_level: str) -> Iterator[int]:
+    """A real `syncd run` with one GitHub source; yields its port."""
+    config = write_config(directory, base_config(store_url, sources=[SOURCE]), name=f"syncd-{role}.yaml")
+    env = {"BENCH_GITHUB_TOKEN": "t", "BENCH_WEBHOOK_SECRET": SECRET, "SYNCD_LOG_LEVEL": log_level}
+    daemon = DaemonProcess(config, role=role, env=env).start()
+    try:
+        daemon.wait_ready(60)
+        yield daemon.port
+    finally:
+        daemon.terminate(30)
+
+
+def measure_all(ports: dict[str, int], seconds: float, rounds: int = 5) -> dict[str, dict[str, Any]]:
+    """Throughput at 32 connections, then latency at 100 req/s, interleaved in `rounds` short turns per
+    server so that load from anything else on the machine falls on every server alike."""
+    totals = {name: {"ok": 0, "elapsed": 0.0, "latencies": [], "statuses": {}} for name in ports}
+    for _ in range(rounds):
+        for name, port in ports.items():
+            _add(totals[name], asyncio.run(closed_loop(port, seconds / rounds, 32)))
+    for _ in range(rounds):
+        for name, port in ports.items():
+            _add(totals[name], asyncio.run(fixed_rate(port, 100.0, 5.0 / rounds)))
+    results = {}
+    for name, total in totals.items():
+        latencies = sorted(total["latencies"])
+        results[name] = {
+            "rps": total["ok"] / total["elapsed"],
+            "p50_ms": 1000 * statistics.median(latencies),
+            "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+            "statuses": total["statuses"],
+        }
+    return results
+
+
+def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
+    """Accumulate one turn's figures."""
+    total["ok"] += part.get("ok", 0)
+    total["elapsed"] += part.get("elapsed", 0.0)
+    total["latencies"] += part.get("latencies", [])
+    for status, count in part["statuses"].items():
+        total["statuses"][status] = total["statuses"].get(status, 0) + count
+
+
+@contextmanager
+def store_url(kind: str, directory: Path, name: str) -> Iterator[str]:
+    """A fresh store for one server: a SQLite file, or a throwaway PostgreSQL schema (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / f'{name}.db'}"
+        return
+    from tests.support.store import postgres_schema
+
+    with postgres_schema(kind) as url:
+        yield url
+
+
+def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_level: str) -> None:
+    """Measure the baselines and syncd on one store kind ("sqlite" or a PostgreSQL URL); print the table."""
+    with ExitStack() as stack:
+        ports = {"bare ASGI 200": stack.enter_context(baseline("bare"))}
+        raw_url = stack.enter_context(store_url(kind, directory, "raw"))
+        ports["raw single insert"] = stack.enter_context(baseline("raw", raw_url))
+        for role in roles:
+            url = stack.enter_context(store_url(kind, directory, f"syncd-{role}"))
+            ports[f"syncd run --role {role}"] = stack.enter_context(syncd_daemon(directory, url, role, log_level))
+        results = measure_all(ports, seconds)
+    raw = results["raw single insert"]["rps"]
+    label = "SQLite (WAL)" if kind == "sqlite" else "PostgreSQL"
+    print(f"\n{label}: {len(BODY)} B signed deliveries, 32 connections x {seconds:g}s; 100 req/s x 5s")
+    print(f"{'endpoint':28} {'req/s':>8} {'vs raw':>7} {'p50 ms':>7} {'p99 ms':>7}  statuses")
+    for name, row in results.items():
+        print(
+            f"{name:28} {row['rps']:8.0f} {row['rps'] / raw:7.2f} {row['p50_ms']:7.2f} {row['p99_ms']:7.2f}  "
+            f"{row['statuses']}",
+            flush=True,
+        )
+
+
+def main() -> None:
+    """Parse arguments; run the benchmark (or serve one baseline, when called as a child process)."""
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--roles", default="web,all", help="syncd roles to measure, comma-separated")
+    parser.add_argument("--log-level", default="info", help="syncd log level during the run")
+    options = parser.parse_args()
+    roles = [role for role in options.roles.split(",") if role]
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        run_suite("sqlite", options.seconds, Path(tmp), roles, options.log_level)
+        postgres = os.environ.get("SYNCD_TEST_POSTGRES_URL")
+        if postgres:
+            run_suite(postgres, options.seconds, Path(tmp), roles, options.log_level)
+
+
+if __name__ == "__main__":
+    main()
