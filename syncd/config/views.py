@@ -7,7 +7,7 @@ into every `KeyResultView`, so the engine never needs the config. Mappings keep 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from syncd.config.models import KeyResultConfig, MatchRule, ObjectiveConfig, ProgressConfig, SyncdConfig
 from syncd.core.matching import MatchRules, Rule
@@ -30,6 +30,8 @@ class OkrModel:
     objectives: Mapping[str, ObjectiveView]
     key_results: Mapping[str, KeyResultView]
     rules: MatchRules
+    #: The `progress:` thresholds, for judging objectives (each KR view carries its own copy).
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 def build_okr(config: SyncdConfig) -> OkrModel:
@@ -48,7 +50,8 @@ def build_okr(config: SyncdConfig) -> OkrModel:
         rules=tuple(rule_view(rule, known) for rule in config.matching.rules),
         points_prefix=config.matching.points_prefix,
     )
-    return OkrModel(cycles=cycles, objectives=objectives, key_results=key_results, rules=rules)
+    thresholds = Thresholds(tolerance=config.progress.tolerance, at_risk=config.progress.at_risk)
+    return OkrModel(cycles=cycles, objectives=objectives, key_results=key_results, rules=rules, thresholds=thresholds)
 
 
 def objective_view(objective: ObjectiveConfig) -> ObjectiveView:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from syncd.core.index import LinkIndex
 from syncd.core.matching import MatchRules
-from syncd.core.model import CheckIn, CycleView, KeyResultView, ObjectiveView, TaskRef, TaskSnapshot
+from syncd.core.model import CheckIn, CycleView, KeyResultView, ObjectiveView, TaskRef, TaskSnapshot, Thresholds
 from syncd.core.progress import (
     KrProgress,
     ObjectiveProgress,
@@ -33,7 +33,9 @@ class BoardChange:
 
 
 class ProgressBoard:
-    """Current progress of all KRs and objectives of one config, with an incremental update path."""
+    """Current progress of all KRs and objectives of one config, with an incremental update path.
+
+    `thresholds` judge objectives' status (KRs carry their own); the design's defaults when None."""
 
     def __init__(
         self,
@@ -41,8 +43,11 @@ class ProgressBoard:
         objectives: Mapping[str, ObjectiveView],
         key_results: Mapping[str, KeyResultView],
         rules: MatchRules,
+        *,
+        thresholds: Thresholds | None = None,
     ) -> None:
         self._cycles = cycles
+        self._thresholds = thresholds
         self._objectives = objectives
         self._krs = key_results
         self._links = LinkIndex(rules)
@@ -80,7 +85,9 @@ class ProgressBoard:
         for kr_id in self._krs:
             self._kr_progress[kr_id] = self._compute_kr(kr_id, now)
         views = list(self._objectives.values())
-        self._objective_progress = objective_progress(views, self._kr_progress, self._cycles, now)
+        self._objective_progress = objective_progress(
+            views, self._kr_progress, self._cycles, now, thresholds=self._thresholds
+        )
         return BoardChange(tuple(self._krs), tuple(self._objectives))
 
     def apply(self, task: TaskSnapshot, now: datetime) -> BoardChange:
@@ -121,7 +128,8 @@ class ProgressBoard:
                 for child in self._children.get(objective_id, ())
                 if child.id != objective_id and child.id in self._objective_progress
             ]
-        return rollup_objective(view, self._kr_progress, kids, self._cycles[view.cycle_id], now)
+        cycle = self._cycles[view.cycle_id]
+        return rollup_objective(view, self._kr_progress, kids, cycle, now, thresholds=self._thresholds)
 
     def _affected_objectives(self, kr_ids: Iterable[str]) -> tuple[str, ...]:
         """The objectives owning `kr_ids` and their rolling-up ancestors, deepest (children) first."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from syncd.core.board import ProgressBoard
 from syncd.core.index import LinkIndex
-from syncd.core.model import Measure, TaskState
+from syncd.core.model import Measure, Status, TaskState, Thresholds
 from tests.support.core_builders import MIDWAY, QUARTER, UPDATED, checkin, kr, objective, rules, task
 
 OPEN, DONE, DROP = TaskState.OPEN, TaskState.DONE, TaskState.DROPPED
@@ -131,3 +131,15 @@ class TestProgressBoard:
         incremental = (dict(b.key_results), dict(b.objectives))
         b.recompute_all(MIDWAY)
         assert incremental == (dict(b.key_results), dict(b.objectives))
+
+    def test_objectives_use_the_boards_thresholds(self) -> None:
+        """A strict board (tolerance 0) calls an objective at 40% of expected 50% off track, on both paths."""
+        strict = Thresholds(tolerance=0.0, at_risk=0.05)
+        krs = {"ENG-3.1": kr("ENG-3.1", objective_id="ENG-3")}
+        b = ProgressBoard(
+            {QUARTER.id: QUARTER}, {"ENG-3": objective("ENG-3", "ENG-3.1")}, krs, rules(*krs), thresholds=strict
+        )
+        b.load([task(n, DONE if n < 2 else OPEN, "kr:ENG-3.1") for n in range(5)], [], MIDWAY)
+        assert b.objectives["ENG-3"].status is Status.OFF_TRACK
+        b.apply(task(4, OPEN, "kr:ENG-3.1"), MIDWAY)
+        assert b.objectives["ENG-3"].status is Status.OFF_TRACK

@@ -136,3 +136,8 @@ class TestRules:
             Rule(("ENG-1.2", "NOPE"), label="frontend", container="acme/web"),
             Rule(("ENG-2.1",), regex="^perf", source="gh"),
         )
+
+    def test_model_carries_the_thresholds_for_objectives(self) -> None:
+        """Objectives are judged with the same `progress:` thresholds as KRs."""
+        okr = build_okr(config(progress={"tolerance": 0.05, "at_risk": 0.3}))
+        assert okr.thresholds == Thresholds(tolerance=0.05, at_risk=0.3)
