@@ -121,7 +121,11 @@ class AsanaPusher:
             return field_target(self._client.custom_field(ref, FIELD_FIELDS))
         wanted = ref.casefold()
         for project in self._projects():
-            for setting in self._client.custom_field_settings(project, SETTING_FIELDS):
+            try:
+                settings = self._client.custom_field_settings(project, SETTING_FIELDS)
+            except NotFound:
+                continue  # An unreadable project is reported on its own; the field may be on another one.
+            for setting in settings:
                 field = setting.get("custom_field") or {}
                 if str(field.get("name", "")).casefold() == wanted:
                     return field_target(field)
