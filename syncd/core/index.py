@@ -29,17 +29,17 @@ class LinkIndex:
     def upsert(self, task: TaskSnapshot) -> frozenset[str]:
         """Store the task's newest snapshot; return every KR it linked before or links now."""
         ref = task.ref
-        before = self._matches.get(ref, NO_MATCH)
+        before = self._matches.get(ref, NO_MATCH).kr_ids
         after = match_task(task, self._rules)
-        for kr_id in before.kr_ids:
+        for kr_id in before:
             self._tasks_by_kr[kr_id].pop(ref, None)
-        for kr_id in after.kr_ids:
-            self._tasks_by_kr[kr_id][ref] = task
+        for link in after.links:
+            self._tasks_by_kr[link.kr_id][ref] = task
         if after.links or after.unknown:
             self._matches[ref] = after
         else:
             self._matches.pop(ref, None)
-        return frozenset(before.kr_ids) | frozenset(after.kr_ids)
+        return frozenset(before).union(link.kr_id for link in after.links)
 
     def upsert_all(self, tasks: Iterable[TaskSnapshot]) -> frozenset[str]:
         """Store many snapshots; return every KR any of them touched."""
