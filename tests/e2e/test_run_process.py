@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -12,8 +13,13 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, select
 
-from syncd.store.schema import KeyResult
+from syncd.core.signatures import hmac_sha256_hex
+from syncd.simulators.github import GitHubSimulator
+from syncd.store.schema import Delivery, KeyResult
 from tests.support.daemon import REPO, DaemonProcess, base_config, running_daemon, wait_until, write_config
+from tests.support.github_sim import GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, github_sim, github_source_dict
+
+__all__ = ["github_sim"]  # the simulator fixture, used by name below
 
 pytestmark = pytest.mark.slow
 
@@ -125,3 +131,107 @@ class TestRunning:
             with_kr(path, "ENG-1.9")
             daemon.wait_for_event("config.reloaded", timeout=15)
             wait_until(lambda: "ENG-1.9" in live_kr_ids(tmp_path / "syncd.db"), timeout=5, what="ENG-1.9 in the store")
+
+
+def delivery_ids(db: Path) -> list[str]:
+    """Delivery ids in the store's inbox, in arrival order."""
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return list(conn.scalars(select(Delivery.delivery_id).order_by(Delivery.id)))
+    finally:
+        engine.dispose()
+
+
+class TestWebhooksThroughTheProcess:
+    """The whole daemon (every role) behind real HTTP, with the real GitHub adapter and simulator."""
+
+    ENV = {"GH_TOKEN": GITHUB_TOKEN, "GH_SECRET": GITHUB_WEBHOOK_SECRET}
+
+    def config(self, tmp_path: Path, sim: GitHubSimulator) -> Path:
+        """A config with the simulator as source `acme-github` and a 4 KB body limit."""
+        source = github_source_dict(sim, token="${GH_TOKEN}", webhook_secret="${GH_SECRET}")
+        data = base_config(f"sqlite:///{tmp_path / 'syncd.db'}", sources=[source], server={"max_body_bytes": 4096})
+        return write_config(tmp_path, data)
+
+    def test_each_bad_input_gets_its_status_and_stores_nothing(
+        self, tmp_path: Path, github_sim: GitHubSimulator
+    ) -> None:
+        """One signed delivery is stored once; every refused one leaves no row."""
+        body = b'{"action": "opened", "issue": {"number": 1}, "repository": {"full_name": "acme/web"}}'
+        url_path = "/webhooks/acme-github"
+
+        def headers(delivery: str, secret: str = GITHUB_WEBHOOK_SECRET, **extra: str) -> dict[str, str]:
+            return {
+                "content-type": "application/json",
+                "x-github-event": "issues",
+                "x-github-delivery": delivery,
+                "x-hub-signature-256": "sha256=" + hmac_sha256_hex(secret, body),
+                **extra,
+            }
+
+        with running_daemon(self.config(tmp_path, github_sim), env=self.ENV) as daemon:
+            http = httpx.Client(base_url=daemon.url, timeout=10)
+            assert http.post(url_path, content=body, headers=headers("good")).status_code == 202
+            assert http.post(url_path, content=body, headers=headers("good")).json()["status"] == "duplicate"
+            assert http.post(url_path, content=body, headers=headers("forged", secret="nope")).status_code == 401
+            unsigned = headers("unsigned")
+            del unsigned["x-hub-signature-256"]
+            assert http.post(url_path, content=body, headers=unsigned).status_code == 401
+            form = headers("form", **{"content-type": "application/x-www-form-urlencoded"})
+            assert http.post(url_path, content=body, headers=form).status_code == 415
+            broken = b'{"action": '
+            assert (
+                http.post(
+                    url_path,
+                    content=broken,
+                    headers={
+                        **headers("broken"),
+                        "x-hub-signature-256": "sha256=" + hmac_sha256_hex(GITHUB_WEBHOOK_SECRET, broken),
+                    },
+                ).status_code
+                == 400
+            )
+            assert http.post(url_path, content=b"{" + b" " * 5000 + b"}", headers=headers("big")).status_code == 413
+            ping = headers("ping", **{"x-github-event": "ping"})
+            ping["x-hub-signature-256"] = "sha256=" + hmac_sha256_hex(GITHUB_WEBHOOK_SECRET, b'{"zen": "z"}')
+            assert http.post(url_path, content=b'{"zen": "z"}', headers=ping).json()["status"] == "ignored"
+            assert http.post("/webhooks/nobody", content=body, headers=headers("lost")).status_code == 404
+            metrics = http.get("/metrics").text
+        assert delivery_ids(tmp_path / "syncd.db") == ["good"]
+        assert 'syncd_webhook_deliveries_total{outcome="signature_invalid",source="acme-github"} 2.0' in metrics
+
+    def test_sigterm_mid_burst_keeps_every_acknowledged_delivery(
+        self, tmp_path: Path, github_sim: GitHubSimulator
+    ) -> None:
+        """300 deliveries on 16 connections, SIGTERM after the first answers: exit 0, every 2xx stored."""
+        body = b'{"action": "opened", "issue": {"number": 1}, "repository": {"full_name": "acme/web"}}'
+        signature = "sha256=" + hmac_sha256_hex(GITHUB_WEBHOOK_SECRET, body)
+        acknowledged: list[str] = []
+
+        def post(http: httpx.Client, delivery: str) -> None:
+            headers = {"content-type": "application/json", "x-github-event": "issues", "x-github-delivery": delivery}
+            try:
+                response = http.post(
+                    "/webhooks/acme-github", content=body, headers={**headers, "x-hub-signature-256": signature}
+                )
+            except httpx.HTTPError:
+                return
+            if response.status_code in (200, 202):
+                acknowledged.append(delivery)
+
+        daemon = DaemonProcess(self.config(tmp_path, github_sim), env=self.ENV).start().wait_ready()
+        try:
+            limits = httpx.Limits(max_connections=16)
+            with httpx.Client(base_url=daemon.url, timeout=10, limits=limits) as http, ThreadPoolExecutor(16) as pool:
+                futures = [pool.submit(post, http, f"burst-{n}") for n in range(300)]
+                wait_until(lambda: len(acknowledged) >= 20, timeout=30, what="the first acknowledgements")
+                daemon.send(signal.SIGTERM)
+                for future in futures:
+                    future.result()
+            assert daemon.wait(15) == 0
+        finally:
+            daemon.kill()
+        assert acknowledged
+        assert set(acknowledged) <= set(delivery_ids(tmp_path / "syncd.db"))
+        assert any(event["event"] == "daemon.ingest_drained" and event["complete"] for event in daemon.events())

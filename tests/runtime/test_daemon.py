@@ -83,6 +83,16 @@ class TestRoles:
         """--role web: only the HTTP server."""
         assert component_factories(frozenset({"web"})) == []
 
+    def test_worker_and_scheduler_roles_split_the_components(self) -> None:
+        """--role worker applies and pushes; --role scheduler polls; all runs every one."""
+        from syncd.runtime.pusher import Pusher
+        from syncd.runtime.scheduler import Scheduler
+        from syncd.runtime.worker import Worker
+
+        assert component_factories(frozenset({"worker"})) == [Worker, Pusher]
+        assert component_factories(frozenset({"scheduler"})) == [Scheduler]
+        assert component_factories(frozenset({"web", "worker", "scheduler"})) == [Worker, Pusher, Scheduler]
+
 
 class TestShutdown:
     """SIGTERM stops the daemon within its deadline, whatever the components do."""
