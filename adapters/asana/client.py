@@ -33,7 +33,8 @@ from syncd.ports import Budget
 
 PAGE_LIMIT = 100
 MAX_PAGES = 10_000
-INLINE_ATTEMPTS = 4
+#: Attempts per call when failures are retried in-line (waits of 1 s and 2 s when the server names none).
+INLINE_ATTEMPTS = 3
 JSON = dict[str, Any]
 
 
@@ -62,7 +63,15 @@ def _retry_policy() -> Retry:
 class AsanaClient:
     """Blocking Asana API calls through the SDK; thread-safe; counts requests and tracks the budget."""
 
-    def __init__(self, *, base_url: str, token: str, timeout: float, requests_per_minute: int) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        timeout: float,
+        requests_per_minute: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
@@ -71,6 +80,7 @@ class AsanaClient:
         self._api = asana.ApiClient(configuration)
         self._timeout = (timeout, timeout)
         self._limit = requests_per_minute
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._recent: deque[float] = deque()
         self._held_until = 0.0
@@ -247,6 +257,7 @@ class AsanaClient:
             wait=_wait_as_told,
             stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
             reraise=True,
+            sleep=self._sleep,
         ):
             with attempt:
                 return self._once(what, fn, *args)
