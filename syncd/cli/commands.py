@@ -20,3 +20,9 @@ def register(app: typer.Typer) -> None:
     from syncd.cli import run
 
     run.register(app)
+    from syncd.cli import checkin
+
+    checkin.register(app)
+    from syncd.cli import explain
+
+    explain.register(app)

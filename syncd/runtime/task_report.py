@@ -1,0 +1,181 @@
+"""What `syncd explain TASK` shows: one mirrored task, why it links (or almost links), and its comment.
+
+Read-only. TASK is a tracker URL (a GitHub issue or pull request, an Asana task permalink) or
+`source:ref` (`acme-github:acme/web#12`, `acme-asana:1200...`). The task is looked up in the mirror,
+explained with the core (`explain_task`, near misses) under the config's rules against its KRs'
+other linked tasks, and shown with the push targets (comment, field) syncd keeps on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.config.models import SyncdConfig
+from syncd.config.views import build_okr
+from syncd.core.errors import SyncdError
+from syncd.core.explain import TaskExplanation, explain_task
+from syncd.core.matching import match_task, task_points
+from syncd.core.model import TaskSnapshot
+from syncd.runtime.progress_book import linked_tasks
+from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot
+from syncd.store.errors import StoreError, display_url, first_line
+
+_GITHUB_PATH = re.compile(r"^/(?:[^/]+/)*?([^/]+)/([^/]+)/(?:issues|pull)/(\d+)(?:/.*)?$")
+_ASANA_PATHS = (re.compile(r"^/0/[^/]+/(\d+)(?:/f)?$"), re.compile(r"/task/(\d+)(?:/.*)?$"))
+
+
+class TaskNotFound(SyncdError):
+    """TASK names no task in the mirror (or no configured source); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class TaskTarget:
+    """One write target syncd keeps on the task: what it should say, what was applied, how it went."""
+
+    kind: str
+    desired_text: str | None
+    desired_number: float | None
+    applied: bool
+    applied_text: str | None
+    applied_at: datetime | None
+    remote_id: str | None
+    attempts: int
+    last_error: str | None
+    failed_permanently: bool
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    """Everything `syncd explain` prints about one task."""
+
+    task: TaskSnapshot
+    seen_at: datetime | None
+    points: float | None
+    explanation: TaskExplanation
+    stored_links: tuple[str, ...]
+    targets: tuple[TaskTarget, ...]
+
+
+def read_task_report(engine: Engine, config: SyncdConfig, task: str) -> TaskReport:
+    """Explain `task` (URL or `source:ref`) from the store under `config`; raises `TaskNotFound`, `StoreError`."""
+    where = display_url(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            row = find_task(conn, config, task)
+            report = _report(conn, config, row)
+            conn.rollback()
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot read the task from the store at {where}: {first_line(error)}") from None
+    return report
+
+
+def find_task(conn: Connection, config: SyncdConfig, task: str) -> Any:
+    """The `tasks` row that `task` names, or `TaskNotFound` saying how to get it mirrored."""
+    text = task.strip()
+    if text.lower().startswith(("http://", "https://")):
+        row = _by_url(conn, config, text)
+    else:
+        row = _by_ref(conn, config, text)
+    if row is None:
+        raise TaskNotFound(
+            f"no task {text} in the store yet; syncd mirrors a task when it polls its repo or project: "
+            "run `syncd sync --once`, or wait for the next poll of a running daemon, then try again"
+        )
+    return row
+
+
+def _by_ref(conn: Connection, config: SyncdConfig, text: str) -> Any:
+    names = [source.name for source in config.sources]
+    source, sep, external_id = text.partition(":")
+    if sep and source in names:
+        return _lookup(conn, [source], [external_id.strip()])
+    if sep and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", source) and "/" not in source:
+        known = ", ".join(names) or "none"
+        raise TaskNotFound(f"no source named {source!r} in the config (sources: {known}); write SOURCE:REF or a URL")
+    return _lookup(conn, names, [text])
+
+
+def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
+    parts = urlsplit(url)
+    bare = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    found = conn.execute(select(TASKS).where(TASKS.c.url.in_([bare, bare + "/"])).order_by(TASKS.c.id)).first()
+    if found is not None:
+        return found
+    path = parts.path.rstrip("/")
+    if github := _GITHUB_PATH.match(path):
+        owner, repo, number = github.groups()
+        sources = _sources_of(config, "github", parts.netloc)
+        return _lookup(conn, sources, [f"{owner}/{repo}#{number}"])
+    for pattern in _ASANA_PATHS:
+        if asana := pattern.search(path):
+            return _lookup(conn, _sources_of(config, "asana", parts.netloc), [asana.group(1)])
+    return None
+
+
+def _sources_of(config: SyncdConfig, kind: str, host: str) -> list[str]:
+    """Sources of `kind`, those whose API lives on `host` first (a GHES or simulator URL names its server)."""
+    matching = [s for s in config.sources if s.kind == kind]
+    matching.sort(key=lambda s: urlsplit(s.base_url).netloc.removeprefix("api.") != host.removeprefix("www."))
+    return [s.name for s in matching]
+
+
+def _lookup(conn: Connection, sources: Sequence[str], external_ids: Sequence[str]) -> Any:
+    """The first row (in `sources` order) with one of `external_ids`, in any case (`Acme/Web#1`)."""
+    if not sources:
+        return None
+    wanted = [external_id.lower() for external_id in external_ids]
+    query = select(TASKS).where(TASKS.c.source.in_(list(sources)), func.lower(TASKS.c.external_id).in_(wanted))
+    rows = sorted(
+        conn.execute(query), key=lambda row: (list(sources).index(row.source), row.external_id not in external_ids)
+    )
+    return rows[0] if rows else None
+
+
+def _report(conn: Connection, config: SyncdConfig, row: Any) -> TaskReport:
+    okr = build_okr(config)
+    snapshot = row_snapshot(row._mapping)
+    kr_ids = [link.kr_id for link in match_task(snapshot, okr.rules).links]
+    explanation = explain_task(snapshot, okr.rules, okr.key_results, linked_tasks(conn, kr_ids))
+    stored = conn.execute(select(TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id == row.id).order_by(TASK_LINKS.c.kr_id))
+    return TaskReport(
+        task=snapshot,
+        seen_at=as_utc(row.seen_at),
+        points=task_points(snapshot, okr.rules.points_prefix),
+        explanation=explanation,
+        stored_links=tuple(stored.scalars()),
+        targets=_targets(conn, snapshot),
+    )
+
+
+def _targets(conn: Connection, task: TaskSnapshot) -> tuple[TaskTarget, ...]:
+    query = (
+        select(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.source == task.source, PUSH_TARGETS.c.key == task.external_id)
+        .where(PUSH_TARGETS.c.kind.in_(["comment", "field"]))
+        .order_by(PUSH_TARGETS.c.kind)
+    )
+    return tuple(
+        TaskTarget(
+            kind=target.kind,
+            desired_text=target.desired_text,
+            desired_number=target.desired_number,
+            applied=target.applied_hash == target.desired_hash,
+            applied_text=target.applied_text,
+            applied_at=as_utc(target.applied_at),
+            remote_id=target.remote_id,
+            attempts=target.attempts,
+            last_error=target.last_error,
+            failed_permanently=target.failed_permanently,
+            next_attempt_at=as_utc(target.next_attempt_at),
+        )
+        for target in conn.execute(query)
+    )
