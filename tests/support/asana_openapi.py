@@ -43,16 +43,19 @@ class AsanaSpec:
         """One line per request (or batch action) that matches no operation of the description."""
         found: list[str] = []
         for entry in requests:
-            found.extend(self._check(entry.method, entry.path, dict(entry.query), entry.body))
+            found.extend(self.check(entry.method, entry.path, dict(entry.query), entry.body))
             if entry.method == "POST" and entry.path == "/batch" and isinstance(entry.body, Mapping):
                 for index, action in enumerate((entry.body.get("data") or {}).get("actions") or []):
                     method, path, query, body = batch_action_request(action)
                     where = f"batch action {index} of"
-                    found.extend(f"{where} {line}" for line in self._check(method, path, query, body))
+                    found.extend(f"{where} {line}" for line in self.check(method, path, query, body))
         return found
 
-    def _check(self, method: str, path: str, query: dict[str, str], body: Any) -> list[str]:
-        body = with_spec_quirks(method, path, body)
+    def check(self, method: str, path: str, query: dict[str, str], body: Any, *, quirks: bool = True) -> list[str]:
+        """Findings for one request (empty when it matches an operation); `quirks=False` judges the body
+        exactly as sent."""
+        if quirks:
+            body = with_spec_quirks(method, path, body)
         request = MockRequest(
             HOST,
             method.lower(),
