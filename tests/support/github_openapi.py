@@ -1,8 +1,9 @@
-"""Check requests seen by the GitHub simulator against GitHub's OpenAPI description (openapi-core).
+"""Check traffic seen by the GitHub simulator against GitHub's OpenAPI description (openapi-core).
 
 Each REST request must match an operation of `github-openapi/api.github.com.json`: method and path
 template, only declared query parameters, parameter values and body valid against their schemas.
-The 13 MB description is loaded once per process (`load_github_openapi`).
+Each successful response the simulator kept must match that operation's response schema (this keeps
+the simulator honest). The 13 MB description is loaded once per process (`load_github_openapi`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ class _SpecRequest:
     full_url_pattern: str | None = None
 
 
+@dataclass
+class _SpecResponse:
+    """The shape openapi-core reads (its `Response` protocol)."""
+
+    status_code: int
+    headers: Headers
+    data: bytes
+    content_type: str = "application/json"
+
+
 @dataclass(frozen=True)
 class _Template:
     path: str
@@ -48,6 +59,7 @@ class GitHubOpenApi:
     """GitHub's REST description, with the checks one logged request must pass."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
+        _allow_null_in_nullable_enums(spec)
         self.spec = spec
         self.api = OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
         self._templates = sorted(
@@ -82,6 +94,18 @@ class GitHubOpenApi:
             found.append(f"{where}: {type(error).__name__}: {error}")
         return found
 
+    def response_problems(self, request: LoggedRequest) -> list[str]:
+        """Why the kept response body does not match the operation's response schema (empty when it does)."""
+        if not request.response or not 200 <= request.status < 300:
+            return []
+        response = _SpecResponse(request.status, Headers({"content-type": "application/json"}), request.response)
+        try:
+            self.api.validate_response(self._spec_request(request), response)
+        except OpenAPIError as error:
+            details = [e.message for e in getattr(error.__cause__, "schema_errors", ()) or ()]
+            return [f"response to {request.method} {request.path}: {type(error).__name__}: {details or error}"]
+        return []
+
     def _parameters(self, item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
         return [self._resolve(p) for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
 
@@ -104,6 +128,18 @@ class GitHubOpenApi:
         return _SpecRequest(request.method.lower(), request.path, parameters, request.body or None, content_type)
 
 
+def _allow_null_in_nullable_enums(node: Any) -> None:
+    """OpenAPI 3.0 `nullable: true` admits null even with an `enum`; openapi-core wants null listed."""
+    if isinstance(node, dict):
+        if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"].append(None)
+        for value in node.values():
+            _allow_null_in_nullable_enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_null_in_nullable_enums(value)
+
+
 @functools.cache
 def load_github_openapi(vendor_data: Path) -> GitHubOpenApi | None:
     """The description under `vendor_data`, loaded once; None when the file is absent."""
@@ -119,14 +155,20 @@ def rest_requests(requests: list[LoggedRequest]) -> list[LoggedRequest]:
 
 
 def nonconforming(spec: GitHubOpenApi, requests: list[LoggedRequest]) -> list[str]:
-    """Every problem of every REST request (identical requests are checked once)."""
+    """Every problem of every REST request (identical requests are checked once), and of the first kept
+    response per operation and status."""
     seen: set[tuple[str, str, tuple[tuple[str, str], ...], bytes]] = set()
+    answered: set[tuple[str, str | None, int]] = set()
     found: list[str] = []
     for request in rest_requests(requests):
         key = (request.method, request.path, request.query, request.body)
         if key not in seen:
             seen.add(key)
             found.extend(spec.problems(request))
+        operation = (request.method, spec.template_of(request.path), request.status)
+        if request.response and operation not in answered:
+            answered.add(operation)
+            found.extend(spec.response_problems(request))
     return found
 
 

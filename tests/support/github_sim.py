@@ -37,7 +37,8 @@ REPOS = ("acme/web", "acme/api")
 
 
 def assert_conforms(sim: GitHubSimulator) -> None:
-    """Fail when any REST request the simulator received does not match GitHub's OpenAPI description."""
+    """Fail when a REST request the simulator received, or a response it gave, does not match GitHub's
+    OpenAPI description."""
     spec = load_github_openapi(VENDOR_DATA)
     if spec is None:
         return
@@ -46,7 +47,8 @@ def assert_conforms(sim: GitHubSimulator) -> None:
 
 
 def start_github_sim(repos: tuple[str, ...] = REPOS, **options: Any) -> GitHubSimulator:
-    """A started simulator with `repos` created and the test token accepted."""
+    """A started simulator with `repos` created and the test token accepted (keeping responses for checks)."""
+    options.setdefault("keep_responses", True)
     sim = GitHubSimulator(token=GITHUB_TOKEN, login=GITHUB_LOGIN, **options)
     sim.start()
     for repo in repos:

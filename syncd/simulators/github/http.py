@@ -96,24 +96,23 @@ class Pipeline:
             data = reply.encoded()
             headers = {"content-type": "application/json; charset=utf-8", **reply.headers}
             headers["x-github-request-id"] = uuid.uuid4().hex[:20].upper()
-            lowered = {k.lower(): v for k, v in request.headers.items() if k.lower() != "authorization"}
-            if "authorization" in request.headers:
-                lowered["authorization"] = request.headers["authorization"].partition(" ")[0]
-            entry = LoggedRequest(
-                request.method,
-                path,
-                tuple(request.query_params.multi_items()),
-                raw,
-                request.headers.get("content-type", ""),
-                reply.status,
-                started,
-                api,
-                lowered,
-            )
-            self.log.append(entry)
+            self._record(request, raw, path, api, status=reply.status, started=started, data=data)
             return Response(data if reply.status != 304 else b"", reply.status, headers)
 
         return run
+
+    def _record(
+        self, request: Request, raw: bytes, path: str, api: str, *, status: int, started: float, data: bytes
+    ) -> None:
+        """Log the request (the Authorization header only by its scheme, never the credential)."""
+        lowered = {k.lower(): v for k, v in request.headers.items() if k.lower() != "authorization"}
+        if "authorization" in request.headers:
+            lowered["authorization"] = request.headers["authorization"].partition(" ")[0]
+        query = tuple(request.query_params.multi_items())
+        content_type = request.headers.get("content-type", "")
+        response = data if self.log.keep_responses else b""
+        entry = LoggedRequest(request.method, path, query, raw, content_type, status, started, api, lowered, response)
+        self.log.append(entry)
 
     async def _answer(
         self, request: Request, raw: bytes, path: str, handler: Handler, options: EndpointOptions

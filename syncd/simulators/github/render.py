@@ -29,6 +29,24 @@ def user_id(login: str) -> int:
     return zlib.crc32(login.encode()) % 90_000_000 + 1_000_000
 
 
+#: `<key>_url` -> path under the repository's API URL, as GitHub lists them.
+_REPO_LINKS = {
+    "forks": "forks", "keys": "keys{/key_id}", "collaborators": "collaborators{/collaborator}",
+    "teams": "teams", "hooks": "hooks", "issue_events": "issues/events{/number}", "events": "events",
+    "assignees": "assignees{/user}", "branches": "branches{/branch}", "tags": "tags",
+    "blobs": "git/blobs{/sha}", "git_tags": "git/tags{/sha}", "git_refs": "git/refs{/sha}",
+    "trees": "git/trees{/sha}", "statuses": "statuses/{sha}", "languages": "languages",
+    "stargazers": "stargazers", "contributors": "contributors", "subscribers": "subscribers",
+    "subscription": "subscription", "commits": "commits{/sha}", "git_commits": "git/commits{/sha}",
+    "comments": "comments{/number}", "issue_comment": "issues/comments{/number}",
+    "contents": "contents/{+path}", "compare": "compare/{base}...{head}", "merges": "merges",
+    "archive": "{archive_format}{/ref}", "downloads": "downloads", "issues": "issues{/number}",
+    "pulls": "pulls{/number}", "milestones": "milestones{/number}",
+    "notifications": "notifications{?since,all,participating}", "labels": "labels{/name}",
+    "releases": "releases{/id}", "deployments": "deployments",
+}  # fmt: skip
+
+
 @dataclass
 class SimUrls:
     """The simulator's web root (`http://127.0.0.1:PORT`) and its REST root under `/api/v3`."""
@@ -78,6 +96,13 @@ class Renderer:
             "site_admin": False,
         }
 
+    def authenticated_user(self, login: str) -> JsonObject:
+        """`GET /user`: the user object with its public profile fields."""
+        profile = dict.fromkeys(("name", "company", "blog", "location", "email", "hireable", "bio"))
+        counts = dict.fromkeys(("public_repos", "public_gists", "followers", "following"), 0)
+        stamps = {"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+        return {**self.user(login), **profile, **counts, **stamps, "user_view_type": "public"}
+
     def label(self, repo: str, label: SimLabel) -> JsonObject:
         """A label object."""
         return {
@@ -90,10 +115,12 @@ class Renderer:
             "description": label.description or None,
         }
 
-    def repository(self, repo: SimRepo) -> JsonObject:
-        """A repository object (the fields clients and payloads use)."""
+    def repository(self, repo: SimRepo, *, rest: bool = False) -> JsonObject:
+        """A repository object with every field GitHub requires: as webhooks carry it, or as REST answers it."""
         api, web, name = self.urls.api, self.urls.web, repo.full_name
-        return {
+        base = f"{api}/repos/{name}"
+        host = web.split("://", 1)[-1]
+        body: JsonObject = {
             "id": repo.id,
             "node_id": node_id("Repository", repo.id),
             "name": repo.name,
@@ -103,19 +130,39 @@ class Renderer:
             "html_url": f"{web}/{name}",
             "description": None,
             "fork": False,
-            "url": f"{api}/repos/{name}",
-            "hooks_url": f"{api}/repos/{name}/hooks",
-            "issues_url": f"{api}/repos/{name}/issues{{/number}}",
-            "labels_url": f"{api}/repos/{name}/labels{{/name}}",
-            "pulls_url": f"{api}/repos/{name}/pulls{{/number}}",
+            "url": base,
+            **{f"{key}_url": f"{base}/{path}" for key, path in _REPO_LINKS.items()},
+            "git_url": f"git://{host}/{name}.git",
+            "ssh_url": f"git@{host}:{name}.git",
+            "clone_url": f"{web}/{name}.git",
+            "svn_url": f"{web}/{name}",
+            "mirror_url": None,
+            "homepage": None,
+            "language": None,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "pushed_at": "2026-01-01T00:00:00Z",
+            **dict.fromkeys(("size", "stargazers_count", "watchers_count", "forks_count", "forks", "watchers"), 0),
+            **dict.fromkeys(("has_issues", "has_projects", "has_downloads", "has_wiki"), True),
+            **dict.fromkeys(("has_pages", "archived", "is_template", "web_commit_signoff_required"), False),
+            "license": None,
             "default_branch": "main",
-            "has_issues": True,
-            "archived": False,
-            "disabled": False,
+            "topics": [],
             "visibility": "public",
-            "open_issues_count": sum(1 for i in repo.issues.values() if i.state == "open" and not i.deleted),
-            "permissions": {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True},
+            "custom_properties": {},
         }
+        body["open_issues_count"] = body["open_issues"] = sum(
+            1 for i in repo.issues.values() if i.state == "open" and not i.deleted and i.transferred_to is None
+        )
+        if rest:
+            body["permissions"] = {"admin": True, "maintain": True, "push": True, "triage": True, "pull": True}
+            body.update(has_discussions=False, disabled=False, network_count=0, subscribers_count=0)
+        return body
+
+    def reactions(self, url: str) -> JsonObject:
+        """An empty reactions rollup."""
+        counts = dict.fromkeys(("total_count", "+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"), 0)
+        return {"url": f"{url}/reactions", **counts}
 
     def issue_json(self, issue: SimIssue, labels: dict[str, SimLabel]) -> str:
         """The issue object as JSON text, cached per version."""
@@ -159,6 +206,7 @@ class Renderer:
             "state_reason": issue.state_reason,
             "timeline_url": f"{api}/repos/{repo}/issues/{issue.number}/timeline",
             "performed_via_github_app": None,
+            "reactions": self.reactions(f"{api}/repos/{repo}/issues/{issue.number}"),
         }
         if issue.is_pull:
             body["draft"] = issue.draft
@@ -175,23 +223,45 @@ class Renderer:
         """A pull request object as `pull_request` webhooks carry it."""
         api, web, name = self.urls.api, self.urls.web, repo.full_name
         as_issue = self.issue(issue, repo.labels)
+        pull = f"{api}/repos/{name}/pulls/{issue.number}"
+        links = {
+            "self": pull, "html": f"{web}/{name}/pull/{issue.number}", "issue": f"{api}/repos/{name}/issues/{issue.number}",
+            "comments": f"{api}/repos/{name}/issues/{issue.number}/comments", "review_comments": f"{pull}/comments",
+            "review_comment": f"{api}/repos/{name}/pulls/comments{{/number}}", "commits": f"{pull}/commits",
+            "statuses": f"{api}/repos/{name}/statuses/{'0' * 40}",
+        }  # fmt: skip
         branch = {"label": f"{repo.owner}:main", "ref": "main", "sha": "0" * 40, "user": self.user(repo.owner)}
+        merged = issue.merged_at is not None
         return {
             **{k: as_issue[k] for k in ("id", "node_id", "number", "state", "locked", "title", "user", "body")},
             **{k: as_issue[k] for k in ("labels", "assignee", "assignees", "milestone", "created_at", "updated_at")},
-            "url": f"{api}/repos/{name}/pulls/{issue.number}",
-            "html_url": f"{web}/{name}/pull/{issue.number}",
+            **{k: as_issue[k] for k in ("closed_at", "author_association", "active_lock_reason", "comments")},
+            "url": pull,
+            "html_url": links["html"],
             "diff_url": f"{web}/{name}/pull/{issue.number}.diff",
             "patch_url": f"{web}/{name}/pull/{issue.number}.patch",
-            "issue_url": f"{api}/repos/{name}/issues/{issue.number}",
-            "closed_at": timestamp(issue.closed_at),
+            "issue_url": links["issue"],
+            "commits_url": links["commits"],
+            "review_comments_url": links["review_comments"],
+            "review_comment_url": links["review_comment"],
+            "comments_url": links["comments"],
+            "statuses_url": links["statuses"],
             "merged_at": timestamp(issue.merged_at),
-            "merged": issue.merged_at is not None,
+            "merge_commit_sha": "1" * 40 if merged else None,
+            "merged": merged,
+            "merged_by": self.user(repo.owner) if merged else None,
+            "mergeable": None,
+            "rebaseable": None,
+            "mergeable_state": "unknown",
             "draft": issue.draft,
+            "auto_merge": None,
             "requested_reviewers": [],
+            "requested_teams": [],
             "head": {**branch, "ref": f"topic-{issue.number}", "repo": self.repository(repo)},
             "base": {**branch, "repo": self.repository(repo)},
-            "author_association": "MEMBER",
+            "_links": {key: {"href": href} for key, href in links.items()},
+            **dict.fromkeys(("review_comments", "commits", "additions", "deletions", "changed_files"), 0),
+            "maintainer_can_modify": False,
         }
 
     def comment(self, comment: SimComment) -> JsonObject:
@@ -209,6 +279,7 @@ class Renderer:
             "author_association": "MEMBER",
             "body": comment.body,
             "performed_via_github_app": None,
+            "reactions": self.reactions(f"{api}/repos/{repo}/issues/comments/{comment.id}"),
         }
 
     def hook(self, hook: SimHook) -> JsonObject:

@@ -46,7 +46,7 @@ class AdminRoutes:
 
     def user(self, call: Call) -> Reply:
         """`GET /user`: who the token speaks for."""
-        return Reply(self.state.renderer.user(self.parts.actor(call)))
+        return Reply(self.state.renderer.authenticated_user(self.parts.actor(call)))
 
     def rate_limit(self, call: Call) -> Reply:
         """`GET /rate_limit`."""
@@ -61,13 +61,15 @@ class AdminRoutes:
             repos = [r for r in self.state.repos.values() if r.owner.lower() == org]
             if call.grant is not None:
                 repos = [r for r in repos if self.parts.credentials.may_access(call.grant, r.full_name)]
-            rendered = [json.dumps(self.state.renderer.repository(r)) for r in sorted(repos, key=lambda r: r.id)]
+            rendered = [
+                json.dumps(self.state.renderer.repository(r, rest=True)) for r in sorted(repos, key=lambda r: r.id)
+            ]
         return paginate(call, rendered)
 
     def repository(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}`."""
         with self.state.lock:
-            return Reply(self.state.renderer.repository(self.state.repo(self.parts.repo_name(call))))
+            return Reply(self.state.renderer.repository(self.state.repo(self.parts.repo_name(call)), rest=True))
 
     def list_hooks(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}/hooks`."""
@@ -97,13 +99,22 @@ class AdminRoutes:
         self.parts.hooks.delete(self.parts.repo_name(call), call.params["hook_id"])
         return Reply(status=204)
 
-    def _installation(self, installation_id: int, app_id: int) -> Reply:
-        api = self.state.renderer.urls.api
+    def _installation(self, installation_id: int, app_id: int, owner: str) -> Reply:
+        api, web = self.state.renderer.urls.api, self.state.renderer.urls.web
         return Reply(
             {
                 "id": installation_id,
                 "app_id": app_id,
+                "app_slug": f"app-{app_id}",
+                "target_id": self.state.renderer.user(owner)["id"],
                 "target_type": "Organization",
+                "account": self.state.renderer.user(owner),
+                "single_file_name": None,
+                "html_url": f"{web}/organizations/{owner}/settings/installations/{installation_id}",
+                "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z",
+                "suspended_by": None,
+                "suspended_at": None,
                 "access_tokens_url": f"{api}/app/installations/{installation_id}/access_tokens",
                 "repositories_url": f"{api}/installation/repositories",
                 "permissions": {"issues": "write", "metadata": "read", "pull_requests": "write"},
@@ -116,7 +127,8 @@ class AdminRoutes:
         """`GET /repos/{o}/{r}/installation` (app JWT)."""
         app = self.parts.credentials.app_for(call.authorization)
         full_name = self.state.repo(f"{call.params['owner']}/{call.params['repo']}").full_name
-        return self._installation(self.parts.credentials.installation_of(app, full_name), app.app_id)
+        installation_id = self.parts.credentials.installation_of(app, full_name)
+        return self._installation(installation_id, app.app_id, full_name.partition("/")[0])
 
     def org_installation(self, call: Call) -> Reply:
         """`GET /orgs/{org}/installation` (app JWT): the installation covering any of the org's repos."""
@@ -124,7 +136,7 @@ class AdminRoutes:
         org = str(call.params["org"]).lower()
         for installation_id, repos in app.installations.items():
             if any(repo.partition("/")[0] == org for repo in repos):
-                return self._installation(installation_id, app.app_id)
+                return self._installation(installation_id, app.app_id, str(call.params["org"]))
         raise SimError(404, "Not Found")
 
     def access_token(self, call: Call) -> Reply:

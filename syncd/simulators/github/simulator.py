@@ -39,6 +39,7 @@ class GitHubSimulator:
         writes_per_minute: int | None = 80,
         clock: Callable[[], datetime] = whole_seconds_now,
         port: int = 0,
+        keep_responses: bool = False,
     ) -> None:
         self.urls = SimUrls()
         self.state = GitHubState(self.urls, clock)
@@ -47,7 +48,7 @@ class GitHubSimulator:
         self.credentials = Credentials()
         self.credentials.add_token(token, login)
         self.token, self.login = token, login
-        self._log = RequestLog()
+        self._log = RequestLog(keep_responses=keep_responses)
         self._comments, self._hooks = Comments(self.state), Hooks(self.state)
         self.projects = Projects(self.state)
         self.webhooks = WebhookSender(

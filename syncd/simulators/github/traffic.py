@@ -23,6 +23,8 @@ class LoggedRequest:
     at: float  # time.monotonic() when it arrived
     api: str  # "rest", "graphql" or "sim"
     headers: dict[str, str] = field(default_factory=dict)
+    #: The response body, kept only when the simulator was asked to (`keep_responses`).
+    response: bytes = b""
 
     @property
     def json(self) -> Any:
@@ -35,11 +37,12 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """Every request, in arrival order (thread-safe)."""
+    """Every request, in arrival order (thread-safe); response bodies too when `keep_responses`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_responses: bool = False) -> None:
         self._entries: list[LoggedRequest] = []
         self._lock = threading.Lock()
+        self.keep_responses = keep_responses
 
     def append(self, entry: LoggedRequest) -> None:
         """Record one request."""
