@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -13,13 +14,19 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, select
 
+from adapters.registry import build_adapter
 from syncd.core.signatures import hmac_sha256_hex
+from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.github import GitHubSimulator
 from syncd.store.schema import Delivery, KeyResult
+from tests.support.asana_sim import SOURCE as ASANA_SOURCE
+from tests.support.asana_sim import TOKEN as ASANA_TOKEN
+from tests.support.asana_sim import AsanaWorld, asana_sim, asana_world
+from tests.support.asana_sim import source_config as asana_source_config
 from tests.support.daemon import REPO, DaemonProcess, base_config, running_daemon, wait_until, write_config
 from tests.support.github_sim import GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, github_sim, github_source_dict
 
-__all__ = ["github_sim"]  # the simulator fixture, used by name below
+__all__ = ["asana_sim", "asana_world", "github_sim"]  # simulator fixtures, used by name below
 
 pytestmark = pytest.mark.slow
 
@@ -235,3 +242,38 @@ class TestWebhooksThroughTheProcess:
         assert acknowledged
         assert set(acknowledged) <= set(delivery_ids(tmp_path / "syncd.db"))
         assert any(event["event"] == "daemon.ingest_drained" and event["complete"] for event in daemon.events())
+
+
+class TestAsanaHandshakeThroughTheProcess:
+    """Asana's webhook handshake against a real daemon: the secret is kept durably and verifies later deliveries."""
+
+    def test_handshake_secret_survives_a_restart_and_verifies_deliveries(
+        self, tmp_path: Path, asana_sim: AsanaSimulator, asana_world: AsanaWorld
+    ) -> None:
+        """Install webhooks (the simulator shakes hands), restart the daemon, then a change is delivered and stored."""
+        source = {
+            "name": ASANA_SOURCE,
+            "kind": "asana",
+            "base_url": asana_sim.base_url,
+            "token": "${ASANA_TOKEN}",
+            "workspace": asana_world.workspace,
+            "projects": [asana_world.web],
+        }
+        config = write_config(tmp_path, base_config(f"sqlite:///{tmp_path / 'syncd.db'}", sources=[source]))
+        adapter = build_adapter(asana_source_config(asana_sim, asana_world, projects=[asana_world.web]))
+        db = tmp_path / "syncd.db"
+        try:
+            with running_daemon(config, role="web", env={"ASANA_TOKEN": ASANA_TOKEN}) as daemon:
+                actions = adapter.install_webhooks(daemon.url, dry_run=False)
+                assert [action.action for action in actions] == ["create"]
+                daemon.wait_for_event("webhook.handshake_stored", source=ASANA_SOURCE)
+                daemon.terminate()
+                daemon.restart()
+                task = asana_sim.create_task("Signed after a restart", project=asana_world.web)
+                wait_until(asana_sim.pending_events, timeout=5, what="an event queued on the webhook")
+                asana_sim.deliver_webhooks()
+                wait_until(lambda: delivery_ids(db), timeout=5, what="the delivery in the store")
+        finally:
+            adapter.close()
+        assert [d.status for d in asana_sim.deliveries if not d.dropped] == [202] * len(asana_sim.deliveries)
+        assert task.gid in json.dumps([d.events for d in asana_sim.deliveries])
