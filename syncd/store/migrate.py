@@ -8,13 +8,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.store.errors import StoreError, StoreNotMigrated, display_url, first_line
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL advisory lock key serialising concurrent upgrades ("syncd" + "mig" in ASCII).
+MIGRATION_LOCK_KEY = 0x73796E6364_6D6967
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -49,7 +52,7 @@ def pending_revisions(engine: Engine) -> list[str]:
     current = current_revision(engine)
     try:
         pending = [rev.revision for rev in script.iterate_revisions(head_revision(), current)]
-    except CommandError:
+    except (CommandError, RevisionError):
         raise StoreError(
             f"the store at {_where(engine)} is at revision {current}, which this syncd does not know; "
             "install the syncd version that migrated it, or a newer one"
@@ -68,10 +71,16 @@ def require_current(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Migrate the store to the newest revision; return (revision before, revision after)."""
-    before = current_revision(engine)
+    """Migrate the store to the newest revision; return (revision before, revision after).
+
+    On PostgreSQL, replicas starting together take turns (a transaction-level advisory lock), so the
+    second one finds the schema current instead of failing on tables the first one just created.
+    """
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+            before = MigrationContext.configure(conn).get_current_revision()
             command.upgrade(alembic_config(conn), "head")
     except SQLAlchemyError as error:
         raise StoreError(f"migrating {_where(engine)} failed: {first_line(error)}") from None

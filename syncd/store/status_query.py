@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
@@ -23,7 +24,7 @@ from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, S
 from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, objective_progress
 from syncd.core.render import amount_text, status_text, whole_percent
 from syncd.core.status import as_utc, expected_progress, kr_status
-from syncd.store.errors import display_url
+from syncd.store.errors import StoreError, display_url, first_line
 from syncd.store.schema import Base
 from syncd.store.status_rows import (
     FailingTarget,
@@ -109,18 +110,21 @@ class StatusReport:
 def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusReport:
     """Assemble the status at `now` from `config` and the store (which must be migrated); writes nothing."""
     now = as_utc(now)
-    with engine.connect() as conn:
-        objectives = _objectives(conn, config, now)
-        report = StatusReport(
-            generated_at=now,
-            store=display_url(engine.url.render_as_string(hide_password=False)),
-            objectives=objectives,
-            unknown_kr_tasks=unknown_kr_tasks(conn),
-            sources=source_statuses(conn, config, now),
-            queues=queue_depths(conn, now),
-            failing_targets=failing_targets(conn),
-        )
-        conn.rollback()
+    where = display_url(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            report = StatusReport(
+                generated_at=now,
+                store=where,
+                objectives=_objectives(conn, config, now),
+                unknown_kr_tasks=unknown_kr_tasks(conn),
+                sources=source_statuses(conn, config, now),
+                queues=queue_depths(conn, now),
+                failing_targets=failing_targets(conn),
+            )
+            conn.rollback()
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot read the status from the store at {where}: {first_line(error)}") from None
     return report
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
-from syncd.store.migrate import head_revision, pending_revisions, upgrade
+from syncd.store.engine import create_store_engine
+from syncd.store.errors import StoreError, StoreNotMigrated
+from syncd.store.migrate import head_revision, pending_revisions, require_current, upgrade
 from syncd.store.schema import Base
+from tests.support.store import postgres_schema
 
 
 def test_migrations_equal_the_models(store_engine: Engine) -> None:
@@ -26,3 +34,39 @@ def test_upgrade_is_idempotent(store_engine: Engine) -> None:
     """A second upgrade stays at head and nothing is pending."""
     assert upgrade(store_engine) == (head_revision(), head_revision())
     assert pending_revisions(store_engine) == []
+
+
+def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
+    """Two processes migrating one fresh PostgreSQL schema at once: one migrates, the other finds it current."""
+    with postgres_schema(postgres_url) as url:
+        engines = [create_store_engine(url), create_store_engine(url)]
+        start = threading.Barrier(2)
+
+        def migrate(engine: Engine) -> tuple[str | None, str]:
+            start.wait(timeout=30)
+            return upgrade(engine)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = sorted(pool.map(migrate, engines), key=lambda outcome: outcome[0] or "")
+        for engine in engines:
+            engine.dispose()
+    assert outcomes == [(None, head_revision()), (head_revision(), head_revision())]
+
+
+def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
+    """An empty store is not current; the message names the command that fixes it."""
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
+    assert pending_revisions(engine) == [head_revision()]
+    with pytest.raises(
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0001\); run `syncd db upgrade` first"
+    ):
+        require_current(engine)
+    engine.dispose()
+
+
+def test_unknown_revision_is_explained(sqlite_engine: Engine) -> None:
+    """A store migrated by a newer syncd is not silently treated as current."""
+    with sqlite_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="is at revision 9999, which this syncd does not know"):
+        pending_revisions(sqlite_engine)
