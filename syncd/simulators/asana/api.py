@@ -89,9 +89,11 @@ def answer(data: Any, status: int = 200) -> ApiAnswer:
     return ApiAnswer(status, {"data": data})
 
 
-def paginate(request: ApiRequest, items: Sequence[JSON], *, max_unpaged: int = MAX_PAGE) -> ApiAnswer:
-    """One page of `items` per `limit`/`offset`, with Asana's `next_page`; without a limit a result
-    larger than `max_unpaged` is refused, as Asana refuses it."""
+def paginate(
+    request: ApiRequest, items: Sequence[Any], render: Callable[[Any], JSON] = dict, *, max_unpaged: int = MAX_PAGE
+) -> ApiAnswer:
+    """One page of `items` per `limit`/`offset` (only that page is rendered), with Asana's `next_page`;
+    without a limit a result larger than `max_unpaged` is refused, as Asana refuses it."""
     limit_text = request.query.get("limit")
     start = _decode_offset(request.query.get("offset"))
     if limit_text is None:
@@ -99,9 +101,9 @@ def paginate(request: ApiRequest, items: Sequence[JSON], *, max_unpaged: int = M
             raise ApiError(
                 400, "The result is too large. You should use pagination (may require specifying a workspace)!"
             )
-        return ApiAnswer(200, {"data": list(items), "next_page": None})
+        return ApiAnswer(200, {"data": [render(item) for item in items], "next_page": None})
     limit = _limit(limit_text)
-    page = list(items[start : start + limit])
+    page = [render(item) for item in items[start : start + limit]]
     more = start + limit < len(items)
     return ApiAnswer(200, {"data": page, "next_page": _next_page(request, start + limit) if more else None})
 

@@ -91,7 +91,7 @@ class AsanaApi:
             for p in self.state.store.projects.values()
             if p.team == team.gid and (archived is None or str(p.archived).lower() == archived)
         ]
-        return paginate(r, [select(self._project_json(p.gid), r.opt_fields, compact="project") for p in projects])
+        return paginate(r, projects, lambda p: select(self._project_json(p.gid), r.opt_fields, compact="project"))
 
     def _sections(self, r: ApiRequest) -> ApiAnswer:
         project = self.state.store.project(r.params["project_gid"])
@@ -99,7 +99,7 @@ class AsanaApi:
         full = [
             {**ref(s.gid, "section", s.name), "project": ref(project.gid, "project", project.name)} for s in sections
         ]
-        return paginate(r, [select(s, r.opt_fields, compact="section") for s in full])
+        return paginate(r, full, lambda s: select(s, r.opt_fields, compact="section"))
 
     def _field_settings(self, r: ApiRequest) -> ApiAnswer:
         project = self.state.store.project(r.params["project_gid"])
@@ -114,7 +114,7 @@ class AsanaApi:
             }
             for field_gid in project.custom_fields
         ]
-        return paginate(r, [select(s, r.opt_fields, compact="custom_field_setting") for s in settings])
+        return paginate(r, settings, lambda s: select(s, r.opt_fields, compact="custom_field_setting"))
 
     def _custom_field(self, r: ApiRequest) -> ApiAnswer:
         field = self.state.store.custom_field(r.params["custom_field_gid"])
@@ -163,7 +163,7 @@ class AsanaApi:
         return self._task_page(r, self.state.store.subtasks(parent.gid))
 
     def _task_page(self, r: ApiRequest, tasks: list[Any]) -> ApiAnswer:
-        return paginate(r, [select(task_json(self.state.store, t), r.opt_fields, compact="task") for t in tasks])
+        return paginate(r, tasks, lambda t: select(task_json(self.state.store, t), r.opt_fields, compact="task"))
 
     def _task(self, r: ApiRequest) -> ApiAnswer:
         task = self.state.store.task(r.params["task_gid"])
@@ -205,7 +205,7 @@ class AsanaApi:
     # --- stories ---
     def _stories(self, r: ApiRequest) -> ApiAnswer:
         stories = self.state.stories.of_task(r.params["task_gid"])
-        return paginate(r, [select(story_json(self.state.store, s), r.opt_fields, compact="story") for s in stories])
+        return paginate(r, stories, lambda s: select(story_json(self.state.store, s), r.opt_fields, compact="story"))
 
     def _create_story(self, r: ApiRequest) -> ApiAnswer:
         body = r.body()
@@ -247,7 +247,7 @@ class AsanaApi:
             for h in store.webhooks.values()
             if (resource is None or h.resource == resource) and _workspace_of(store, h.resource) == workspace
         ]
-        return paginate(r, [select(webhook_json(store, h), r.opt_fields, compact="webhook") for h in hooks])
+        return paginate(r, hooks, lambda h: select(webhook_json(store, h), r.opt_fields, compact="webhook"))
 
     def _webhook(self, r: ApiRequest) -> ApiAnswer:
         hook = self.state.store.webhook(r.params["webhook_gid"])

@@ -156,6 +156,8 @@ class AsanaState:
             now = self.store.now()
             task = SimTask(self.store.new_gid(), name, workspace, now, now, parent=parent, assignee=assignee)
             self.store.tasks[task.gid] = task
+            if parent is not None:
+                self.store.children.setdefault(parent, []).append(task.gid)
             if project is not None:
                 self._join_project(task, project, section)
             elif parent is not None:

@@ -78,6 +78,8 @@ class SimStore:
     stories: dict[str, SimStory] = field(default_factory=dict)
     goals: dict[str, SimGoal] = field(default_factory=dict)
     webhooks: dict[str, SimWebhook] = field(default_factory=dict)
+    #: parent task gid -> its subtasks' gids, in creation order.
+    children: dict[str, list[str]] = field(default_factory=dict)
     me: str = ""
     _gids: itertools.count[int] = field(default_factory=lambda: itertools.count(FIRST_GID))
 
@@ -138,7 +140,7 @@ class SimStore:
 
     def subtasks(self, parent: str) -> list[SimTask]:
         """The live subtasks of one task, in creation order."""
-        return [task for task in self.live_tasks() if task.parent == parent]
+        return [self.tasks[gid] for gid in self.children.get(parent, ()) if not self.tasks[gid].deleted]
 
     def tag_by_name(self, workspace: str, name: str) -> SimTag | None:
         """The workspace's tag of that exact name, if any."""
