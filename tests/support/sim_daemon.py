@@ -9,11 +9,12 @@ ground truth computed from the simulator's state, and what the store and the sim
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -27,6 +28,9 @@ from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine
 from tests.support.daemon import write_config
 from tests.support.github_sim import GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, github_source_dict
+
+if TYPE_CHECKING:
+    from adapters.github.adapter import GitHubAdapter
 
 SOURCE = "acme-github"
 DAEMON_ENV = {"GH_TOKEN": GITHUB_TOKEN, "GH_SECRET": GITHUB_WEBHOOK_SECRET}
@@ -65,6 +69,16 @@ def okr_sim_config(
         "push": dict(push or {"coalesce_window": "1s"}),
     }
     return write_config(directory, config)
+
+
+@functools.cache
+def github_adapter_for(config_path: Path) -> GitHubAdapter:
+    """The GitHub adapter of the config's source, as the daemon builds it (cached per config file)."""
+    from adapters.github.adapter import build_adapter
+
+    config = load_config(config_path, environ=DAEMON_ENV)
+    source = next(s for s in config.sources if s.name == SOURCE)
+    return build_adapter(source)  # type: ignore[arg-type]
 
 
 def simulator_tasks(sim: GitHubSimulator, config_path: Path) -> list[TaskSnapshot]:
@@ -149,22 +163,22 @@ def comments_per_issue(sim: GitHubSimulator, issues: Iterable[tuple[str, int]]) 
     }
 
 
-def random_change(sim: GitHubSimulator, rng: random.Random, issue: tuple[str, int], kr_choices: Sequence[str]) -> None:
-    """One tracker change on `issue` that emits a webhook: close, reopen, relabel, or a title edit."""
+def random_change(sim: GitHubSimulator, rng: random.Random, issue: tuple[str, int], kr_choices: Sequence[str]) -> int:
+    """One tracker change on `issue` (close, reopen, relabel, or a title edit); returns the webhooks it emits."""
     repo, number = issue
     state = sim.issue(repo, number)
-    labels = [label["name"] for label in state["labels"]]
     roll = rng.random()
     if state["state"] == "open" and roll < 0.3:
         sim.close_issue(repo, number, reason=rng.choice(("completed", "completed", "not_planned")))
-    elif state["state"] == "closed" and roll < 0.5:
+        return 1
+    if state["state"] == "closed" and roll < 0.5:
         sim.reopen_issue(repo, number)
-    elif roll < 0.7:
-        new = f"kr:{rng.choice(kr_choices)}"
-        for label in labels:
-            if label.startswith("kr:"):
-                sim.remove_label(repo, number, label)
-                break
-        sim.add_label(repo, number, new)
-    else:
-        sim.edit_issue(repo, number, title=f"Task {number} edited {rng.random():.6f}")
+        return 1
+    if roll < 0.7:
+        old = [label["name"] for label in state["labels"] if label["name"].startswith("kr:")]
+        for label in old:
+            sim.remove_label(repo, number, label)
+        sim.add_label(repo, number, f"kr:{rng.choice(kr_choices)}")
+        return len(old) + 1
+    sim.edit_issue(repo, number, title=f"Task {number} edited {rng.random():.6f}")
+    return 1
