@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 
 from adapters.github import webhook
-from adapters.github.client import GitHubClient
+from adapters.github.client import PER_PAGE, GitHubClient, IssueListing
 from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import is_pull_request, parse_timestamp, snapshot_from_issue, split_external_id
 from adapters.github.online import OnlineChecks
@@ -125,9 +125,8 @@ class GitHubAdapter:
         snapshots, seen = self._snapshots(listing.items)
         cursor = advance_bookmark(previous, seen, started_at)
         log.info("github.polled", source=self.name, repo=partition, issues=len(snapshots), requests=listing.requests)
-        return PollResult(
-            partition, snapshots, Bookmark(partition, _iso(cursor), listing.etag), requests=listing.requests
-        )
+        etag = listing.etag if conclusive_etag(listing) else None
+        return PollResult(partition, snapshots, Bookmark(partition, _iso(cursor), etag), requests=listing.requests)
 
     def reconcile(self, partition: str, started_at: datetime) -> PollResult:
         """Every issue (and pull request) of one repository, open or closed (`complete=True`)."""
@@ -202,6 +201,15 @@ class GitHubAdapter:
     def close(self) -> None:
         """Release connections."""
         self.client.close()
+
+
+def conclusive_etag(listing: IssueListing) -> bool:
+    """Whether a 304 on this listing's first page will mean "nothing changed".
+
+    Oldest first, a changed issue moves to the end of the listing, so a byte-identical first page
+    says nothing about later pages: only a listing that fit in one page with room to spare (a new or
+    changed issue lands on that page) can be answered by its ETag."""
+    return listing.requests == 1 and len(listing.items) < PER_PAGE
 
 
 def _cursor(bookmark: Bookmark | None) -> datetime | None:

@@ -112,7 +112,7 @@ class TestIncrementalPoll:
         self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
     ) -> None:
         """Once the bookmark settles, an idle poll is exactly one request, answered 304, free of rate limit."""
-        github_sim.seed_issues("acme/web", 120)
+        github_sim.seed_issues("acme/web", 120, spread=timedelta(days=30))
         bookmark = github_adapter.poll(None, "acme/web", now()).bookmark
         bookmark = github_adapter.poll(bookmark, "acme/web", now()).bookmark
         remaining_before = github_sim.rate_limit.headers()["x-ratelimit-remaining"]
@@ -125,6 +125,22 @@ class TestIncrementalPoll:
         assert [(r.method, r.status) for r in github_sim.requests] == [("GET", 304)]
         assert github_sim.requests[0].headers["if-none-match"] == bookmark.etag
         assert github_sim.rate_limit.headers()["x-ratelimit-remaining"] == remaining_before
+
+    def test_change_beyond_the_first_page_is_never_hidden_by_a_304(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
+    ) -> None:
+        """With more than a page updated inside the overlap, an unchanged first page proves nothing.
+
+        Oldest first, a changed issue moves to the end of the listing; page 1 stays byte-identical. The
+        ETag is therefore kept only for a listing that fit in one page with room to spare."""
+        github_sim.seed_issues("acme/web", 150)
+        bookmark = github_adapter.poll(None, "acme/web", now()).bookmark
+        bookmark = github_adapter.poll(bookmark, "acme/web", now()).bookmark
+        assert bookmark.etag is None
+        github_sim.add_label("acme/web", 140, "kr:ENG-1.2")
+        changed = github_adapter.poll(bookmark, "acme/web", now())
+        assert not changed.not_modified
+        assert {s.external_id: s.labels for s in changed.snapshots}["acme/web#140"] == ("kr:ENG-1.2",)
 
     def test_a_change_breaks_the_304(self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter) -> None:
         """After an idle 304, a label added to an issue shows up on the next poll."""

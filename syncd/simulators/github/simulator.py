@@ -7,7 +7,7 @@ Enterprise Server); tests change issues through the methods below, which raise t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -119,12 +119,21 @@ class GitHubSimulator:
         """Open a pull request; returns its number."""
         return self.state.create_issue(repo, title, labels=labels, pull=True, draft=draft).number
 
-    def seed_issues(self, repo: str, count: int, *, labels: Iterable[str] = (), title: str = "Task") -> None:
-        """Create many issues at once without webhooks (benchmarks, sandbox data)."""
+    def seed_issues(
+        self, repo: str, count: int, *, labels: Iterable[str] = (), title: str = "Task", spread: timedelta | None = None
+    ) -> None:
+        """Create many issues at once without webhooks (benchmarks, sandbox data).
+
+        With `spread`, their timestamps are spaced evenly over that long a past, the newest now (as a
+        real repository's are); otherwise they all carry the current second."""
         names = list(labels)
         with self.state.lock:
+            now = self.state.clock()
             for index in range(count):
-                self.state.create_issue(repo, f"{title} {index + 1}", labels=names, emit=False)
+                issue = self.state.create_issue(repo, f"{title} {index + 1}", labels=names, emit=False)
+                if spread is not None and count > 1:
+                    moment = now - spread * (count - 1 - index) / (count - 1)
+                    issue.created_at = issue.updated_at = moment.replace(microsecond=0)
 
     def close_issue(self, repo: str, number: int, reason: str = "completed") -> None:
         """Close an issue (`completed`, `not_planned`, `duplicate`) or a pull request unmerged."""
