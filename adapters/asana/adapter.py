@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from adapters.asana.client import AsanaClient
+from adapters.asana.client import JSON, AsanaClient, EventsPage
 from adapters.asana.config import AsanaSourceConfig
 from adapters.asana.normalize import TaskRules, tombstone
 from adapters.asana.online import AsanaOnline
 from adapters.asana.push import AsanaPusher
 from adapters.asana.reading import TaskReader
-from adapters.asana.webhook import EVENTS, CompactEvent, compact_event, effects, intake, parse_events
+from adapters.asana.webhook import EVENTS, compact_event, effects, intake, parse_events
 from syncd.core.errors import MalformedPayload, Permanent
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
@@ -121,26 +121,16 @@ class AsanaAdapter:
         """Events since the sync token; a missing or expired token means a full re-listing."""
         before = self._client.requests
         sync = bookmark.cursor if bookmark is not None else None
-        if not sync:
-            return self._reconcile(partition, before, None)
-        events: list[CompactEvent] = []
-        for _ in range(MAX_EVENT_PAGES):
-            page = self._client.events(partition, sync)
-            if page.expired:
-                self._log.info("asana.poll.sync_expired", partition=partition)
-                return self._reconcile(partition, before, page.sync)
-            events.extend(compact_event(raw) for raw in page.events)
-            sync = page.sync
-            if not page.has_more:
-                break
-        meaning = effects(events, self._known_projects())
+        read = self._read_events(partition, sync) if sync else None
+        if read is None or read.expired:
+            return self._reconcile(partition, before, read.sync if read else None)
+        meaning = effects((compact_event(raw) for raw in read.events), self._known_projects())
         if meaning.reconcile:
-            return self._reconcile(partition, before, sync)
+            return self._reconcile(partition, before, read.sync)
         snapshots = self._changed(meaning, partition, started_at)
-        self._log.debug("asana.poll.events_read", partition=partition, events=len(events), tasks=len(snapshots))
-        return PollResult(
-            partition, snapshots, Bookmark(partition, cursor=sync), requests=self._client.requests - before
-        )
+        self._log.debug("asana.poll.events_read", partition=partition, events=len(read.events), tasks=len(snapshots))
+        bookmark = Bookmark(partition, cursor=read.sync)
+        return PollResult(partition, snapshots, bookmark, requests=self._client.requests - before)
 
     def reconcile(self, partition: str, started_at: datetime) -> PollResult:
         """Every task of the project, with a fresh sync token taken first (so nothing falls between)."""
@@ -195,6 +185,20 @@ class AsanaAdapter:
         """Projects without I/O: the configured ones plus the team's as last listed."""
         cached = self._team_projects
         return tuple(dict.fromkeys([*self._config.projects, *(cached[0] if cached else ())]))
+
+    def _read_events(self, partition: str, sync: str) -> EventsPage:
+        """Every page of events since `sync` (up to MAX_EVENT_PAGES), or the 412's fresh token."""
+        events: list[JSON] = []
+        for _ in range(MAX_EVENT_PAGES):
+            page = self._client.events(partition, sync)
+            if page.expired:
+                self._log.info("asana.poll.sync_expired", partition=partition)
+                return page
+            events.extend(page.events)
+            sync = page.sync
+            if not page.has_more:
+                break
+        return EventsPage(tuple(events), sync)
 
     def _reconcile(self, partition: str, before: int, sync: str | None) -> PollResult:
         if sync is None:

@@ -32,6 +32,7 @@ from syncd.core.retry import INLINE_WAIT_LIMIT, retry_delay
 from syncd.ports import Budget
 
 PAGE_LIMIT = 100
+POOL_SIZE = 20
 MAX_PAGES = 10_000
 #: Attempts per call when failures are retried in-line (waits of 1 s and 2 s when the server names none).
 INLINE_ATTEMPTS = 3
@@ -77,6 +78,8 @@ class AsanaClient:
         configuration.access_token = token
         configuration.retry_strategy = _retry_policy()
         configuration.page_limit = PAGE_LIMIT
+        # Room for Asana's 15 concurrent writes plus reads, so urllib3 never discards pooled connections.
+        configuration.connection_pool_maxsize = POOL_SIZE
         self._api = asana.ApiClient(configuration)
         self._timeout = (timeout, timeout)
         self._limit = requests_per_minute

@@ -57,3 +57,18 @@ class AsanaSourceConfig(SourceConfig):
         if not self.projects and not self.team:
             raise ValueError(f"asana source {self.name!r} needs projects or team")
         return self
+
+    @model_validator(mode="after")
+    def _states_apart(self) -> Self:
+        """A section or field value cannot mean both in progress and dropped."""
+        both = {s.casefold() for s in self.in_progress.sections} & {s.casefold() for s in self.dropped.sections}
+        if both:
+            raise ValueError(f"asana source {self.name!r}: sections {sorted(both)} are both in_progress and dropped")
+        progress, dropped = self.in_progress.custom_field, self.dropped.custom_field
+        if progress and dropped and progress.field.casefold() == dropped.field.casefold():
+            values = {v.casefold() for v in progress.values} & {v.casefold() for v in dropped.values}
+            if values:
+                raise ValueError(
+                    f"asana source {self.name!r}: {progress.field} values {sorted(values)} are both in_progress and dropped"
+                )
+        return self
