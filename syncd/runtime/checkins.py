@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import Connection, insert, select
@@ -46,12 +47,14 @@ class CheckInRefused(SyncdError):
 
 @dataclass(frozen=True)
 class RecordedCheckIn:
-    """A check-in as recorded, and the KR's standing right after it."""
+    """A check-in as recorded (with the progress its value alone means), and the KR's standing right after it."""
 
     kr_id: str
     at: datetime
     value: float
     note: str
+    cause: str
+    value_progress: float
     progress: float
     status: str
     current: float | None
@@ -149,7 +152,7 @@ class CheckIns:
         run_in_transaction(self.runtime.engine, lambda conn: _insert(conn, row, now), what="record check-in")
         Recompute(self.runtime, self.okr).recompute_krs()
         log.info("checkin.recorded", kr=kr.id, value=value, at=moment.isoformat(), via=via)
-        return self._standing(kr.id, moment, value, note)
+        return self._standing(row)
 
     def _ensure_in_store(self, kr_id: str, now: datetime) -> None:
         """A KR the config has but the store lacks (no daemon ran this config yet) is loaded from the config."""
@@ -158,13 +161,23 @@ class CheckIns:
         if row is None or row.archived_at is not None:
             sync_config(self.runtime.engine, self.runtime.config, now)
 
-    def _standing(self, kr_id: str, at: datetime, value: float, note: str) -> RecordedCheckIn:
+    def _standing(self, check_in: dict[str, Any]) -> RecordedCheckIn:
         with self.runtime.engine.connect() as conn:
-            row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).one()
-        return RecordedCheckIn(kr_id, at, value, note, row.progress, row.status, row.current)
+            kr = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == check_in["kr_id"])).one()
+        return RecordedCheckIn(
+            kr_id=check_in["kr_id"],
+            at=check_in["at"],
+            value=check_in["value"],
+            note=check_in["note"],
+            cause=check_in["cause"],
+            value_progress=check_in["progress"],
+            progress=kr.progress,
+            status=kr.status,
+            current=kr.current,
+        )
 
 
-def _metric_row(model: OkrModel, check_in: CheckIn, via: str) -> dict[str, object]:
+def _metric_row(model: OkrModel, check_in: CheckIn, via: str) -> dict[str, Any]:
     """The `check_ins` row of one metric input, with the progress that value alone means."""
     kr = model.key_results[check_in.kr_id]
     reading = kr_progress(kr, [], [check_in], model.cycles[kr.cycle_id], check_in.at)
@@ -179,6 +192,6 @@ def _metric_row(model: OkrModel, check_in: CheckIn, via: str) -> dict[str, objec
     }
 
 
-def _insert(conn: Connection, row: dict[str, object], now: datetime) -> None:
+def _insert(conn: Connection, row: dict[str, Any], now: datetime) -> None:
     conn.execute(insert(CHECK_INS).values(**row))
     mark_krs_dirty(conn, [str(row["kr_id"])], now)

@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from syncd import __version__
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
+from syncd.web.api import api_router
 from syncd.web.ops import OpsEndpoints, ReadinessPolicy
 from syncd.web.webhooks import WebhookEndpoint
 
@@ -57,6 +58,7 @@ def create_app(
         endpoint = WebhookEndpoint(runtime, writer, ingest_timeout=ingest_timeout)
         app.state.webhooks = endpoint
         app.router.add_route("/webhooks/{source}", endpoint.handle, methods=["POST"], include_in_schema=False)
+        app.include_router(api_router())  # the /api/v1 read API is served by the web role
     return app
 
 

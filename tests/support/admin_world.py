@@ -8,7 +8,8 @@ it (secrets by `${ENV}`), a migrated SQLite store, and `sync_once` (poll, recomp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,9 +28,11 @@ from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.github import GitHubSimulator
+from syncd.simulators.server import BackgroundServer
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
 from syncd.store.okr import sync_config
+from syncd.web.app import create_app
 from tests.support.github_sim import GITHUB_SOURCE, GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET
 
 API_TOKEN = "admin-api-token-0123456789"
@@ -165,3 +168,22 @@ class AdminWorld:
         """Run the real `syncd` CLI in-process with the world's config and secrets."""
         argv = [*args, "--config", str(self.config_path)] if "--config" not in args else list(args)
         return CliRunner().invoke(build_app(), argv, env={"COLUMNS": "200", **ENV, **(env or {})})
+
+
+@contextmanager
+def serving_api(world: AdminWorld, config: SyncdConfig | None = None) -> Iterator[tuple[str, Runtime]]:
+    """The daemon's web app (`create_app`) for the world's config, served over real HTTP on a loopback port."""
+    config = config or world.config()
+    engine = world.engine()
+    adapters = build_adapters(config)
+    runtime = Runtime(loaded=LoadedConfig(config, world.config_path, adapters), engine=engine)
+    app = create_app(runtime)
+    server = BackgroundServer(app)
+    try:
+        yield server.start(), runtime
+    finally:
+        server.stop()
+        app.state.writer.close()
+        runtime.executor.shutdown(wait=True)
+        close_adapters(adapters)
+        engine.dispose()

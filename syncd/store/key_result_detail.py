@@ -1,0 +1,131 @@
+"""One KR's detail beyond the status: the tasks linked to it and its check-in history (read-only).
+
+`read_key_result_detail` pairs these with the KR's entry of `status_query.read_status`, so the read
+API's KR has exactly the fields `syncd status --json` prints, plus `tasks` and `check_ins`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.config.models import SyncdConfig
+from syncd.core.status import as_utc
+from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.schema import Base
+from syncd.store.status_query import KeyResultStatus, read_status
+
+TABLES = Base.metadata.tables
+TASKS = TABLES["tasks"]
+TASK_LINKS = TABLES["task_links"]
+CHECK_INS = TABLES["check_ins"]
+
+#: History lists at most this many check-ins (the newest).
+HISTORY_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class LinkedTask:
+    """A mirrored task that counts towards the KR, and the rule that linked it."""
+
+    source: str
+    external_id: str
+    url: str
+    title: str
+    state: str
+    labels: tuple[str, ...]
+    points: float | None
+    rule: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckInRecord:
+    """One point of the KR's history: a metric input (`metric`) or a computed progress change (`progress`)."""
+
+    at: datetime
+    kind: str
+    value: float
+    progress: float
+    done: float | None
+    total: float | None
+    cause: str
+    note: str
+
+
+@dataclass(frozen=True)
+class KeyResultDetail:
+    """A KR as status shows it, with its linked tasks and its check-in history (oldest first)."""
+
+    key_result: KeyResultStatus
+    objective: str
+    tasks: tuple[LinkedTask, ...]
+    check_ins: tuple[CheckInRecord, ...]
+
+
+def read_key_result_detail(engine: Engine, config: SyncdConfig, kr_id: str, now: datetime) -> KeyResultDetail | None:
+    """The detail of the configured KR `kr_id` (exact id), or None when the config has no such KR."""
+    report = read_status(engine, config, now)
+    found = [(o.id, kr) for o in report.objectives for kr in o.key_results if kr.id == kr_id]
+    if not found:
+        return None
+    objective, status = found[0]
+    where = display_url(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            detail = KeyResultDetail(status, objective, linked_tasks(conn, kr_id), check_in_history(conn, kr_id))
+            conn.rollback()
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot read key result {kr_id} from the store at {where}: {first_line(error)}") from None
+    return detail
+
+
+def linked_tasks(conn: Connection, kr_id: str) -> tuple[LinkedTask, ...]:
+    """The live (not deleted) tasks linked to `kr_id`, by source and id."""
+    query = (
+        select(TASKS, TASK_LINKS.c.rule)
+        .join(TASK_LINKS, TASK_LINKS.c.task_id == TASKS.c.id)
+        .where(TASK_LINKS.c.kr_id == kr_id, TASKS.c.deleted.is_(False))
+        .order_by(TASKS.c.source, TASKS.c.external_id)
+    )
+    return tuple(
+        LinkedTask(
+            source=row.source,
+            external_id=row.external_id,
+            url=row.url or "",
+            title=row.title or "",
+            state=row.state,
+            labels=tuple(str(label) for label in row.labels or ()),
+            points=row.points,
+            rule=row.rule or "",
+            updated_at=as_utc(row.updated_at),
+        )
+        for row in conn.execute(query)
+    )
+
+
+def check_in_history(conn: Connection, kr_id: str, limit: int = HISTORY_LIMIT) -> tuple[CheckInRecord, ...]:
+    """The newest `limit` check-ins of `kr_id`, oldest first."""
+    query = (
+        select(CHECK_INS)
+        .where(CHECK_INS.c.kr_id == kr_id)
+        .order_by(CHECK_INS.c.at.desc(), CHECK_INS.c.id.desc())
+        .limit(limit)
+    )
+    records = [
+        CheckInRecord(
+            at=as_utc(row.at),
+            kind=row.kind,
+            value=row.value,
+            progress=row.progress,
+            done=row.done,
+            total=row.total,
+            cause=row.cause or "",
+            note=row.note or "",
+        )
+        for row in conn.execute(query)
+    ]
+    return tuple(reversed(records))
