@@ -74,6 +74,11 @@ def configure_logging(
     )
 
 
+#: Libraries that install handlers of their own (uvicorn's default dictConfig stops propagation), which
+#: would print around our formatter and its redaction: their records are sent up to the root handler instead.
+_ROUTED_TO_ROOT = ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic")
+
+
 def _install(handler: logging.Handler, level: int) -> None:
     """Make `handler` the root logger's syncd handler (replacing ours from an earlier call, keeping others)."""
     root = logging.getLogger()
@@ -81,6 +86,10 @@ def _install(handler: logging.Handler, level: int) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    for name in _ROUTED_TO_ROOT:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
 
 
 def _formatter(as_json: bool, redactor: SecretRedactor, *, colors: bool) -> structlog.stdlib.ProcessorFormatter:

@@ -42,7 +42,8 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         self._socket = sock
-        config = uvicorn.Config(self._app, log_level=self._log_level, lifespan="off", access_log=False)
+        # log_config=None: uvicorn's default dictConfig would detach its loggers from the process's handler.
+        config = uvicorn.Config(self._app, log_level=self._log_level, log_config=None, lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"server-{self.port}", daemon=True
