@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from syncd.cli.online import check_online_or_exit
 from syncd.cli.options import ConfigOption, load_config_or_exit
 from syncd.config.loader import default_config_path
 from syncd.config.models import MatchRule, SyncdConfig
@@ -24,16 +26,25 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check)
 
 
-def check(config: ConfigOption = None) -> None:
+def check(
+    config: ConfigOption = None,
+    online: Annotated[
+        bool,
+        typer.Option("--online", help="Also ask each source: credentials, repos/projects, webhooks, fields, budget."),
+    ] = False,
+) -> None:
     """Validate the config file and print what it declares.
 
     Exit 0 when the config is valid; 1 with every problem listed (file:line: key: message) when not.
+    With --online, exit 1 too when any online check fails (each failure says what to do).
     """
     path = default_config_path(config)
     loaded = load_config_or_exit(path)
     console = Console(highlight=False, soft_wrap=True)
     for line in summary_lines(loaded, path):
         console.print(line, markup=False)
+    if online:
+        check_online_or_exit(loaded, console)
 
 
 def summary_lines(config: SyncdConfig, path: Path) -> Iterator[str]:

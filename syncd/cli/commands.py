@@ -26,3 +26,6 @@ def register(app: typer.Typer) -> None:
     from syncd.cli import explain
 
     explain.register(app)
+    from syncd.cli import webhooks
+
+    webhooks.register(app)

@@ -77,25 +77,31 @@ def objectives(*, extra_kr: bool = False) -> list[dict[str, Any]]:
     return [{"id": "ENG-1", "title": "Delight new customers", "cycle": CYCLE["id"], "key_results": krs}]
 
 
+def github_source(sim: GitHubSimulator, **overrides: Any) -> dict[str, Any]:
+    """The `acme-github` source on the simulator's `acme/web` (secrets by `${ENV}` reference)."""
+    source: dict[str, Any] = {
+        "name": GITHUB_SOURCE,
+        "kind": "github",
+        "base_url": sim.api_url,
+        "token": "${GITHUB_TOKEN}",
+        "webhook_secret": "${GITHUB_WEBHOOK_SECRET}",
+        "repos": ["acme/web"],
+    }
+    source.update(overrides)
+    return source
+
+
 def config_data(
     sim: GitHubSimulator, store_url: str, *, rule_label: str = "onboarding", **extra: Any
 ) -> dict[str, Any]:
-    """The config as data: the simulator's `acme/web`, the rule `rule_label` -> ENG-1.1, writes due at once."""
+    """The config as data: the simulator's `acme/web`, the rule `rule_label` -> ENG-1.1, writes due at once.
+    `extra` replaces top-level keys (`sources=[...]`); `extra_kr=True` adds ENG-1.4."""
     data: dict[str, Any] = {
         "store": {"url": store_url},
         "server": {"public_url": "https://syncd.example.com", "api_token": "${SYNCD_API_TOKEN}"},
         "cycles": [CYCLE],
         "objectives": objectives(extra_kr=extra.pop("extra_kr", False)),
-        "sources": [
-            {
-                "name": GITHUB_SOURCE,
-                "kind": "github",
-                "base_url": sim.api_url,
-                "token": "${GITHUB_TOKEN}",
-                "webhook_secret": "${GITHUB_WEBHOOK_SECRET}",
-                "repos": ["acme/web"],
-            }
-        ],
+        "sources": [github_source(sim)],
         "matching": {"rules": [{"label": rule_label, "key_results": ["ENG-1.1"]}]},
         "push": {"coalesce_window": "1ms"},
     }

@@ -1,0 +1,117 @@
+"""`syncd check --online`: ask every source whether it really works, and print one table with fixes.
+
+Per source: the adapter's own checks (`SourceAdapter.check_online`: credentials and whose they are,
+each repo or project reachable, webhooks pointing at `server.public_url`, custom fields and goals,
+rate-limit budget), plus whether deliveries can be verified: a GitHub-style `webhook_secret` is set,
+an Asana-style handshake secret is stored for each project. Exit 1 when any check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.cli.options import EXIT_PROBLEM
+from syncd.config.loader import config_secrets
+from syncd.config.models import SyncdConfig
+from syncd.config.source import SourceConfig
+from syncd.core.errors import TrackerError
+from syncd.logs import configure_logging
+from syncd.ports import OnlineCheck, SourceAdapter
+from syncd.runtime.reload import build_adapters, close_adapters
+from syncd.store.engine import open_store
+from syncd.store.errors import StoreError, first_line
+from syncd.store.schema import WebhookSecret
+
+SECRETS = WebhookSecret.__table__
+
+
+def check_online_or_exit(config: SyncdConfig, console: Console) -> None:
+    """Run and print every online check; exit 1 when any failed."""
+    configure_logging(level="warning", secrets=config_secrets(config))
+    rows = online_checks(config)
+    print_online_checks(rows, console)
+    if not all(row.ok for row in rows):
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def online_checks(config: SyncdConfig) -> list[OnlineCheck]:
+    """Every enabled source's checks, in config order (trackers are only read)."""
+    adapters = build_adapters(config)
+    try:
+        rows: list[OnlineCheck] = []
+        for source in config.sources:
+            adapter = adapters.get(source.name)
+            if adapter is None:
+                rows.append(OnlineCheck(source.name, "enabled", True, "disabled in the config: not checked"))
+                continue
+            rows.extend(_adapter_checks(adapter, config.server.public_url))
+            rows.extend(secret_checks(source, adapter, config))
+        return rows
+    finally:
+        close_adapters(adapters)
+
+
+def _adapter_checks(adapter: SourceAdapter, public_url: str | None) -> Sequence[OnlineCheck]:
+    try:
+        return adapter.check_online(public_url)
+    except TrackerError as error:  # an adapter that could not even start its checks
+        return [OnlineCheck(adapter.name, "reachable", False, str(error), "check base_url, the network and the token")]
+
+
+def secret_checks(source: SourceConfig, adapter: SourceAdapter, config: SyncdConfig) -> list[OnlineCheck]:
+    """Whether webhook deliveries of `source` can be verified (only when `server.public_url` asks for webhooks)."""
+    if not config.server.public_url:
+        return [
+            OnlineCheck(source.name, "webhook secret", True, "not needed: server.public_url is unset (polling only)")
+        ]
+    if hasattr(source, "webhook_secret"):
+        if getattr(source, "webhook_secret", None) is not None:
+            return [OnlineCheck(source.name, "webhook secret", True, "set: deliveries are verified")]
+        fix = "set webhook_secret: ${GITHUB_WEBHOOK_SECRET} (the secret of the hook), then `syncd webhooks install`"
+        return [OnlineCheck(source.name, "webhook secret", False, "not set: deliveries cannot be verified", fix)]
+    return _handshake_secrets(source, adapter, config)
+
+
+def _handshake_secrets(source: SourceConfig, adapter: SourceAdapter, config: SyncdConfig) -> list[OnlineCheck]:
+    """Sources whose tracker hands a secret over in a handshake (Asana): one stored per followed partition."""
+    try:
+        engine = open_store(config.store.url, create=False)
+    except StoreError as error:
+        return [OnlineCheck(source.name, "webhook secrets", False, f"not checked: {error}", "run `syncd db upgrade`")]
+    try:
+        with engine.connect() as conn:
+            stored = set(conn.execute(select(SECRETS.c.resource).where(SECRETS.c.source == source.name)).scalars())
+        missing = [partition for partition in adapter.partitions() if partition not in stored]
+    except (SQLAlchemyError, TrackerError) as error:
+        return [OnlineCheck(source.name, "webhook secrets", False, f"not checked: {first_line(error)}")]
+    finally:
+        engine.dispose()
+    if missing:
+        fix = "run `syncd webhooks install` while `syncd run` is reachable at server.public_url"
+        return [
+            OnlineCheck(source.name, "webhook secrets", False, f"no handshake secret for {', '.join(missing)}", fix)
+        ]
+    return [OnlineCheck(source.name, "webhook secrets", True, f"a handshake secret is stored for {len(stored)}")]
+
+
+def print_online_checks(rows: Sequence[OnlineCheck], console: Console) -> None:
+    """The table of checks, then what to do for each failure."""
+    table = Table(title="Online checks", title_justify="left")
+    for header in ("Source", "Check", "Result", "Detail"):
+        table.add_column(header)
+    for row in rows:
+        result = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
+        table.add_row(row.source, row.check, result, row.detail)
+    console.print(table)
+    failed = [row for row in rows if not row.ok]
+    for row in failed:
+        console.print(Text(f"✗ {row.source} {row.check}: {row.fix or 'see the detail above'}", style="red"))
+    summary = f"{len(rows) - len(failed)} of {len(rows)} checks passed"
+    console.print(Text(summary, style="bold red" if failed else "bold green"))
