@@ -1,7 +1,10 @@
-"""Per-source holds: after a tracker said "retry after N seconds", no part of this process calls it sooner.
+"""Per-source holds and gates: after a tracker said "retry after N seconds", this process calls it no sooner.
 
 The scheduler and the pusher of one process share one `SourceHolds` (on the `Runtime`), so a 429 seen
-by a poll also holds writes, and the other way round. Thread-safe; times come from the runtime's clock.
+by a poll also holds writes, and the other way round. The gate lets at most `max_concurrent_writes`
+calls into one source's adapter at a time (GitHub: one, as GitHub asks): while an adapter sleeps
+through a short Retry-After in-line, no other call of this process reaches that tracker either.
+Thread-safe; times come from the runtime's clock.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ class SourceHolds:
 
     def __init__(self) -> None:
         self._until: dict[str, datetime] = {}
+        self._gates: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     def hold(self, source: str, until: datetime) -> None:
@@ -29,3 +33,10 @@ class SourceHolds:
         with self._lock:
             moment = self._until.get(source)
         return moment if moment is not None and moment > now else None
+
+    def gate(self, source: str, size: int) -> threading.BoundedSemaphore:
+        """The semaphore every call into `source`'s adapter holds (`size` is fixed by the first caller)."""
+        with self._lock:
+            if source not in self._gates:
+                self._gates[source] = threading.BoundedSemaphore(max(1, size))
+            return self._gates[source]

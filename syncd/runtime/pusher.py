@@ -3,7 +3,9 @@
 One `SourcePusher` per source, under the lease `push:<source>` so the write pace holds across
 replicas and no target is written by two processes at once. Each round it claims due targets (most
 recently changed first), waits for `WritePacer` (the adapter's `write_limits`) and any Retry-After
-hold, and calls `adapter.apply` in the thread pool, at most `max_concurrent_writes` at a time. After a
+hold, and calls `adapter.apply` in the thread pool, at most `max_concurrent_writes` at a time. A write
+counts against the pace when it ends (conservative: in-line retries inside the adapter may land late),
+so with N writes in flight a window edge can admit at most N - 1 extra (none for GitHub, N = 1). After a
 crash nothing is written twice: a comment is edited in place by its stored id, or found by its marker.
 With `push.dry_run` it computes nothing new and writes nothing.
 """
@@ -100,19 +102,22 @@ class SourcePusher:
             jobs = self.claim(1)
             if not jobs:
                 break
-            self.pacer.record(self.runtime.clock())
             self.write(adapter, jobs[0])
             written += 1
         return written
 
     def write(self, adapter: SourceAdapter, job: PushJob) -> str:
-        """Make one write and record its outcome; returns the outcome (`ok`, `retry`, `failed`)."""
+        """Make one write and record its outcome; returns the outcome (`ok`, `retry`, `failed`, `held`)."""
         marker = (
             comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
         )
         write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker)
         try:
-            result = adapter.apply(job.task, write)
+            with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
+                if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:
+                    self.release([job])  # another call was told to wait while this one queued at the gate
+                    return "held"
+                result = adapter.apply(job.task, write)
         except Retriable as error:
             return self._retry(job, error, retry_delay(error, job.attempts + 1) or 0.0)
         except Permanent as error:
@@ -147,6 +152,9 @@ class SourcePusher:
         return self._count(job, "retry")
 
     def _count(self, job: PushJob, outcome: str) -> str:
+        """Count a finished write against the pace and in the metrics. The pace counts it when it ended:
+        an adapter's in-line retry may have sent the request that landed well after the call began."""
+        self.pacer.record(self.runtime.clock())
         self.runtime.metrics.push_writes.labels(source=self.source, kind=job.kind.value, outcome=outcome).inc()
         self.runtime.metrics.api_requests.labels(source=self.source, outcome=outcome).inc()
         return outcome
@@ -205,7 +213,6 @@ class SourcePusher:
             if stop.is_set() or self.wait_until(self.runtime.clock()) > self.runtime.clock():
                 await loop.run_in_executor(self.runtime.executor, self.release, jobs[index:])
                 break
-            self.pacer.record(self.runtime.clock())
             in_flight.append(loop.run_in_executor(self.runtime.executor, self.write, adapter, job))
         await asyncio.gather(*in_flight)
 

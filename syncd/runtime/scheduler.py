@@ -85,7 +85,10 @@ class SourceCoordinator:
         if adapter is None or self.held_until(self.runtime.clock()) is not None:
             return 0
         try:
-            calls = self._poll_due(adapter) + self._serve_refreshes(adapter)
+            with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
+                if self.held_until(self.runtime.clock()) is not None:
+                    return 0
+                calls = self._poll_due(adapter) + self._serve_refreshes(adapter)
         except TrackerError as error:
             self._failed(error)
             return 1

@@ -158,6 +158,16 @@ class TestFailures:
         assert [call.at for call in env.adapter.calls_of("apply")] == [failed_at, failed_at + timedelta(seconds=30)]
         assert env.runtime.holds.until("fake", failed_at) == failed_at + timedelta(seconds=30)
 
+    def test_a_hold_seen_by_the_scheduler_also_holds_writes(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        env.clock.advance(WINDOW)
+        env.runtime.holds.hold("fake", env.clock() + timedelta(seconds=10))
+        assert pusher.run_once() == 0
+        env.clock.advance(10)
+        assert pusher.run_once() == 1
+        assert [call.at for call in env.adapter.calls_of("apply")] == [env.clock()]
+
     def test_retriable_without_delay_backs_off(self, env: WorkerEnv) -> None:
         _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
         env.adapter.fail_next("apply", Retriable("bad gateway", delay=0, status=502))
