@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from syncd.runtime.context import Runtime
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
 from syncd.store.schema import Delivery, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
 from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
@@ -310,3 +312,42 @@ def count_rows(engine: Engine) -> Any:
     """Number of stored deliveries."""
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(Delivery.__table__))
+
+
+class TestGroupCommit:
+    """The writer commits many waiting deliveries in one transaction and still answers each one exactly."""
+
+    async def test_concurrent_deliveries_share_transactions(self, runtime: Runtime, engine: Engine) -> None:
+        """200 deliveries submitted at once are all stored, in far fewer transactions than rows."""
+        writer = DeliveryWriter(engine)
+        rows = [DeliveryRow("gh", f"g-{n}", "issues.opened", b"{}", runtime.clock()) for n in range(200)]
+        try:
+            outcomes = await asyncio.gather(*(writer.submit(row) for row in rows))
+        finally:
+            writer.close()
+        assert outcomes == [IngestOutcome.STORED] * 200
+        assert count_rows(engine) == 200
+        assert writer.batches < 50
+
+    async def test_a_batch_mixing_new_and_known_ids_answers_each_right(self, runtime: Runtime, engine: Engine) -> None:
+        """Known ids in a batch are duplicates, new ones stored, an id repeated within the batch stored once."""
+        writer = DeliveryWriter(engine)
+        known = DeliveryRow("gh", "known", "issues.opened", b"{}", runtime.clock())
+        try:
+            assert await writer.submit(known) is IngestOutcome.STORED
+            batch = [known, *(DeliveryRow("gh", f"new-{n}", "issues.opened", b"{}", runtime.clock()) for n in range(5))]
+            batch.append(batch[1])
+            outcomes = await asyncio.gather(*(writer.submit(row) for row in batch))
+        finally:
+            writer.close()
+        assert outcomes[0] is IngestOutcome.DUPLICATE
+        assert outcomes[1:6] == [IngestOutcome.STORED] * 5
+        assert outcomes[6] is IngestOutcome.DUPLICATE
+        assert count_rows(engine) == 6
+
+    async def test_after_close_new_deliveries_are_refused_as_unavailable(self, engine: Engine) -> None:
+        """A closed writer (shutdown) answers StoreUnavailable, which the route turns into 503."""
+        writer = DeliveryWriter(engine)
+        writer.close()
+        with pytest.raises(StoreUnavailable, match="shutting down"):
+            await writer.submit(DeliveryRow("gh", "late", "issues.opened", b"{}", datetime.now(UTC)))
