@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from syncd.simulators.github.http import Call, Reply
 from syncd.simulators.github.state import SimError
 
+T = TypeVar("T")
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 30
 
@@ -22,11 +25,14 @@ def page_numbers(call: Call) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(call: Call, items: Sequence[str]) -> Reply:
-    """One page of pre-rendered JSON objects, with a `Link` header to its neighbours."""
+def paginate(call: Call, items: Sequence[T], render: Callable[[T], str] | None = None) -> Reply:
+    """One page of `items` as a JSON array, with a `Link` header to its neighbours.
+
+    Only the page's items are rendered (`render` gives each one's JSON text; plain JSON values by default)."""
     page, per_page = page_numbers(call)
     last = max(1, -(-len(items) // per_page))
-    chunk = items[(page - 1) * per_page : page * per_page]
+    encode: Callable[[Any], str] = render or json.dumps
+    chunk = [encode(item) for item in items[(page - 1) * per_page : page * per_page]]
     links = []
     if page < last:
         links += [f'<{_page_url(call, page + 1)}>; rel="next"', f'<{_page_url(call, last)}>; rel="last"']

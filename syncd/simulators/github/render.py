@@ -70,9 +70,16 @@ class Renderer:
     def __init__(self, urls: SimUrls) -> None:
         self.urls = urls
         self._issue_cache: dict[tuple[str, int], tuple[int, str, str]] = {}
+        self._users: dict[tuple[str, str], JsonObject] = {}
 
     def user(self, login: str) -> JsonObject:
-        """A user (or bot) object."""
+        """A user (or bot) object (a fresh copy of a cached one: callers may extend it)."""
+        cached = self._users.get((self.urls.web, login))
+        if cached is None:
+            cached = self._users[(self.urls.web, login)] = self._user(login)
+        return dict(cached)
+
+    def _user(self, login: str) -> JsonObject:
         api, web = self.urls.api, self.urls.web
         kind = "Bot" if login.endswith("[bot]") else "User"
         return {

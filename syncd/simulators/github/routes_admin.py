@@ -74,7 +74,7 @@ class AdminRoutes:
     def list_hooks(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}/hooks`."""
         hooks = self.parts.hooks.of_repo(self.parts.repo_name(call))
-        return paginate(call, [json.dumps(self.state.renderer.hook(h)) for h in hooks])
+        return paginate(call, [self.state.renderer.hook(h) for h in hooks])
 
     def create_hook(self, call: Call) -> Reply:
         """`POST /repos/{o}/{r}/hooks` (then a `ping` to the new hook)."""

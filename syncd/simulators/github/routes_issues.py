@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -85,11 +84,16 @@ class IssueRoutes:
         if sort not in _SORT_KEYS or direction not in ("asc", "desc") or state not in ("open", "closed", "all"):
             raise SimError(422, "Validation Failed: state, sort or direction has an unknown value")
         with self.state.lock:
-            found = self.state.list_issues(name, state=state, since=_since(call), labels=labels)
-            found.sort(key=lambda i: (getattr(i, _SORT_KEYS[sort]), i.number), reverse=direction == "desc")
-            repo = self.state.repo(name)
-            rendered = [self.state.renderer.issue_json(issue, repo.labels) for issue in found]
-        return paginate(call, rendered)
+            found = self.state.list_issues(
+                name,
+                state=state,
+                since=_since(call),
+                labels=labels,
+                sort=_SORT_KEYS[sort],
+                descending=direction == "desc",
+            )
+            labels_of_repo = self.state.repo(name).labels
+            return paginate(call, found, lambda issue: self.state.renderer.issue_json(issue, labels_of_repo))
 
     def get_issue(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}/issues/{n}` (410 when deleted, 301 when transferred)."""
@@ -136,7 +140,7 @@ class IssueRoutes:
     def list_comments(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}/issues/{n}/comments` (oldest first, paged)."""
         found = self.parts.comments.of_issue(self.parts.repo_name(call), call.params["number"])
-        return paginate(call, [json.dumps(self.state.renderer.comment(c)) for c in found])
+        return paginate(call, [self.state.renderer.comment(c) for c in found])
 
     def create_comment(self, call: Call) -> Reply:
         """`POST /repos/{o}/{r}/issues/{n}/comments`."""
@@ -187,7 +191,7 @@ class IssueRoutes:
         name = self.parts.repo_name(call)
         with self.state.lock:
             labels = sorted(self.state.repo(name).labels.values(), key=lambda label: label.id)
-            return paginate(call, [json.dumps(self.state.renderer.label(name, label)) for label in labels])
+            return paginate(call, [self.state.renderer.label(name, label) for label in labels])
 
     def create_label(self, call: Call) -> Reply:
         """`POST /repos/{o}/{r}/labels` (422 when it exists)."""

@@ -134,6 +134,7 @@ class GitHubSimulator:
                 if spread is not None and count > 1:
                     moment = now - spread * (count - 1 - index) / (count - 1)
                     issue.created_at = issue.updated_at = moment.replace(microsecond=0)
+            self.state.generation += 1
 
     def close_issue(self, repo: str, number: int, reason: str = "completed") -> None:
         """Close an issue (`completed`, `not_planned`, `duplicate`) or a pull request unmerged."""

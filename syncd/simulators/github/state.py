@@ -58,7 +58,10 @@ class GitHubState:
         self.repos: dict[str, SimRepo] = {}
         self.comments: dict[int, SimComment] = {}
         self.listener: ChangeListener | None = None
+        #: Bumped by every change to any issue, so listings can be cached until the next change.
+        self.generation = 0
         self._ids = itertools.count(1_000)
+        self._listings: dict[tuple[object, ...], list[SimIssue]] = {}
 
     def next_id(self) -> int:
         """A fresh numeric id (issues, labels, comments and hooks share one sequence)."""
@@ -109,6 +112,7 @@ class GitHubState:
                 if any(name.lower() == old.lower() for name in issue.labels):
                     issue.labels = [new if name.lower() == old.lower() else name for name in issue.labels]
                     issue.version += 1
+                    self.generation += 1
             changes = {"name": {"from": old}}
             self.emit(
                 "label",
@@ -128,6 +132,7 @@ class GitHubState:
                 if any(n.lower() == name.lower() for n in issue.labels):
                     issue.labels = [n for n in issue.labels if n.lower() != name.lower()]
                     issue.version += 1
+                    self.generation += 1
             self.emit("label", repo.full_name, lambda: self.payloads.label_change("deleted", repo, label, actor))
 
     # -- issues ------------------------------------------------------------------------------
@@ -180,6 +185,7 @@ class GitHubState:
             )
             repo.issues[issue.number] = issue
             repo.next_number += 1
+            self.generation += 1
             if emit:
                 self.emit_issue("opened", issue, author)
             return issue
@@ -194,6 +200,7 @@ class GitHubState:
         """Record a change to the issue: new version, new `updated_at`."""
         issue.version += 1
         issue.updated_at = self.clock()
+        self.generation += 1
 
     def close_issue(self, full_name: str, number: int, reason: str = "completed", actor: str = DEFAULT_ACTOR) -> None:
         """Close an issue with a `state_reason` (completed, not_planned, duplicate); PRs close unmerged."""
@@ -297,6 +304,7 @@ class GitHubState:
             issue = self.issue(full_name, number)
             self.emit_issue("deleted", issue, actor)
             issue.deleted = True
+            self.generation += 1
 
     def transfer_issue(self, full_name: str, number: int, new_repo: str, actor: str = DEFAULT_ACTOR) -> SimIssue:
         """Move an issue to another repository: `transferred` in the old one, `opened` in the new one."""
@@ -312,6 +320,7 @@ class GitHubState:
                 emit=False,
             )
             old.transferred_to = new.key
+            self.generation += 1
             self.emit(
                 "issues", old_repo.full_name, lambda: self.payloads.transferred(old, old_repo, new, target, actor)
             )
@@ -319,17 +328,33 @@ class GitHubState:
             return new
 
     def list_issues(
-        self, full_name: str, *, state: str = "open", since: datetime | None = None, labels: Iterable[str] = ()
+        self,
+        full_name: str,
+        *,
+        state: str = "open",
+        since: datetime | None = None,
+        labels: Iterable[str] = (),
+        sort: str = "created_at",
+        descending: bool = True,
     ) -> list[SimIssue]:
-        """Live issues of a repository filtered like `GET /repos/{o}/{r}/issues` (unsorted)."""
+        """Live issues of a repository filtered and sorted like `GET /repos/{o}/{r}/issues` (cached per change).
+
+        `sort` is an attribute of the issue (`created_at`, `updated_at`, `comment_count`); ties go by number."""
         repo = self.repo(full_name)
-        wanted = {name.lower() for name in labels}
-        return [
-            issue
-            for issue in repo.issues.values()
-            if not issue.deleted
-            and issue.transferred_to is None
-            and state in ("all", issue.state)
-            and (since is None or issue.updated_at >= since)
-            and wanted <= {name.lower() for name in issue.labels}
-        ]
+        wanted = frozenset(name.lower() for name in labels)
+        key = (repo.full_name, self.generation, state, since, wanted, sort, descending)
+        found = self._listings.get(key)
+        if found is None:
+            found = [
+                issue
+                for issue in repo.issues.values()
+                if not issue.deleted
+                and issue.transferred_to is None
+                and state in ("all", issue.state)
+                and (since is None or issue.updated_at >= since)
+                and wanted <= {name.lower() for name in issue.labels}
+            ]
+            found.sort(key=lambda i: (getattr(i, sort), i.number), reverse=descending)
+            self._listings = {k: v for k, v in self._listings.items() if k[1] == self.generation}
+            self._listings[key] = found
+        return found
