@@ -180,11 +180,19 @@ class DeliveryWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IngestOutcome] = loop.create_future()
         self._queue.put(_Pending(row, future, loop))
+        # A timer settles the future itself when the store is too slow (cheaper than wait_for + shield);
+        # the writer skips futures already settled, so a late commit changes no answer.
+        timer = loop.call_later(self._confirm_within, self._expire, future)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self._confirm_within)
-        except TimeoutError:
-            future.add_done_callback(_retrieve)
-            raise StoreUnavailable(f"the store did not confirm the delivery within {self._confirm_within:g}s") from None
+            return await future
+        finally:
+            timer.cancel()
+
+    def _expire(self, future: asyncio.Future[IngestOutcome]) -> None:
+        """Fail a request whose commit was not confirmed in time."""
+        if not future.done():
+            late = f"the store did not confirm the delivery within {self._confirm_within:g}s"
+            future.set_exception(StoreUnavailable(late))
 
     def close(self, timeout: float = 10.0) -> bool:
         """Stop accepting, commit everything already queued, and stop the thread; True if it drained in time."""
@@ -296,12 +304,6 @@ class DeliveryWriter:
                 item.future.set_result(outcome)
         if stored and self._on_stored is not None:
             self._on_stored()
-
-
-def _retrieve(future: asyncio.Future[IngestOutcome]) -> None:
-    """Consume the late outcome of a request that already answered 503 (no 'never retrieved' noise)."""
-    if not future.cancelled():
-        future.exception()
 
 
 def load_handshake_secrets(engine: Engine) -> dict[str, tuple[str, ...]]:
