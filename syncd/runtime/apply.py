@@ -25,7 +25,7 @@ from syncd.core.retry import backoff
 from syncd.ports import DeliveryEffects
 from syncd.runtime.claims import skip_locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import MirrorChange, remove_tasks, request_refresh, upsert_snapshots
+from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.rows import DELIVERIES, to_utc
 from syncd.runtime.transactions import is_store_unavailable, run_in_transaction
@@ -140,6 +140,7 @@ class DeliveryApplier:
             change += remove_tasks(conn, source, [i for e in effects for i in e.removed], now)
             request_refresh(conn, source, "fetch", [i for e in effects for i in e.refetch], now)
             request_refresh(conn, source, "reconcile", [p for e in effects for p in e.reconcile], now)
+        mark_krs_dirty(conn, change.dirty_krs, now)
         return change
 
     def _record_failure(self, conn: Connection, row: Row[Any], now: datetime, error: str) -> None:

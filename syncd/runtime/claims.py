@@ -20,16 +20,19 @@ S = TypeVar("S", bound=Select[Any])
 
 
 def skip_locked(conn: Connection, stmt: S) -> S:
-    """`stmt` taking row locks and skipping rows another transaction holds (PostgreSQL)."""
+    """`stmt` taking row locks and skipping rows another transaction holds (PostgreSQL).
+
+    `FOR NO KEY UPDATE`, not `FOR UPDATE`: a claimed task must not block another transaction's
+    foreign-key check on it (inserting a push target for that task), or replicas deadlock."""
     if conn.dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
+        return stmt.with_for_update(skip_locked=True, key_share=True)
     return stmt
 
 
 def locked(conn: Connection, stmt: S) -> S:
-    """`stmt` taking row locks, waiting for rows another transaction holds (PostgreSQL)."""
+    """`stmt` taking row locks (`FOR NO KEY UPDATE`), waiting for rows another transaction holds (PostgreSQL)."""
     if conn.dialect.name == "postgresql":
-        return stmt.with_for_update()
+        return stmt.with_for_update(key_share=True)
     return stmt
 
 

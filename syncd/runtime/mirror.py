@@ -8,6 +8,8 @@ the KRs it left and joined are marked dirty, and the task itself is marked dirty
 warnings changed (its comment must say so even if no KR moved).
 
 Lock order (to rule out deadlocks between replicas): tasks, then key_results, then refresh_requests.
+So these functions only report the KRs to recompute (`MirrorChange.dirty_krs`); the caller marks them
+with `mark_krs_dirty` once every task row of its transaction is written.
 """
 
 from __future__ import annotations
@@ -135,7 +137,6 @@ def rematch(
         dirty_krs |= (set(before) | set(after)) if content_changed else (set(before) ^ set(after))
     _replace_links(conn, relinked, new_links)
     mark_tasks_dirty(conn, dirty_tasks, now)
-    mark_krs_dirty(conn, dirty_krs, now)
     return MirrorChange(len(tasks), frozenset(dirty_krs), frozenset(dirty_tasks))
 
 
@@ -207,7 +208,6 @@ def remove_tasks(conn: Connection, source: str, external_ids: Sequence[str], now
     kr_ids = {kr for links in _links_of(conn, removed).values() for kr in links}
     _replace_links(conn, removed, [])
     mark_tasks_dirty(conn, removed, now)
-    mark_krs_dirty(conn, kr_ids, now)
     return MirrorChange(len(removed), frozenset(kr_ids), frozenset(removed))
 
 

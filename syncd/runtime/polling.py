@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from syncd.core.matching import MatchRules
 from syncd.ports import Bookmark, PollResult
-from syncd.runtime.mirror import MirrorChange, remove_absent, upsert_snapshots
+from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
 from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, dialect_insert, to_utc
 
 FETCH_BATCH = 50
@@ -50,6 +50,7 @@ def save_poll(conn: Connection, source: str, result: PollResult, rules: MatchRul
     if result.complete:
         present = [s.external_id for s in result.snapshots]
         change += remove_absent(conn, source, result.partition, present, now)
+    mark_krs_dirty(conn, change.dirty_krs, now)
     _save_bookmark(conn, source, result, now)
     return change
 

@@ -30,7 +30,7 @@ from syncd.runtime.claims import locked, skip_locked
 from syncd.runtime.context import Runtime
 from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
 from syncd.runtime.loops import Outage, rest
-from syncd.runtime.mirror import rematch
+from syncd.runtime.mirror import mark_krs_dirty, rematch
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS, to_utc
@@ -138,7 +138,8 @@ class Recompute:
         if not ids:
             return 0
         tasks = load_tasks(conn, ids)
-        rematch(conn, [(t.task_id, t.snapshot) for t in tasks], model.rules, now, content_changed=False)
+        change = rematch(conn, [(t.task_id, t.snapshot) for t in tasks], model.rules, now, content_changed=False)
+        mark_krs_dirty(conn, change.dirty_krs, now)
         lock_rollup(conn)
         DesiredState(self.runtime, model, ProgressBook(conn, model, now), now).for_tasks(conn, ids)
         conn.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(dirty_since=None))

@@ -29,7 +29,7 @@ from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
-from syncd.runtime.mirror import remove_tasks, upsert_snapshots
+from syncd.runtime.mirror import mark_krs_dirty, remove_tasks, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.polling import (
     FETCH_BATCH,
@@ -163,8 +163,9 @@ class SourceCoordinator:
         rules = self.okr.model(self.runtime.loaded).rules
 
         def apply(conn: Connection) -> None:
-            upsert_snapshots(conn, result.snapshots, rules, started_at, or_equal=True)
-            remove_tasks(conn, self.source, result.missing, started_at)
+            change = upsert_snapshots(conn, result.snapshots, rules, started_at, or_equal=True)
+            change += remove_tasks(conn, self.source, result.missing, started_at)
+            mark_krs_dirty(conn, change.dirty_krs, started_at)
             finish_refreshes(conn, batch, started_at)
 
         self._store(apply)
