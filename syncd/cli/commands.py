@@ -29,3 +29,6 @@ def register(app: typer.Typer) -> None:
     from syncd.cli import webhooks
 
     webhooks.register(app)
+    from syncd.cli import plan
+
+    plan.register(app)

@@ -1,0 +1,157 @@
+"""The dry run behind `syncd plan`: what the daemon would write if it ran this config now.
+
+Nothing is written anywhere. The store the config names is only read: its OKR rows, mirrored tasks,
+links, check-ins and push targets are copied into a scratch SQLite store in a temporary directory.
+There the config is loaded as a reload would (`sync_config`, everything marked dirty), every
+partition of every source is listed in full with `adapter.reconcile` (read-only requests), and the
+worker's own steps (`Worker.drain`: match, recompute, desired push state) run unchanged. The targets
+whose desired content then differs from what was applied are the writes; `syncd.runtime.plan_writes`
+describes them (old -> new, diff) and the time the write budget needs.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, Table, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from syncd.config.models import SyncdConfig
+from syncd.config.views import build_okr
+from syncd.core.errors import TrackerError
+from syncd.core.matching import MatchRules
+from syncd.ports import PollResult, SourceAdapter
+from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
+from syncd.runtime.polling import save_poll
+from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
+from syncd.runtime.rows import PUSH_TARGETS, TABLES
+from syncd.runtime.transactions import run_in_transaction
+from syncd.runtime.worker import Worker
+from syncd.store.engine import create_store_engine
+from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.okr import sync_config
+from syncd.store.schema import Base
+
+#: The tables a plan starts from, in foreign-key order (the rest is about deliveries and leases).
+BASELINE_TABLES = ("cycles", "objectives", "key_results", "tasks", "task_links", "check_ins", "push_targets")
+COPY_CHUNK = 1000
+
+log = structlog.get_logger("syncd.runtime.plan")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every write the config would make now, per-source totals, and what kept the plan from being complete."""
+
+    generated_at: datetime
+    baseline: str
+    writes: tuple[PlannedWrite, ...]
+    sources: tuple[SourcePlan, ...]
+    problems: tuple[str, ...]
+    dry_run: bool
+
+
+def make_plan(
+    config: SyncdConfig,
+    baseline: Engine | None,
+    now: datetime,
+    *,
+    adapters: Callable[[SyncdConfig], Mapping[str, SourceAdapter]] = build_adapters,
+) -> Plan:
+    """Plan `config` against the `baseline` store (None: an empty one) and the live trackers, writing nothing."""
+    built = adapters(config)
+    try:
+        with tempfile.TemporaryDirectory(prefix="syncd-plan-") as scratch_dir:
+            scratch = create_store_engine(f"sqlite:///{Path(scratch_dir) / 'plan.db'}")
+            try:
+                return _plan(config, baseline, scratch, built, now)
+            finally:
+                scratch.dispose()
+    finally:
+        close_adapters(built)
+
+
+def _plan(
+    config: SyncdConfig, baseline: Engine | None, scratch: Engine, adapters: Mapping[str, SourceAdapter], now: datetime
+) -> Plan:
+    Base.metadata.create_all(scratch)
+    where = "an empty store (no store yet)"
+    if baseline is not None:
+        where = display_url(baseline.url.render_as_string(hide_password=False))
+        copy_baseline(baseline, scratch)
+    applied = _targets(scratch)
+    runtime = Runtime(loaded=LoadedConfig(config, None, adapters), engine=scratch, clock=lambda: now)
+    try:
+        sync_config(scratch, config, now)
+        mark_everything_dirty(scratch, now)
+        polled = {name: _poll_source(runtime, name, adapter, now) for name, adapter in adapters.items()}
+        Worker(runtime).drain()
+        writes = planned_writes(_targets(scratch), applied, _task_urls(scratch))
+    finally:
+        runtime.executor.shutdown(wait=True)
+    sources = tuple(
+        source_plan(name, adapter, [w for w in writes if w.source == name], polled[name])
+        for name, adapter in adapters.items()
+    )
+    problems = tuple(f"{s.source}: {s.problem}" for s in sources if s.problem)
+    return Plan(now, where, tuple(writes), sources, problems, config.push.dry_run)
+
+
+def copy_baseline(source: Engine, target: Engine) -> int:
+    """Copy the baseline tables from `source` (read only) into `target`; returns the rows copied."""
+    copied = 0
+    try:
+        with source.connect() as reading, target.begin() as writing:
+            for name in BASELINE_TABLES:
+                table: Table = TABLES[name]
+                result = reading.execution_options(stream_results=True).execute(select(table))
+                while rows := result.fetchmany(COPY_CHUNK):
+                    writing.execute(insert(table), [dict(row._mapping) for row in rows])
+                    copied += len(rows)
+            reading.rollback()
+    except SQLAlchemyError as error:
+        where = display_url(source.url.render_as_string(hide_password=False))
+        raise StoreError(f"cannot read the store at {where} for the plan: {first_line(error)}") from None
+    return copied
+
+
+def _poll_source(runtime: Runtime, name: str, adapter: SourceAdapter, now: datetime) -> SourceRead:
+    """List every partition of one source in full into the scratch store; a tracker failure is kept, not raised."""
+    polled = SourceRead()
+    rules = build_okr(runtime.config).rules
+    try:
+        for partition in adapter.partitions():
+            result = adapter.reconcile(partition, now)
+            save = functools.partial(_save, name=name, result=result, rules=rules, now=now)
+            run_in_transaction(runtime.engine, save, what=f"plan {name} {partition}")
+            polled.partitions += 1
+            polled.tasks += len(result.snapshots)
+            polled.requests += result.requests
+    except TrackerError as error:
+        polled.problem = f"could not list every task ({error}); the plan leaves this source's tasks as stored"
+        log.warning("plan.source_failed", source=name, error=str(error))
+    return polled
+
+
+def _save(conn: Connection, *, name: str, result: PollResult, rules: MatchRules, now: datetime) -> None:
+    save_poll(conn, name, result, rules, now)
+
+
+def _targets(engine: Engine) -> dict[tuple[str, str, str], Any]:
+    with engine.connect() as conn:
+        return {(row.source, row.kind, row.key): row for row in conn.execute(select(PUSH_TARGETS))}
+
+
+def _task_urls(engine: Engine) -> dict[tuple[str, str], str]:
+    tasks = TABLES["tasks"]
+    with engine.connect() as conn:
+        query = select(tasks.c.source, tasks.c.external_id, tasks.c.url).where(func.length(tasks.c.url) > 0)
+        return {(row.source, row.external_id): row.url for row in conn.execute(query)}
