@@ -32,3 +32,6 @@ def register(app: typer.Typer) -> None:
     from syncd.cli import plan
 
     plan.register(app)
+    from syncd.cli import sandbox
+
+    sandbox.register(app)
