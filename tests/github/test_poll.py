@@ -182,3 +182,21 @@ class TestReconcileAndFetch:
         assert sorted(result.missing) == sorted(ids[1:])
         assert [s.external_id for s in result.snapshots] == [f"acme/web#{keep}", f"acme/api#{new_number}"]
         assert result.snapshots[1].labels == ("kr:ENG-1.1",)
+
+
+class TestOrgPartitions:
+    """With `org`, the partitions are the org's repositories that match `repo_filter`."""
+
+    def test_org_repositories_are_listed_and_filtered(self, github_sim: GitHubSimulator) -> None:
+        """acme/web and acme/svc-billing match the filter; acme/api does not; the list is reused."""
+        github_sim.create_repo("acme/svc-billing")
+        github_sim.create_repo("other/svc-x")
+        config = github_source_config(github_sim, repos=(), org="acme", repo_filter="^(web|svc-.*)$")
+        adapter = GitHubAdapter(config)
+        try:
+            first = adapter.partitions()
+            second = adapter.partitions()
+        finally:
+            adapter.close()
+        assert first == second == ["acme/web", "acme/svc-billing"]
+        assert [r.path for r in github_sim.requests] == ["/orgs/acme/repos"]

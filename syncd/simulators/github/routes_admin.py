@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.routing import Route
 
 from syncd.simulators.github.http import API_PREFIX, Call, Reply
@@ -61,9 +59,7 @@ class AdminRoutes:
             repos = [r for r in self.state.repos.values() if r.owner.lower() == org]
             if call.grant is not None:
                 repos = [r for r in repos if self.parts.credentials.may_access(call.grant, r.full_name)]
-            rendered = [
-                json.dumps(self.state.renderer.repository(r, rest=True)) for r in sorted(repos, key=lambda r: r.id)
-            ]
+            rendered = [self.state.renderer.repository(r, rest=True) for r in sorted(repos, key=lambda r: r.id)]
         return paginate(call, rendered)
 
     def repository(self, call: Call) -> Reply:
