@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import tempfile
 import time
@@ -66,26 +67,43 @@ def main() -> None:
             adapter.close()
     finally:
         sim.stop()
-    print(f"GitHub adapter: {ISSUES:,} issues in {REPO}, {KRS} KR labels, PyGithub {_pygithub_version()}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"GitHub adapter: {ISSUES:,} issues in {REPO}, {KRS} KR labels, PyGithub {_pygithub_version()}; load {load}")
     print(f"{'phase':<28} {'requests':>8} {'time':>9}  {'target':<22} {'baseline':<30} note")
     for figure in figures:
         print(figure.line())
+    print()
     if missed:
         raise SystemExit("missed: " + "; ".join(missed))
 
 
 def run_phases(sim: Any, adapter: Any) -> tuple[list[Figure], list[str]]:
     """Backfill (adapter, then store), settle, idle; with the misses against the targets."""
-    engine, rules = _store()
     started = datetime.now(UTC) + timedelta(seconds=1)
+    backfill, stored, result = backfill_phase(sim, adapter, started)
+    settled, settle = settle_phase(sim, adapter, result.bookmark, started)
+    idle, free = idle_phase(sim, adapter, settle.bookmark, started)
+    missed = [
+        *([f"backfill took {backfill.requests} requests"] if backfill.requests > BACKFILL_TARGET_REQUESTS else []),
+        *([f"backfill + store took {stored.seconds:.2f}s"] if stored.seconds >= BACKFILL_TARGET_S else []),
+        *([f"idle poll took {idle.requests} requests"] if idle.requests > IDLE_TARGET_REQUESTS else []),
+        *([] if free else ["idle poll was not a free 304"]),
+    ]
+    return [backfill, stored, settled, idle], missed
+
+
+def backfill_phase(sim: Any, adapter: Any, started: datetime) -> tuple[Figure, Figure, Any]:
+    """The first poll of the repository, then saving it (with its bookmark) in one store transaction."""
+    engine, rules = _store()
+    cpu_before = time.process_time()
     result, requests, poll_s = measured(sim, lambda: adapter.poll(None, REPO, started))
+    cpu_s = time.process_time() - cpu_before
     assert len(result.snapshots) == ISSUES, f"the backfill listed {len(result.snapshots)} of {ISSUES}"
     store_s = timed(lambda: _save(engine, result, rules))
-    naive_requests = math.ceil(ISSUES / PYGITHUB_DEFAULT_PER_PAGE)
+    naive = math.ceil(ISSUES / PYGITHUB_DEFAULT_PER_PAGE)
     backfill = Figure(
         "full backfill (adapter)", requests, poll_s, f"<= {BACKFILL_TARGET_REQUESTS} requests",
-        f"PyGithub defaults: {naive_requests} req, >= {naive_requests * PYGITHUB_DEFAULT_THROTTLE_S:.0f}s",
-        f"{ISSUES / poll_s:,.0f} issues/s",
+        f"PyGithub defaults: {naive} req, >= {naive * PYGITHUB_DEFAULT_THROTTLE_S:.0f}s", f"{ISSUES / poll_s:,.0f} issues/s; CPU {cpu_s:.2f}s (client + simulator)",
     )  # fmt: skip
     total_s = poll_s + store_s
     stored = Figure(
@@ -93,27 +111,29 @@ def run_phases(sim: Any, adapter: Any) -> tuple[list[Figure], list[str]]:
         f"github-to-sqlite ~{GITHUB_TO_SQLITE_S:g}s ({GITHUB_TO_SQLITE_S / total_s:.1f}x)",
         f"store {store_s:.2f}s (SQLite, bookmark in the same transaction)",
     )  # fmt: skip
-    settle, settle_requests, settle_s = measured(sim, lambda: adapter.poll(result.bookmark, REPO, started))
-    statuses = [r.status for r in sim.requests[-settle_requests:]]
-    settled = Figure(
-        "next poll (settles)", settle_requests, settle_s, "1 page", "-",
-        f"{len(settle.snapshots)} issue(s) in the overlap window, status {statuses}",
-    )  # fmt: skip
+    return backfill, stored, result
+
+
+def settle_phase(sim: Any, adapter: Any, bookmark: Any, started: datetime) -> tuple[Figure, Any]:
+    """The poll after the backfill: the overlap window fits one page, whose ETag is kept."""
+    settle, requests, seconds = measured(sim, lambda: adapter.poll(bookmark, REPO, started))
+    statuses = [r.status for r in sim.requests[-requests:]]
+    note = f"{len(settle.snapshots)} issue(s) in the overlap window, status {statuses}"
+    return Figure("next poll (settles)", requests, seconds, "1 page", "-", note), settle
+
+
+def idle_phase(sim: Any, adapter: Any, bookmark: Any, started: datetime) -> tuple[Figure, bool]:
+    """A poll with nothing changed: one conditional request answered 304, costing no rate limit."""
     remaining = sim.rate_limit.headers()["x-ratelimit-remaining"]
-    idle, idle_requests, idle_s = measured(sim, lambda: adapter.poll(settle.bookmark, REPO, started))
-    free = sim.rate_limit.headers()["x-ratelimit-remaining"] == remaining
-    idle_figure = Figure(
-        "idle poll", idle_requests, idle_s, f"{IDLE_TARGET_REQUESTS} request, 304", f"PyGithub defaults: {naive_requests} req",
-        f"status {[r.status for r in sim.requests[-idle_requests:]]}, not_modified={idle.not_modified}, "
-        f"rate limit spent: {'none' if free else 'some'}",
-    )  # fmt: skip
-    missed = [
-        *([f"backfill took {requests} requests"] if requests > BACKFILL_TARGET_REQUESTS else []),
-        *([f"backfill + store took {total_s:.2f}s"] if total_s >= BACKFILL_TARGET_S else []),
-        *([f"idle poll took {idle_requests} requests"] if idle_requests > IDLE_TARGET_REQUESTS else []),
-        *([] if idle.not_modified and free else ["idle poll was not a free 304"]),
-    ]
-    return [backfill, stored, settled, idle_figure], missed
+    idle, requests, seconds = measured(sim, lambda: adapter.poll(bookmark, REPO, started))
+    free = idle.not_modified and sim.rate_limit.headers()["x-ratelimit-remaining"] == remaining
+    note = (
+        f"status {[r.status for r in sim.requests[-requests:]]}, not_modified={idle.not_modified}, "
+        f"rate limit spent: {'none' if free else 'some'}"
+    )
+    naive = math.ceil(ISSUES / PYGITHUB_DEFAULT_PER_PAGE)
+    target = f"{IDLE_TARGET_REQUESTS} request, 304"
+    return Figure("idle poll", requests, seconds, target, f"PyGithub defaults: {naive} req", note), free
 
 
 def measured(sim: Any, run: Callable[[], Any]) -> tuple[Any, int, float]:
