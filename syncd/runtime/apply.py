@@ -38,6 +38,27 @@ DELIVERY_BACKOFF_CAP = 60.0
 log = structlog.get_logger("syncd.runtime.apply")
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A delivery that could not be applied this time (reported once its transaction committed)."""
+
+    source: str
+    delivery_id: str
+    attempts: int
+    error: str
+    poisoned: bool
+
+
+@dataclass
+class _Outcome:
+    """What one committed batch settled, for metrics and logs written only after the commit."""
+
+    settled: int = 0
+    applied: int = 0
+    tasks: int = 0
+    failures: list[_Failure] = field(default_factory=list)
+
+
 @dataclass
 class _Batch:
     """The interpreted deliveries of one batch, grouped by source."""
@@ -59,43 +80,59 @@ class DeliveryApplier:
         """Apply up to one batch in one transaction; if it fails, settle the deliveries one at a time."""
         now = self.runtime.clock()
         try:
-            return self._run(lambda conn: self._apply(conn, now, self.batch_size))
+            return self._report(self._run(lambda conn: self._apply(conn, now, self.batch_size)))
         except SQLAlchemyError as error:
             if is_store_unavailable(error):
                 raise
             log.warning("worker.batch_failed", error=str(error.__cause__ or error)[:300], action="one at a time")
             return self._apply_singly(now)
 
-    def _run(self, work: Callable[[Connection], int]) -> int:
+    def _run(self, work: Callable[[Connection], _Outcome]) -> _Outcome:
         return run_in_transaction(self.runtime.engine, work, what="apply deliveries")
+
+    def _report(self, outcome: _Outcome) -> int:
+        """Count and log a committed batch (never before its commit: a rolled-back batch is applied again)."""
+        metrics = self.runtime.metrics.deliveries_applied
+        metrics.labels(outcome="applied").inc(outcome.applied)
+        if outcome.applied:
+            log.info("worker.deliveries_applied", count=outcome.applied, tasks=outcome.tasks)
+        for failure in outcome.failures:
+            metrics.labels(outcome="failed" if failure.poisoned else "retry").inc()
+            event = "worker.delivery_failed" if failure.poisoned else "worker.delivery_retry"
+            log.warning(
+                event,
+                source=failure.source,
+                delivery_id=failure.delivery_id,
+                attempts=failure.attempts,
+                error=failure.error[:300],
+            )
+        return outcome.settled
 
     def _apply_singly(self, now: datetime) -> int:
         settled = 0
         for delivery_id in self._due_ids(now):
             try:
-                settled += self._run(partial(self._apply, now=now, limit=1, only=delivery_id))
+                settled += self._report(self._run(partial(self._apply, now=now, limit=1, only=delivery_id)))
             except SQLAlchemyError as error:
                 if is_store_unavailable(error):
                     raise
                 message = str(error.__cause__ or error)
-                settled += self._run(
-                    partial(self._record_failure_by_id, delivery_id=delivery_id, now=now, error=message)
-                )
+                record = partial(self._record_failure_by_id, delivery_id=delivery_id, now=now, error=message)
+                settled += self._report(self._run(record))
         return settled
 
     def _due_ids(self, now: datetime) -> list[int]:
         with self.runtime.engine.connect() as conn:
             return list(conn.execute(_due(now).with_only_columns(DELIVERIES.c.id).limit(self.batch_size)).scalars())
 
-    def _apply(self, conn: Connection, now: datetime, limit: int, only: int | None = None) -> int:
+    def _apply(self, conn: Connection, now: datetime, limit: int, only: int | None = None) -> _Outcome:
         query = _due(now).limit(limit)
         if only is not None:
             query = query.where(DELIVERIES.c.id == only)
         rows = list(conn.execute(skip_locked(conn, query)))
         batch = self._interpret(rows)
         change = self._apply_effects(conn, batch, now)
-        for row, error in batch.failed:
-            self._record_failure(conn, row, now, error)
+        failures = [self._record_failure(conn, row, now, error) for row, error in batch.failed]
         if batch.done:
             conn.execute(
                 update(DELIVERIES)
@@ -108,10 +145,7 @@ class DeliveryApplier:
                     next_attempt_at=None,
                 )
             )
-        self.runtime.metrics.deliveries_applied.labels(outcome="applied").inc(len(batch.done))
-        if rows:
-            log.info("worker.deliveries_applied", count=len(batch.done), failed=len(batch.failed), tasks=change.tasks)
-        return len(rows)
+        return _Outcome(settled=len(rows), applied=len(batch.done), tasks=change.tasks, failures=failures)
 
     def _interpret(self, rows: Sequence[Row[Any]]) -> _Batch:
         batch = _Batch()
@@ -143,7 +177,7 @@ class DeliveryApplier:
         mark_krs_dirty(conn, change.dirty_krs, now)
         return change
 
-    def _record_failure(self, conn: Connection, row: Row[Any], now: datetime, error: str) -> None:
+    def _record_failure(self, conn: Connection, row: Row[Any], now: datetime, error: str) -> _Failure:
         attempts = row.attempts + 1
         poisoned = attempts >= MAX_DELIVERY_ATTEMPTS
         retry_at = now + timedelta(seconds=backoff(attempts, cap=DELIVERY_BACKOFF_CAP))
@@ -157,16 +191,13 @@ class DeliveryApplier:
                 next_attempt_at=None if poisoned else to_utc(retry_at),
             )
         )
-        outcome = "failed" if poisoned else "retry"
-        self.runtime.metrics.deliveries_applied.labels(outcome=outcome).inc()
-        event = "worker.delivery_failed" if poisoned else "worker.delivery_retry"
-        log.warning(event, source=row.source, delivery_id=row.delivery_id, attempts=attempts, error=error[:300])
+        return _Failure(row.source, row.delivery_id, attempts, error, poisoned)
 
-    def _record_failure_by_id(self, conn: Connection, delivery_id: int, now: datetime, error: str) -> int:
+    def _record_failure_by_id(self, conn: Connection, delivery_id: int, now: datetime, error: str) -> _Outcome:
         row = conn.execute(select(DELIVERIES).where(DELIVERIES.c.id == delivery_id)).one_or_none()
-        if row is not None and row.status == "pending":
-            self._record_failure(conn, row, now, error)
-        return 1
+        if row is None or row.status != "pending":
+            return _Outcome(settled=1)
+        return _Outcome(settled=1, failures=[self._record_failure(conn, row, now, error)])
 
 
 def _due(now: datetime) -> Any:
