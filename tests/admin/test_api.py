@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.admin_world import API_TOKEN, CYCLE, AdminWorld, serving_api
+from tests.support.admin_world import API_TOKEN, CYCLE, ENV, AdminWorld, serving_api
+from tests.support.daemon import running_daemon
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -172,3 +173,21 @@ class TestCheckIns:
         assert response.status_code == 401
         history = httpx.get(api + "/api/v1/key-results/ENG-1.2", headers=AUTH).json()["check_ins"]
         assert history == []
+
+
+class TestThroughSyncdRun:
+    """The same API served by a real `syncd run` process."""
+
+    def test_read_and_check_in_through_the_daemon(self, world: AdminWorld) -> None:
+        with running_daemon(world.config_path, env=ENV) as daemon:
+            unauthorized = httpx.get(f"{daemon.url}/api/v1/objectives")
+            created = httpx.post(
+                f"{daemon.url}/api/v1/key-results/ENG-1.2/check-ins", json={"value": 3}, headers=AUTH, timeout=10
+            )
+            objectives = httpx.get(f"{daemon.url}/api/v1/objectives", headers=AUTH).json()["objectives"]
+        assert unauthorized.status_code == 401
+        assert created.status_code == 201, created.text
+        assert created.json()["key_result"]["percent"] == 80
+        krs = {kr["id"]: kr for kr in objectives[0]["key_results"]}
+        assert krs["ENG-1.2"]["percent"] == 80
+        assert without_clock(objectives) == without_clock(status_json(world)["objectives"])

@@ -33,11 +33,17 @@ from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
 from syncd.store.okr import sync_config
 from syncd.web.app import create_app
+from tests.support.asana_sim import TOKEN as ASANA_TOKEN
 from tests.support.github_sim import GITHUB_SOURCE, GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET
 
 API_TOKEN = "admin-api-token-0123456789"
 #: What the config's `${...}` references resolve to.
-ENV = {"GITHUB_TOKEN": GITHUB_TOKEN, "GITHUB_WEBHOOK_SECRET": GITHUB_WEBHOOK_SECRET, "SYNCD_API_TOKEN": API_TOKEN}
+ENV = {
+    "GITHUB_TOKEN": GITHUB_TOKEN,
+    "GITHUB_WEBHOOK_SECRET": GITHUB_WEBHOOK_SECRET,
+    "SYNCD_API_TOKEN": API_TOKEN,
+    "ASANA_TOKEN": ASANA_TOKEN,
+}
 TODAY = datetime.now(UTC).date()
 #: A cycle running now, so check-ins "now" fall inside it and statuses do not depend on the test date.
 CYCLE = {
@@ -127,10 +133,12 @@ class AdminWorld:
     store_url: str
 
     @classmethod
-    def create(cls, directory: Path, sim: GitHubSimulator, **config: Any) -> AdminWorld:
-        """Seed the issues, write the config, migrate the store."""
+    def create(
+        cls, directory: Path, sim: GitHubSimulator, *, store_url: str | None = None, **config: Any
+    ) -> AdminWorld:
+        """Seed the issues, write the config, migrate the store (SQLite in `directory` unless `store_url`)."""
         seed_issues(sim)
-        store_url = f"sqlite:///{directory / 'syncd.db'}"
+        store_url = store_url or f"sqlite:///{directory / 'syncd.db'}"
         world = cls(sim, directory, directory / "syncd.yaml", store_url)
         world.write_config(**config)
         engine = create_store_engine(store_url)

@@ -1,0 +1,81 @@
+"""explain and plan on an Asana source (the simulator): task permalinks, and a plan that only reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from syncd.simulators.asana import AsanaSimulator
+from tests.admin.test_check_online import asana_source
+from tests.support.admin_world import AdminWorld, github_source
+from tests.support.asana_sim import AsanaWorld, asana_sim, asana_world
+
+__all__ = ["asana_sim", "asana_world"]
+
+
+@pytest.fixture
+def asana_tasks(world: AdminWorld, asana_sim: AsanaSimulator, asana_world: AsanaWorld) -> dict[str, str]:
+    """Three tasks in Asana's Web project (done and linked, open and linked, a near miss) beside the GitHub issues,
+    both sources synced and commented on: ENG-1.1 is moved by three GitHub issues and two Asana tasks."""
+    for tag in ("kr:ENG-1.1", "kr:ENG-1.l"):
+        asana_sim.create_tag(asana_world.workspace, tag)
+    tasks = {
+        "done": asana_sim.create_task("Write the welcome guide", project=asana_world.web, tags=["kr:ENG-1.1"]).gid,
+        "open": asana_sim.create_task("Record the demo video", project=asana_world.web, tags=["kr:ENG-1.1"]).gid,
+        "typo": asana_sim.create_task("Translate the guide", project=asana_world.web, tags=["kr:ENG-1.l"]).gid,
+    }
+    asana_sim.complete_task(tasks["done"])
+    world.write_config(sources=[github_source(world.sim), asana_source(asana_sim, asana_world)])
+    world.sync_once()
+    return tasks
+
+
+class TestExplain:
+    """An Asana task found by its permalink (any project in the link) or by source:gid."""
+
+    def test_the_permalink_names_the_task(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_tasks: dict[str, str]
+    ) -> None:
+        permalink = asana_sim.task(asana_tasks["done"])["permalink_url"]
+        result = world.syncd("explain", permalink, "--json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["task"]["external_id"] == asana_tasks["done"]
+        (link,) = report["explanation"]["links"]
+        assert (link["kr_id"], link["credit"], link["share"]) == ("ENG-1.1", 1.0, 0.2)
+        assert link["note"] == "weight 1 of 5 in total, credit 1"
+        (comment,) = [t for t in report["targets"] if t["kind"] == "comment"]
+        assert comment["applied"] is True
+        assert f"[syncd acme-asana:{asana_tasks['done']}]" in comment["desired_text"]
+
+    def test_an_app_link_with_another_project_and_focus_mode_finds_it(
+        self, world: AdminWorld, asana_tasks: dict[str, str]
+    ) -> None:
+        result = world.syncd("explain", f"https://app.asana.com/0/0/{asana_tasks['typo']}/f")
+        assert result.exit_code == 0, result.output
+        assert "near miss: label 'kr:ENG-1.l' one edit away from ENG-1.1" in result.stdout
+
+    def test_source_and_gid(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
+        result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
+        assert result.exit_code == 0, result.output
+        assert "Record the demo video" in result.stdout
+
+
+class TestPlan:
+    """A plan for an Asana source reads the projects (GET) and writes nothing."""
+
+    def test_adding_a_kr_plans_comment_changes_with_only_reads(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_tasks: dict[str, str]
+    ) -> None:
+        asana_sim.add_tag(asana_tasks["open"], "kr:ENG-1.l")  # now also names a KR that does not exist
+        before = len(asana_sim.requests)
+        result = world.syncd("plan", "--json")
+        assert result.exit_code == 0, result.output
+        plan = json.loads(result.stdout)
+        assert {(w["kind"], w["key"]) for w in plan["writes"]} == {("comment", asana_tasks["open"])}
+        (write,) = plan["writes"]
+        assert "Label <code>kr:ENG-1.l</code> names no key result" in write["new_text"]
+        made = asana_sim.requests[before:]
+        assert made
+        assert {r.method for r in made} == {"GET"}
