@@ -106,13 +106,17 @@ def _plan(
 
 
 def copy_baseline(source: Engine, target: Engine) -> int:
-    """Copy the baseline tables from `source` (read only) into `target`; returns the rows copied."""
+    """Copy the baseline tables from `source` (read only) into `target` (of `check_ins`, the metric inputs
+    only); returns the rows copied."""
     copied = 0
     try:
         with source.connect() as reading, target.begin() as writing:
             for name in BASELINE_TABLES:
                 table: Table = TABLES[name]
-                result = reading.execution_options(stream_results=True).execute(select(table))
+                query = select(table)
+                if name == "check_ins":  # computing needs the metric inputs, not the history of progress
+                    query = query.where(table.c.kind == "metric")
+                result = reading.execution_options(stream_results=True).execute(query)
                 while rows := result.fetchmany(COPY_CHUNK):
                     writing.execute(insert(table), [dict(row._mapping) for row in rows])
                     copied += len(rows)
