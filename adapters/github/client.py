@@ -21,6 +21,7 @@ import requests
 import structlog
 import tenacity
 from github import Auth, Github, GithubException, GithubIntegration
+from github.Repository import Repository
 
 from adapters.github.config import GitHubSourceConfig
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
@@ -144,13 +145,10 @@ class GitHubClient:
 
     def _installation_id(self, app_auth: Auth.AppAuth) -> int:
         integration = GithubIntegration(auth=app_auth, **self._options())
-        try:
-            if self.config.repos:
-                owner, name = self.config.repos[0].split("/")
-                return int(integration.get_repo_installation(owner, name).id)
-            return int(integration.get_org_installation(str(self.config.org)).id)
-        except GithubException as error:
-            raise self._mapped(error, "finding the GitHub App installation", 1) from error
+        if self.config.repos:
+            owner, name = self.config.repos[0].split("/")
+            return int(integration.get_repo_installation(owner, name).id)
+        return int(integration.get_org_installation(str(self.config.org)).id)
 
     def token(self) -> str:
         """The bearer token for GraphQL (an installation token is refreshed by PyGithub before expiry)."""
@@ -178,19 +176,22 @@ class GitHubClient:
             backoff_base=self._backoff_base,
         )
 
+    def guarded(self, where: str, attempt: int, operation: Callable[[], T]) -> T:
+        """Run `operation` once, turning library failures into syncd's (PyGithub errors, transport errors).
+
+        Building the client (finding an app installation) and refreshing an installation token happen
+        inside PyGithub calls, so they are guarded too."""
+        try:
+            return operation()
+        except GithubException as error:
+            raise self._mapped(error, where, attempt) from error
+        except (requests.RequestException, httpx.TransportError) as error:
+            delay = backoff(attempt, base=self._backoff_base)
+            raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+
     def call(self, where: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
         """Run one PyGithub operation with failures mapped and short waits retried in-line."""
-
-        def once(attempt: int) -> T:
-            try:
-                return operation()
-            except GithubException as error:
-                raise self._mapped(error, where, attempt) from error
-            except (requests.RequestException, httpx.TransportError) as error:
-                delay = backoff(attempt, base=self._backoff_base)
-                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
-
-        return self._retrying(where, once, idempotent=idempotent)
+        return self._retrying(where, lambda attempt: self.guarded(where, attempt, operation), idempotent=idempotent)
 
     def _retrying(self, where: str, once: Callable[[int], T], *, idempotent: bool) -> T:
         def short(error: BaseException) -> bool:
@@ -246,13 +247,11 @@ class GitHubClient:
         where = f"{method} {url.split('?', maxsplit=1)[0]}"
 
         def once(attempt: int) -> tuple[int, dict[str, str], Any]:
-            try:
-                status, got, text = self.github.requester.requestJson(
-                    method, url, dict(params or {}), dict(headers or {})
-                )
-            except (requests.RequestException, httpx.TransportError) as error:
-                delay = backoff(attempt, base=self._backoff_base)
-                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+            status, got, text = self.guarded(
+                where,
+                attempt,
+                lambda: self.github.requester.requestJson(method, url, dict(params or {}), dict(headers or {})),
+            )
             data = _json(text)
             if status >= 400:
                 message = str(data.get("message", "")) if isinstance(data, dict) else ""
@@ -299,38 +298,46 @@ class GitHubClient:
 
     # -- comments, issues, hooks, identity (PyGithub objects) ------------------------------------
 
+    def _repo(self, repo: str) -> Repository:
+        """A lazy PyGithub repository (no request until used); call inside a guarded operation."""
+        return self.github.get_repo(repo)
+
     def issue_comments(self, repo: str, number: int) -> list[tuple[int, str]]:
         """(id, body) of every comment on an issue, oldest first."""
-        issue = self.github.get_repo(repo).get_issue(number)
-        return self.call(f"listing comments of {repo}#{number}", lambda: [(c.id, c.body) for c in issue.get_comments()])
+        return self.call(
+            f"listing comments of {repo}#{number}",
+            lambda: [(c.id, c.body) for c in self._repo(repo).get_issue(number).get_comments()],
+        )
 
     def create_comment(self, repo: str, number: int, body: str) -> int:
         """Comment on an issue; returns the comment id (never retried in-line: a retry could duplicate it)."""
-        issue = self.github.get_repo(repo).get_issue(number)
-        return int(self.call(f"commenting on {repo}#{number}", lambda: issue.create_comment(body).id, idempotent=False))
+        where = f"commenting on {repo}#{number}"
+        made = self.call(where, lambda: self._repo(repo).get_issue(number).create_comment(body), idempotent=False)
+        return int(made.id)
 
     def edit_comment(self, repo: str, number: int, comment_id: int, body: str) -> None:
         """Replace a comment's body in place (`PATCH .../issues/comments/{id}`); NotFound when it is gone."""
-        comment = self.github.get_repo(repo).get_issue(number).get_comment(comment_id)
-        self.call(f"editing comment {comment_id} on {repo}#{number}", lambda: comment.edit(body))
+        self.call(
+            f"editing comment {comment_id} on {repo}#{number}",
+            lambda: self._repo(repo).get_issue(number).get_comment(comment_id).edit(body),
+        )
 
     def labelled_issues(self, repo: str, label: str) -> list[tuple[int, str]]:
         """(number, body) of every issue of `repo` carrying `label`, open or closed."""
-        listing = self.github.get_repo(repo).get_issues(state="all", labels=[label])
-        return self.call(f"listing {label!r} issues of {repo}", lambda: [(i.number, i.body or "") for i in listing])
+        return self.call(
+            f"listing {label!r} issues of {repo}",
+            lambda: [(i.number, i.body or "") for i in self._repo(repo).get_issues(state="all", labels=[label])],
+        )
 
     def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> int:
         """Open an issue; returns its number (not retried in-line)."""
-        target = self.github.get_repo(repo)
-        opened = self.call(
-            f"opening an issue in {repo}", lambda: target.create_issue(title, body, labels=labels), idempotent=False
-        )
+        where = f"opening an issue in {repo}"
+        opened = self.call(where, lambda: self._repo(repo).create_issue(title, body, labels=labels), idempotent=False)
         return int(opened.number)
 
     def edit_issue_body(self, repo: str, number: int, body: str) -> None:
         """Replace an issue's body."""
-        issue = self.github.get_repo(repo).get_issue(number)
-        self.call(f"editing {repo}#{number}", lambda: issue.edit(body=body))
+        self.call(f"editing {repo}#{number}", lambda: self._repo(repo).get_issue(number).edit(body=body))
 
     def login(self) -> str:
         """Who the credentials speak for (`GET /user`; an app installation has no user and answers 403)."""
@@ -338,18 +345,18 @@ class GitHubClient:
 
     def repository_permissions(self, repo: str) -> dict[str, bool]:
         """The credentials' permissions on a repository (`GET /repos/{o}/{r}`)."""
-        target = self.github.get_repo(repo)
-        permissions = self.call(f"GET /repos/{repo}", lambda: target.permissions)
+        permissions = self.call(f"GET /repos/{repo}", lambda: self._repo(repo).permissions)
         return {} if permissions is None else {k: bool(v) for k, v in permissions.raw_data.items()}
 
     def org_repositories(self, org: str) -> list[str]:
         """`owner/name` of every repository of an organization the credentials can see."""
-        organization = self.github.get_organization(org)
-        return self.call(f"listing repositories of {org}", lambda: [r.full_name for r in organization.get_repos()])
+        return self.call(
+            f"listing repositories of {org}",
+            lambda: [r.full_name for r in self.github.get_organization(org).get_repos()],
+        )
 
     def hooks(self, repo: str) -> list[JsonObject]:
         """A repository's webhooks: id, url, events, active, content_type."""
-        target = self.github.get_repo(repo)
 
         def listing() -> list[JsonObject]:
             return [
@@ -360,23 +367,23 @@ class GitHubClient:
                     "active": h.active,
                     "content_type": h.config.get("content_type"),
                 }
-                for h in target.get_hooks()
+                for h in self._repo(repo).get_hooks()
             ]
 
         return self.call(f"listing hooks of {repo}", listing)
 
     def create_hook(self, repo: str, config: dict[str, str], events: list[str]) -> int:
         """Create a `web` hook; returns its id."""
-        target = self.github.get_repo(repo)
-        made = self.call(
-            f"creating a hook on {repo}", lambda: target.create_hook("web", config, events, True), idempotent=False
-        )
+        where = f"creating a hook on {repo}"
+        made = self.call(where, lambda: self._repo(repo).create_hook("web", config, events, True), idempotent=False)
         return int(made.id)
 
     def update_hook(self, repo: str, hook_id: int, config: dict[str, str], events: list[str]) -> None:
         """Point an existing hook at our config and events, and activate it."""
-        hook = self.github.get_repo(repo).get_hook(hook_id)
-        self.call(f"updating hook {hook_id} of {repo}", lambda: hook.edit("web", config, events=events, active=True))
+        self.call(
+            f"updating hook {hook_id} of {repo}",
+            lambda: self._repo(repo).get_hook(hook_id).edit("web", config, events=events, active=True),
+        )
 
     # -- GraphQL ---------------------------------------------------------------------------------
 
@@ -384,16 +391,15 @@ class GitHubClient:
         """One GraphQL request (httpx); `errors` map to NotFound/RateLimited/Permanent."""
         where = f"GraphQL {query.split('(', maxsplit=1)[0].strip()}"
 
+        def post() -> httpx.Response:
+            return self._http.post(
+                self.config.graphql_endpoint,
+                json={"query": query, "variables": dict(variables)},
+                headers={"Authorization": f"bearer {self.token()}", "User-Agent": "syncd"},
+            )
+
         def once(attempt: int) -> JsonObject:
-            try:
-                response = self._http.post(
-                    self.config.graphql_endpoint,
-                    json={"query": query, "variables": dict(variables)},
-                    headers={"Authorization": f"bearer {self.token()}", "User-Agent": "syncd"},
-                )
-            except httpx.TransportError as error:
-                delay = backoff(attempt, base=self._backoff_base)
-                raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+            response = self.guarded(where, attempt, post)
             body = _json(response.text)
             if response.status_code >= 400:
                 message = str(body.get("message", "")) if isinstance(body, dict) else ""

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.github.adapter import GitHubAdapter
+from adapters.github.client import GitHubClient
 from adapters.github.config import GitHubSourceConfig
 from syncd.core.errors import NotFound
 from syncd.ports import PushWrite, WriteKind
@@ -119,3 +120,22 @@ class TestAppAuth:
         assert github_sim.project_value(project, "acme/web", number, "Progress") == 0.5
         assert {r.headers["authorization"] for r in github_sim.requests if r.api == "graphql"} == {"bearer"}
         assert checks["credentials"].detail == f"app {APP_ID}: installation token minted"
+
+    def test_failed_token_mint_is_retried_not_leaked(
+        self, github_sim: GitHubSimulator, app_key: tuple[str, str]
+    ) -> None:
+        """A 502 while minting the installation token is a Retriable like any other: the poll still succeeds."""
+        github_sim.register_app(APP_ID, app_key[1], INSTALLATION, ["acme/web"])
+        github_sim.faults.server_error(1, method="POST", path="/app/installations/*/access_tokens")
+        github_sim.faults.server_error(1, method="GET", path="/repos/*/installation")
+        entry = github_source_dict(github_sim, repos=("acme/web",))
+        del entry["token"]
+        entry["app"] = {"app_id": APP_ID, "private_key": app_key[0]}
+        config = GitHubSourceConfig.model_validate(entry)
+        adapter = GitHubAdapter(config, client=GitHubClient(config, backoff_base=0.01))
+        try:
+            result = adapter.poll(None, "acme/web", started())
+        finally:
+            adapter.close()
+        assert result.snapshots == ()
+        assert [r.status for r in github_sim.requests] == [502, 200, 502, 201, 200]
