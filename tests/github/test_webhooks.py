@@ -320,6 +320,21 @@ class TestDeliveryChecks:
             assert isinstance(intake, WebhookAccepted)
             assert github_adapter.interpret(intake.event, body) == DeliveryEffects(reconcile=expected)
 
+    def test_app_installation_changes_from_the_simulator(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter, github_inbox: WebhookInbox
+    ) -> None:
+        """A new installation reconciles its followed repos; an added repo reconciles it; a removal is ignored."""
+        github_sim.register_app(11, "unused-public-key", 5, ["acme/web"])
+        github_sim.register_app(11, "unused-public-key", 5, ["acme/web", "acme/api"])
+        github_sim.register_app(11, "unused-public-key", 5, ["acme/api"])
+        created, added, removed = github_inbox.take(github_sim)
+        assert accepted(github_adapter, created) == ("installation.created", DeliveryEffects(reconcile=("acme/web",)))
+        assert accepted(github_adapter, added) == (
+            "installation_repositories.added",
+            DeliveryEffects(reconcile=("acme/api",)),
+        )
+        assert isinstance(github_adapter.intake(removed.headers, removed.body, {}, ()), WebhookIgnored)
+
     def test_form_encoded_deliveries_are_read(self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter) -> None:
         """A hook left at GitHub's default content type (form, `payload=`) is understood too."""
         number = github_sim.create_issue("acme/web", "task")

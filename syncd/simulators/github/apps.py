@@ -30,12 +30,17 @@ class Credentials:
         with self._lock:
             self.tokens[token] = TokenGrant(login=login)
 
-    def register_app(self, app_id: int, public_key_pem: str, installation_id: int, repos: list[str]) -> None:
-        """Register an app and one installation of it covering `repos`."""
+    def register_app(
+        self, app_id: int, public_key_pem: str, installation_id: int, repos: list[str]
+    ) -> list[str] | None:
+        """Register an app and one installation of it covering `repos`; returns the repos it covered
+        before (None when the installation is new)."""
         with self._lock:
             app = self.apps.setdefault(app_id, SimApp(app_id, public_key_pem))
             app.public_key_pem = public_key_pem
+            before = app.installations.get(installation_id)
             app.installations[installation_id] = [repo.lower() for repo in repos]
+            return before
 
     def grant_for(self, authorization: str | None) -> TokenGrant:
         """The grant behind an `Authorization: token X` / `Bearer X` header; 401 when absent, unknown or expired."""

@@ -79,6 +79,30 @@ class PayloadBuilder:
         )
         return Change("issue_comment", action, repo.full_name, payload)
 
+    def installation(self, action: str, installation: JsonObject, repos: list[SimRepo], sender: str) -> Change:
+        """`installation.<action>` (created lists the repositories it covers)."""
+        payload: JsonObject = {"action": action, "installation": installation}
+        if action == "created":
+            payload["repositories"] = [self.renderer.repository_brief(repo) for repo in repos]
+        payload["sender"] = self.renderer.user(sender)
+        return Change("installation", action, None, payload)
+
+    def installation_repositories(
+        self, installation: JsonObject, added: list[SimRepo], removed: list[SimRepo], sender: str
+    ) -> Change:
+        """`installation_repositories.added` or `.removed`: repositories joining or leaving an installation."""
+        action = "added" if added else "removed"
+        payload: JsonObject = {
+            "action": action,
+            "installation": installation,
+            "repository_selection": "selected",
+            "repositories_added": [self.renderer.repository_brief(repo) for repo in added],
+            "repositories_removed": [self.renderer.repository_brief(repo) for repo in removed],
+            "requester": None,
+            "sender": self.renderer.user(sender),
+        }
+        return Change("installation_repositories", action, None, payload)
+
     def ping(self, repo: SimRepo, hook: JsonObject) -> Change:
         """`ping`, sent when a hook is created."""
         payload: JsonObject = {"zen": "Keep it logically awesome.", "hook_id": hook["id"], "hook": hook}

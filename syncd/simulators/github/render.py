@@ -110,6 +110,39 @@ class Renderer:
         stamps = {"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
         return {**self.user(login), **profile, **counts, **stamps, "user_view_type": "public"}
 
+    def installation(self, installation_id: int, app_id: int, owner: str) -> JsonObject:
+        """A GitHub App installation on an organization."""
+        api, web = self.urls.api, self.urls.web
+        return {
+            "id": installation_id,
+            "app_id": app_id,
+            "app_slug": f"app-{app_id}",
+            "target_id": self.user(owner)["id"],
+            "target_type": "Organization",
+            "account": self.user(owner),
+            "single_file_name": None,
+            "html_url": f"{web}/organizations/{owner}/settings/installations/{installation_id}",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "suspended_by": None,
+            "suspended_at": None,
+            "access_tokens_url": f"{api}/app/installations/{installation_id}/access_tokens",
+            "repositories_url": f"{api}/installation/repositories",
+            "permissions": {"issues": "write", "metadata": "read", "pull_requests": "write"},
+            "events": ["issues", "issue_comment", "label", "pull_request"],
+            "repository_selection": "selected",
+        }
+
+    def repository_brief(self, repo: SimRepo) -> JsonObject:
+        """The short repository form installation payloads list."""
+        return {
+            "id": repo.id,
+            "node_id": node_id("Repository", repo.id),
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "private": False,
+        }
+
     def label(self, repo: str, label: SimLabel) -> JsonObject:
         """A label object."""
         return {

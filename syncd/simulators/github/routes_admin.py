@@ -96,28 +96,7 @@ class AdminRoutes:
         return Reply(status=204)
 
     def _installation(self, installation_id: int, app_id: int, owner: str) -> Reply:
-        api, web = self.state.renderer.urls.api, self.state.renderer.urls.web
-        return Reply(
-            {
-                "id": installation_id,
-                "app_id": app_id,
-                "app_slug": f"app-{app_id}",
-                "target_id": self.state.renderer.user(owner)["id"],
-                "target_type": "Organization",
-                "account": self.state.renderer.user(owner),
-                "single_file_name": None,
-                "html_url": f"{web}/organizations/{owner}/settings/installations/{installation_id}",
-                "created_at": "2026-01-01T00:00:00Z",
-                "updated_at": "2026-01-01T00:00:00Z",
-                "suspended_by": None,
-                "suspended_at": None,
-                "access_tokens_url": f"{api}/app/installations/{installation_id}/access_tokens",
-                "repositories_url": f"{api}/installation/repositories",
-                "permissions": {"issues": "write", "metadata": "read", "pull_requests": "write"},
-                "events": ["issues", "issue_comment", "label", "pull_request"],
-                "repository_selection": "selected",
-            }
-        )
+        return Reply(self.state.renderer.installation(installation_id, app_id, owner))
 
     def repo_installation(self, call: Call) -> Reply:
         """`GET /repos/{o}/{r}/installation` (app JWT)."""

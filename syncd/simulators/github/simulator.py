@@ -228,10 +228,31 @@ class GitHubSimulator:
         return self.projects.value(project_id, repo, number, field)
 
     def register_app(self, app_id: int, public_key_pem: str, installation_id: int, repos: list[str]) -> None:
-        """Register a GitHub App (its public key) installed on `repos`."""
-        self.credentials.register_app(app_id, public_key_pem, installation_id, repos)
-        for repo in repos:
-            self.state.create_repo(repo).installation_id = installation_id
+        """Register a GitHub App (its public key) installed on `repos`.
+
+        Sends `installation.created` for a new installation, else `installation_repositories.added`/
+        `.removed` for the repositories that joined or left it (to targets set by tests: an app's
+        own webhook, not a repository hook)."""
+        before = self.credentials.register_app(app_id, public_key_pem, installation_id, repos)
+        covered = [self.state.create_repo(repo) for repo in repos]
+        for repo in covered:
+            repo.installation_id = installation_id
+        owner = repos[0].partition("/")[0] if repos else "octocat"
+        installation = self.state.renderer.installation(installation_id, app_id, owner)
+        payloads = self.state.payloads
+        if before is None:
+            self.state.emit(
+                "installation", None, lambda: payloads.installation("created", installation, covered, owner)
+            )
+            return
+        names = {repo.full_name.lower() for repo in covered}
+        added = [repo for repo in covered if repo.full_name.lower() not in before]
+        removed = [self.state.repo(name) for name in before if name not in names]
+        event = "installation_repositories"
+        if added:
+            self.state.emit(event, None, lambda: payloads.installation_repositories(installation, added, [], owner))
+        if removed:
+            self.state.emit(event, None, lambda: payloads.installation_repositories(installation, [], removed, owner))
 
     # -- webhooks and the request log ------------------------------------------------------------
 
