@@ -7,7 +7,8 @@ newer one whatever the order. A changed task is matched again with the core: its
 the KRs it left and joined are marked dirty, and the task itself is marked dirty when its links or
 warnings changed (its comment must say so even if no KR moved).
 
-Lock order (to rule out deadlocks between replicas): tasks, then key_results, then refresh_requests.
+Lock order (to rule out deadlocks between replicas): tasks, then key_results, then refresh_requests
+(the recompute step takes objectives between tasks and key_results; see `syncd.runtime.recompute`).
 So these functions only report the KRs to recompute (`MirrorChange.dirty_krs`); the caller marks them
 with `mark_krs_dirty` once every task row of its transaction is written.
 """

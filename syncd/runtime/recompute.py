@@ -1,14 +1,15 @@
 """Recompute: dirty KRs get fresh progress, a check-in when it moved, their objectives, and push state.
 
-One batch is one transaction. Dirty KRs are claimed in id order (PostgreSQL `FOR UPDATE SKIP LOCKED`,
-so replicas split them); each gets `kr_progress` at `now`; a KR whose progress moved records
-`progress_changed_at` and a `check_ins` row. Then the objectives are recomputed under the rollup lock
-(row locks on every objective, in id order), and the desired push state of every task whose KR entry
-changed is rendered after that lock, so the last replica to commit always renders from committed
-numbers. Dirty tasks (links or warnings changed, or a config reload) are matched again and rendered
-in their own batches.
+One batch is one transaction, under the rollup lock (row locks on every objective, in id order): so
+recomputes of several replicas take turns, and the last one to commit always rolls objectives up and
+renders comments from committed numbers. Dirty KRs are claimed in id order (PostgreSQL
+`FOR NO KEY UPDATE SKIP LOCKED`); each gets `kr_progress` at `now`; a KR whose progress moved records
+`progress_changed_at` and a `check_ins` row; then the objectives are recomputed and the desired push
+state of every task whose KR entry changed is rendered. Dirty tasks (links or warnings changed, or a
+config reload) are matched again and rendered in their own batches.
 
-Lock order (no deadlock between replicas): tasks, key_results, objectives, push_targets.
+Lock order (no deadlock between replicas, nor with `sync_config`, which locks objectives before KRs):
+tasks, objectives, key_results, push_targets.
 """
 
 from __future__ import annotations
@@ -83,13 +84,15 @@ class Recompute:
         now = self.runtime.clock()
         model = self.okr.model(self.runtime.loaded)
         query = select(KEY_RESULTS).where(KEY_RESULTS.c.dirty_since.is_not(None)).order_by(KEY_RESULTS.c.id)
+        if conn.execute(query.with_only_columns(KEY_RESULTS.c.id).limit(1)).first() is None:
+            return 0  # nothing dirty: do not take the rollup lock just to look
+        lock_rollup(conn)
         rows = {row.id: row for row in conn.execute(skip_locked(conn, query.limit(RECOMPUTE_BATCH)))}
         if not rows:
             return 0
         book = ProgressBook(conn, model, now)
         fresh = book.compute(rows)
         entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
-        lock_rollup(conn)
         update_objectives(conn, model, fresh, now, self._thresholds())
         desired = DesiredState(self.runtime, model, book, now)
         desired.for_tasks(conn, tasks_linked_to(conn, entry_changed))
@@ -139,8 +142,8 @@ class Recompute:
             return 0
         tasks = load_tasks(conn, ids)
         change = rematch(conn, [(t.task_id, t.snapshot) for t in tasks], model.rules, now, content_changed=False)
-        mark_krs_dirty(conn, change.dirty_krs, now)
         lock_rollup(conn)
+        mark_krs_dirty(conn, change.dirty_krs, now)
         DesiredState(self.runtime, model, ProgressBook(conn, model, now), now).for_tasks(conn, ids)
         conn.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(dirty_since=None))
         return len(ids)
