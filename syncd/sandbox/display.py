@@ -119,6 +119,7 @@ class LiveDisplay(PlainDisplay):
         super().__init__(console)
         self.check: Check | None = None
         self.current: int | None = None
+        self.focus: int | None = None
         self.results: dict[int, StepResult] = {}
         self.notes: list[str] = []
         self.live = Live(console=console, auto_refresh=False, transient=False)
@@ -142,7 +143,7 @@ class LiveDisplay(PlainDisplay):
 
     def step_started(self, index: int, step: Step) -> None:
         """Highlight the step being played."""
-        self.current = index
+        self.current = self.focus = index
         self.redraw()
 
     def step_finished(self, index: int, result: StepResult) -> None:
@@ -191,7 +192,7 @@ class LiveDisplay(PlainDisplay):
         for index, step in enumerate(self.steps):
             mark, style = self._mark(index)
             table.add_row(Text(mark, style=style), Text(step.title, style=style))
-            if index == self.current and self.world is not None:
+            if index == self.focus and self.world is not None:
                 table.add_row("", Text(f"{step.watch}\n{step_page(self.world, step)}", style="cyan"))
         for message in self.notes:
             table.add_row("", Text(message, style="dim"))

@@ -110,7 +110,7 @@ async def _serve(world: SandboxWorld, options: SandboxOptions, display: PlainDis
     outcome = SandboxOutcome(world)
     watcher = Watcher(world, display)
     serving = asyncio.create_task(daemon.run(), name="daemon")
-    flow = asyncio.create_task(_flow(world, options, watcher, outcome, serving), name="sandbox")
+    flow = asyncio.create_task(SandboxFlow(world, options, watcher, outcome).run(serving), name="sandbox")
     await asyncio.wait({serving, flow}, return_when=asyncio.FIRST_COMPLETED)
     if flow.done():
         daemon.stop.set()
@@ -127,44 +127,66 @@ async def _serve(world: SandboxWorld, options: SandboxOptions, display: PlainDis
     return outcome
 
 
-async def _flow(
-    world: SandboxWorld,
-    options: SandboxOptions,
-    watcher: Watcher,
-    outcome: SandboxOutcome,
-    serving: asyncio.Task[int],
-) -> None:
-    """Wire the webhooks, wait for the first sync, play the story; then end (exit_when_done) or keep watching."""
-    display = watcher.display
-    steps = acme_story() if options.story else ()
-    display.intro(world, steps)
-    if not await _until_serving(world, serving):
-        return
-    try:
-        actions = await asyncio.to_thread(world.install_webhooks)
-    except SyncdError as error:
-        outcome.problem = f"installing the webhooks failed: {error}"
-        return
-    display.note(f"webhooks installed: {', '.join(f'{a.target} ({a.action})' for a in actions)}")
-    started = time.monotonic()
-    if not await watcher.caught_up(None, options.catch_up_timeout):
-        outcome.problem = f"the first sync did not catch up within {options.catch_up_timeout:g}s"
-        return
-    display.note(f"first sync done in {time.monotonic() - started:.1f}s: comments and fields written")
-    player = StoryPlayer(Stage(world), steps, watcher.caught_up, display, options.speed, options.catch_up_timeout)
-    outcome.steps = await player.play()
-    missed = [result.step.title for result in outcome.steps if not result.caught_up]
-    if missed:
-        outcome.problem = f"syncd did not catch up with: {'; '.join(missed)}"
-    if options.exit_when_done:
-        if await watcher.caught_up(None, options.catch_up_timeout):
-            display.note("the story is over and syncd is caught up")
+class SandboxFlow:
+    """What the sandbox does beside the daemon: wire webhooks, first sync, story, then stop or keep watching."""
+
+    def __init__(self, world: SandboxWorld, options: SandboxOptions, watcher: Watcher, outcome: SandboxOutcome) -> None:
+        self.world = world
+        self.options = options
+        self.watcher = watcher
+        self.display = watcher.display
+        self.outcome = outcome
+        self.steps = acme_story() if options.story else ()
+
+    async def run(self, serving: asyncio.Task[int]) -> None:
+        """Each stage in turn; a stage that fails records the problem and ends the flow."""
+        self.display.intro(self.world, self.steps)
+        if await _until_serving(self.world, serving) and await self.wire() and await self.first_sync():
+            await self.play()
+            if self.options.exit_when_done:
+                await self.finish()
+            else:
+                self.display.note(
+                    "the story is over; syncd keeps running: change things in the simulators, or Ctrl-C to stop"
+                )
+                await self.watcher.keep_looking()
+
+    async def wire(self) -> bool:
+        """Install both sources' webhooks pointing at the daemon."""
+        try:
+            actions = await asyncio.to_thread(self.world.install_webhooks)
+        except SyncdError as error:
+            self.outcome.problem = f"installing the webhooks failed: {error}"
+            return False
+        self.display.note(f"webhooks installed: {', '.join(f'{a.target} ({a.action})' for a in actions)}")
+        return True
+
+    async def first_sync(self) -> bool:
+        """Wait for the backfill: every task mirrored, every comment and field written."""
+        started = time.monotonic()
+        if not await self.watcher.caught_up(None, self.options.catch_up_timeout):
+            self.outcome.problem = f"the first sync did not catch up within {self.options.catch_up_timeout:g}s"
+            return False
+        self.display.note(f"first sync done in {time.monotonic() - started:.1f}s: comments and fields written")
+        return True
+
+    async def play(self) -> None:
+        """The story; steps syncd did not catch up with are a problem (the story still goes on)."""
+        stage = Stage(self.world)
+        timeout = self.options.catch_up_timeout
+        player = StoryPlayer(stage, self.steps, self.watcher.caught_up, self.display, self.options.speed, timeout)
+        self.outcome.steps = await player.play()
+        missed = [result.step.title for result in self.outcome.steps if not result.caught_up]
+        if missed:
+            self.outcome.problem = f"syncd did not catch up with: {'; '.join(missed)}"
+
+    async def finish(self) -> None:
+        """One last wait for syncd to catch up, keeping the look it ends with."""
+        if await self.watcher.caught_up(None, self.options.catch_up_timeout):
+            self.display.note("the story is over and syncd is caught up")
         else:
-            outcome.problem = outcome.problem or "syncd did not catch up at the end of the story"
-        outcome.final = watcher.last
-        return
-    display.note("the story is over; syncd keeps running: change things in the simulators, or Ctrl-C to stop")
-    await watcher.keep_looking()
+            self.outcome.problem = self.outcome.problem or "syncd did not catch up at the end of the story"
+        self.outcome.final = self.watcher.last
 
 
 async def _until_serving(world: SandboxWorld, serving: asyncio.Task[int], within: float = 30.0) -> bool:

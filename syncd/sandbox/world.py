@@ -63,17 +63,13 @@ class SandboxWorld:
     ) -> SandboxWorld:
         """Set up the sandbox in `paths` (after `fresh_store`) with `credentials` (see `new_secrets`); the
         daemon will listen on `port` (0: a free one). Raises `StoreError` when the store cannot be prepared."""
+        daemon_port = usable_port(port)
         with ExitStack() as cleanup:
             company = acme(today or date.today())
-            github = GitHubSimulator(token=credentials[GITHUB_TOKEN_ENV], login=BOT_LOGIN, writes_per_minute=None)
-            github.start()
-            cleanup.callback(github.stop)
-            asana = AsanaSimulator(token=credentials[ASANA_TOKEN_ENV])
-            asana.start()
-            cleanup.callback(asana.stop)
+            github, asana = _start_simulators(credentials, cleanup)
             ids = seed(company, github, asana)
             asana.start_auto_delivery()
-            endpoints = Endpoints(github.api_url, asana.base_url, port or free_port())
+            endpoints = Endpoints(github.api_url, asana.base_url, daemon_port)
             write_files(paths, sandbox_config(company, ids, endpoints, paths.store), credentials)
             cleanup.enter_context(environment(credentials))
             config = load_config(paths.config)
@@ -119,6 +115,18 @@ class SandboxWorld:
         return f"{self.asana.url}/_sim/tasks/{gid}"
 
 
+def _start_simulators(credentials: Mapping[str, str], cleanup: ExitStack) -> tuple[GitHubSimulator, AsanaSimulator]:
+    """Both simulators on free loopback ports, accepting this run's tokens; stopped by `cleanup`."""
+    # The simulator may pace writes like GitHub (80/min); the sandbox config asks for more, so it does not.
+    github = GitHubSimulator(token=credentials[GITHUB_TOKEN_ENV], login=BOT_LOGIN, writes_per_minute=None)
+    github.start()
+    cleanup.callback(github.stop)
+    asana = AsanaSimulator(token=credentials[ASANA_TOKEN_ENV])
+    asana.start()
+    cleanup.callback(asana.stop)
+    return github, asana
+
+
 def fresh_store(paths: SandboxPaths) -> None:
     """Delete the previous run's store (its tasks lived in simulators that are gone); refuse while in use."""
     paths.directory.mkdir(parents=True, exist_ok=True)
@@ -128,6 +136,18 @@ def fresh_store(paths: SandboxPaths) -> None:
                 Path(f"{paths.store}{suffix}").unlink(missing_ok=True)
     except StoreLocked as error:
         raise SandboxError(f"{error}. Another sandbox runs in {paths.directory}: stop it, or give --dir") from None
+
+
+def usable_port(port: int) -> int:
+    """`port` if nobody listens on it (0: a free one); a busy port is a `SandboxError` naming it."""
+    if port == 0:
+        return free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise SandboxError(f"port {port} is busy ({error.strerror}); give another --port, or none") from None
+    return port
 
 
 def free_port() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import typer
 from syncd.cli.sandbox import parse_speed
 from syncd.config.loader import load_config
 from syncd.sandbox.config import Endpoints, SandboxPaths, new_secrets, sandbox_config, write_files
-from syncd.sandbox.world import SandboxError, environment, fresh_store
+from syncd.sandbox.world import SandboxError, environment, fresh_store, usable_port
 from syncd.store.lock import DaemonLock
 from tests.sandbox.conftest import SeededCompany
 
@@ -109,3 +110,22 @@ class TestSpeed:
         """Zero, negatives and words are usage errors that say what to give."""
         with pytest.raises(typer.BadParameter, match="factor such as"):
             parse_speed(text)
+
+
+class TestPort:
+    """`--port` is checked before anything starts."""
+
+    def test_a_busy_port_is_refused_by_number(self) -> None:
+        """A port someone listens on is named in the error, with what to do."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            with pytest.raises(SandboxError, match=f"port {port} is busy.*--port"):
+                usable_port(port)
+
+    def test_zero_picks_a_free_port_and_a_free_port_is_kept(self) -> None:
+        """0 means any free port; a free one given is used as is."""
+        chosen = usable_port(0)
+        assert chosen > 0
+        assert usable_port(chosen) == chosen
