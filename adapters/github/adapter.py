@@ -21,7 +21,7 @@ from adapters.github.normalize import is_pull_request, parse_timestamp, snapshot
 from adapters.github.online import OnlineChecks
 from adapters.github.push import Pusher
 from syncd.core.bookmarks import advance_bookmark, poll_since
-from syncd.core.errors import NotFound
+from syncd.core.errors import NotFound, TrackerError
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 from syncd.ports import (
@@ -192,7 +192,12 @@ class GitHubAdapter:
 
     def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
         """Credentials, repository access, webhooks, the project field and the budget."""
-        return OnlineChecks(self.config, self.client, self._pusher).run(self.partitions(), public_url)
+        try:
+            repos = self.partitions()
+        except TrackerError as error:
+            fix = f"check that org {self.config.org!r} exists and the credentials may list its repositories"
+            return [OnlineCheck(self.name, "repositories", False, str(error), fix)]
+        return OnlineChecks(self.config, self.client, self._pusher).run(repos, public_url)
 
     def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
         """One `web` hook per repository pointing at `{public_url}/webhooks/{source}` (idempotent)."""
@@ -213,9 +218,14 @@ def conclusive_etag(listing: IssueListing) -> bool:
 
 
 def _cursor(bookmark: Bookmark | None) -> datetime | None:
+    """The bookmark's timestamp; an unreadable one means a fresh backfill (logged), never a crash."""
     if bookmark is None or not bookmark.cursor:
         return None
-    return datetime.fromisoformat(bookmark.cursor)
+    try:
+        return datetime.fromisoformat(bookmark.cursor)
+    except ValueError:
+        log.warning("github.bookmark_unreadable", partition=bookmark.partition, cursor=bookmark.cursor)
+        return None
 
 
 def build_adapter(config: GitHubSourceConfig) -> GitHubAdapter:

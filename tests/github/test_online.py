@@ -108,3 +108,14 @@ class TestCheckOnline:
             finally:
                 adapter.close()
             assert checks["project field"].ok is ok
+
+    def test_unlistable_org_is_one_failing_check(self, github_sim: GitHubSimulator) -> None:
+        """An org the token cannot list yields a failing `repositories` check instead of an exception."""
+        github_sim.faults.server_error(None, status=500, path="/orgs/*")
+        adapter = GitHubAdapter(github_source_config(github_sim, repos=(), org="acme"))
+        try:
+            (check,) = adapter.check_online(None)
+        finally:
+            adapter.close()
+        assert (check.check, check.ok) == ("repositories", False)
+        assert "500" in check.detail

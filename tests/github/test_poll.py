@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.github.adapter import GitHubAdapter
 from syncd.core.model import TaskState
+from syncd.ports import Bookmark
 from syncd.simulators.github import GitHubSimulator
 from tests.support.github_sim import github_source_config
 
@@ -152,6 +153,15 @@ class TestIncrementalPoll:
         changed = github_adapter.poll(bookmark, "acme/web", now())
         assert not changed.not_modified
         assert [s.labels for s in changed.snapshots] == [("kr:ENG-1.2",)]
+
+    def test_unreadable_bookmark_means_a_fresh_backfill(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
+    ) -> None:
+        """A cursor that is not a timestamp is treated as no bookmark (everything is listed again)."""
+        github_sim.seed_issues("acme/web", 2)
+        result = github_adapter.poll(Bookmark("acme/web", cursor="yesterday"), "acme/web", now())
+        assert len(result.snapshots) == 2
+        assert github_sim.requests[-1].param("since") is None
 
 
 class TestReconcileAndFetch:
