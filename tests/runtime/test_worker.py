@@ -1,0 +1,106 @@
+"""The worker loop: woken by new deliveries, statuses follow the calendar, old deliveries purged, outages survived."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, update
+from structlog.testing import capture_logs
+
+from syncd.core.model import TaskState
+from syncd.runtime.rows import DELIVERIES
+from syncd.runtime.worker import Worker
+from tests.support.fake_adapter import task
+from tests.support.worker_env import WorkerEnv, sqlite_bench
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[WorkerEnv]:
+    """A worker bench on SQLite."""
+    with sqlite_bench(tmp_path) as bench:
+        yield bench
+
+
+async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the worker"
+        await asyncio.sleep(0.02)
+
+
+class TestHousekeeping:
+    """Hourly, every KR is recomputed (its status moves with the calendar) and applied deliveries expire."""
+
+    def test_status_follows_the_calendar_without_any_task_change(self, env: WorkerEnv) -> None:
+        env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+        env.deliver("task.changed", snapshot=task("acme/web#2", labels=["kr:ENG-1.1"]))
+        worker = Worker(env.runtime)
+        worker.drain()
+        assert env.kr("ENG-1.1")["status"] == "on_track"  # 50% done, 35% of the quarter gone
+        env.clock.now = datetime(2026, 12, 20, tzinfo=UTC)  # 88% of the quarter gone
+        worker.drain()
+        assert env.kr("ENG-1.1")["status"] == "off_track"
+        assert env.kr("ENG-1.1")["progress"] == pytest.approx(0.5)
+
+    def test_applied_deliveries_are_dropped_after_a_week(self, env: WorkerEnv) -> None:
+        env.deliver("task.changed", snapshot=task("acme/web#1"))
+        env.deliver("task.nonsense", key="x")
+        worker = Worker(env.runtime)
+        worker.drain()
+        env.clock.advance(timedelta(days=8).total_seconds())
+        worker.drain()
+        (kept,) = env.rows(DELIVERIES)
+        assert kept["event"] == "task.nonsense"  # still pending or failed: kept for the admin
+
+
+class TestLoop:
+    """`Worker.run` works until stopped, wakes on new deliveries, and rides out a store outage."""
+
+    def test_a_new_delivery_wakes_the_worker(self, env: WorkerEnv) -> None:
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            running = asyncio.create_task(Worker(env.runtime).run(stop))
+            await asyncio.sleep(0.3)
+            env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            env.runtime.deliveries_waiting.set()
+            await _until(lambda: env.kr("ENG-1.1")["progress"] == 1.0)
+            stop.set()
+            await asyncio.wait_for(running, 5)
+
+        asyncio.run(scenario())
+
+    def test_a_store_outage_is_logged_once_and_the_recovery_once(self, env: WorkerEnv, tmp_path: Path) -> None:
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            good = env.runtime.engine
+            env.runtime.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'syncd.db'}")
+            running = asyncio.create_task(Worker(env.runtime).run(stop))
+            await asyncio.sleep(1.0)
+            env.runtime.engine = good
+            env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"]))
+            await _until(lambda: env.rows(DELIVERIES)[0]["status"] == "done")
+            stop.set()
+            await asyncio.wait_for(running, 5)
+
+        with capture_logs() as logs:
+            asyncio.run(scenario())
+        events = [entry["event"] for entry in logs if entry["event"].startswith("store.")]
+        assert events == ["store.unavailable", "store.recovered"]
+
+
+def test_delivery_rows_can_be_reset_for_reapplication(env: WorkerEnv) -> None:
+    """A delivery made pending again (an operator's replay) is applied again without changing anything."""
+    env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+    worker = Worker(env.runtime)
+    worker.drain()
+    before = env.kr("ENG-1.1")
+    with env.engine.begin() as conn:
+        conn.execute(update(DELIVERIES).values(status="pending"))
+    worker.drain()
+    assert env.rows(DELIVERIES)[0]["status"] == "done"
+    assert env.kr("ENG-1.1") == before
