@@ -63,7 +63,7 @@ def task_row(snapshot: TaskSnapshot, seen_at: datetime) -> dict[str, Any]:
     }
 
 
-def row_snapshot(row: Mapping[str, Any]) -> TaskSnapshot:
+def row_snapshot(row: Mapping[Any, Any]) -> TaskSnapshot:
     """The snapshot a `tasks` row mirrors."""
     updated_at = as_utc(row["updated_at"])
     assert updated_at is not None  # the column is NOT NULL
