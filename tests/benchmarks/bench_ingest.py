@@ -7,8 +7,8 @@ Run from the repository root (takes about a minute; ~2 more with PostgreSQL):
 
 Every server runs in its own process under the same uvicorn settings; one load generator (raw asyncio
 streams, HTTP/1.1 keep-alive, this process) drives each in turn: signed GitHub `issues` deliveries with
-unique delivery ids at 32 connections for 10 s (closed loop: req/s), then at a fixed 100 req/s for 5 s
-(open loop: latency measured from each request's scheduled time, so a stall is not hidden). All servers
+unique delivery ids at a fixed 100 req/s for 5 s (open loop: latency measured from each request's
+scheduled time, so a stall is not hidden), then at 32 connections for 10 s (closed loop: req/s). All servers
 run at once and are measured in interleaved turns, so other load on the machine hits each alike. The bare
 endpoint's figure is the ceiling of generator + server on this machine. Prints req/s, the ratio to the
 raw-insert endpoint (target >= 0.5) and p50/p99 ack latency at 100 req/s (target p99 < 20 ms).
@@ -243,15 +243,16 @@ def syncd_daemon(directory: Path, store_url: str, role: str, log_level: str) -> 
 
 
 def measure_all(ports: dict[str, int], seconds: float, rounds: int = 5) -> dict[str, dict[str, Any]]:
-    """Throughput at 32 connections, then latency at 100 req/s, interleaved in `rounds` short turns per
+    """Latency at 100 req/s, then throughput at 32 connections, interleaved in `rounds` short turns per
     server so that load from anything else on the machine falls on every server alike."""
     totals = {name: {"ok": 0, "elapsed": 0.0, "latencies": [], "statuses": {}} for name in ports}
-    for _ in range(rounds):
-        for name, port in ports.items():
-            _add(totals[name], asyncio.run(closed_loop(port, seconds / rounds, 32)))
+    # Latency first: a steady 100 req/s, before the bursts leave the worker a backlog to apply.
     for _ in range(rounds):
         for name, port in ports.items():
             _add(totals[name], asyncio.run(fixed_rate(port, 100.0, 5.0 / rounds)))
+    for _ in range(rounds):
+        for name, port in ports.items():
+            _add(totals[name], asyncio.run(closed_loop(port, seconds / rounds, 32)))
     results = {}
     for name, total in totals.items():
         latencies = sorted(total["latencies"])
@@ -291,10 +292,14 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
         ports = {"bare ASGI 200": stack.enter_context(baseline("bare"))}
         raw_url = stack.enter_context(store_url(kind, directory, "raw"))
         ports["raw single insert"] = stack.enter_context(baseline("raw", raw_url))
+        stores = {}
         for role in roles:
-            url = stack.enter_context(store_url(kind, directory, f"syncd-{role}"))
-            ports[f"syncd run --role {role}"] = stack.enter_context(syncd_daemon(directory, url, role, log_level))
+            name = f"syncd run --role {role}"
+            stores[name] = stack.enter_context(store_url(kind, directory, f"syncd-{role}"))
+            ports[name] = stack.enter_context(syncd_daemon(directory, stores[name], role, log_level))
         results = measure_all(ports, seconds)
+        for name, url in stores.items():
+            results[name]["stored"] = stored_deliveries(url)
     raw = results["raw single insert"]["rps"]
     label = "SQLite (WAL)" if kind == "sqlite" else "PostgreSQL"
     print(f"\n{label}: {len(BODY)} B signed deliveries, 32 connections x {seconds:g}s; 100 req/s x 5s")
@@ -302,9 +307,24 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
     for name, row in results.items():
         print(
             f"{name:28} {row['rps']:8.0f} {row['rps'] / raw:7.2f} {row['p50_ms']:7.2f} {row['p99_ms']:7.2f}  "
-            f"{row['statuses']}",
+            f"{row['statuses']}" + (f", {row['stored']} rows stored" if "stored" in row else ""),
             flush=True,
         )
+
+
+def stored_deliveries(url: str) -> int:
+    """Rows in syncd's inbox: every acknowledged delivery must be one (none lost, none twice)."""
+    from sqlalchemy import func, select
+
+    from syncd.store.engine import create_store_engine
+    from syncd.store.schema import Delivery
+
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Delivery)) or 0)
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
