@@ -78,6 +78,16 @@ class Endpoints:
     daemon_port: int
 
     @property
+    def github_web(self) -> str:
+        """The GitHub simulator's web root (its REST API is under `/api/v3`, as on GitHub Enterprise Server)."""
+        return self.github_api.removesuffix("/api/v3")
+
+    @property
+    def asana_web(self) -> str:
+        """The Asana simulator's web root (its API is under `/api/1.0`)."""
+        return self.asana_api.removesuffix("/api/1.0")
+
+    @property
     def daemon_url(self) -> str:
         """`http://127.0.0.1:PORT` of the daemon."""
         return f"http://127.0.0.1:{self.daemon_port}"

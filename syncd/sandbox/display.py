@@ -79,7 +79,7 @@ class PlainDisplay:
         company, cycle = world.company, world.company.cycle
         tasks = len(company.issues) + len(company.tasks)
         self.say(f"syncd sandbox: {company.name}, cycle {cycle.id} ({cycle.start} .. {cycle.end}), {tasks} tasks")
-        self.say(f"  GitHub simulator {world.github.url}, Asana simulator {world.asana.url}")
+        self.say(f"  GitHub simulator {world.endpoints.github_web}, Asana simulator {world.endpoints.asana_web}")
         self.say(f"  daemon {world.endpoints.daemon_url} (all roles), store {display_path(world.paths.store)}")
         for line in pointer_lines(world):
             self.say(line)

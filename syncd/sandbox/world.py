@@ -108,11 +108,11 @@ class SandboxWorld:
 
     def github_page(self, repo: str, number: int) -> str:
         """The simulator's plain-text page of an issue (add `?format=json` for JSON)."""
-        return f"{self.github.url}/_sim/repos/{repo}/issues/{number}"
+        return f"{self.endpoints.github_web}/_sim/repos/{repo}/issues/{number}"
 
     def asana_page(self, gid: str) -> str:
         """The simulator's plain-text page of a task (add `?format=json` for JSON)."""
-        return f"{self.asana.url}/_sim/tasks/{gid}"
+        return f"{self.endpoints.asana_web}/_sim/tasks/{gid}"
 
 
 def _start_simulators(credentials: Mapping[str, str], cleanup: ExitStack) -> tuple[GitHubSimulator, AsanaSimulator]:

@@ -25,7 +25,7 @@ from rich.console import Console
 from syncd.config.loader import load_config
 from syncd.sandbox.company import GOAL_KR
 from syncd.sandbox.config import SandboxPaths
-from syncd.sandbox.display import PlainDisplay
+from syncd.sandbox.display import LiveDisplay, PlainDisplay
 from syncd.sandbox.expected import GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
 from syncd.sandbox.run import SandboxOptions, SandboxOutcome, run_sandbox
@@ -50,10 +50,16 @@ FINAL = {
 
 
 @pytest.fixture(scope="module")
-def outcome(tmp_path_factory: pytest.TempPathFactory) -> SandboxOutcome:
+def screen() -> io.StringIO:
+    """What the run printed (its plain display)."""
+    return io.StringIO()
+
+
+@pytest.fixture(scope="module")
+def outcome(tmp_path_factory: pytest.TempPathFactory, screen: io.StringIO) -> SandboxOutcome:
     """One whole sandbox run: seed, first sync, every story step, caught up, stopped."""
     directory = tmp_path_factory.mktemp("sandbox") / "syncd-sandbox"
-    display = PlainDisplay(Console(file=io.StringIO(), width=120))
+    display = PlainDisplay(Console(file=screen, width=120))
     options = SandboxOptions(directory=directory, speed=None, exit_when_done=True)
     return run_sandbox(options, display)
 
@@ -96,6 +102,43 @@ class TestStory:
     def test_the_secrets_were_only_set_for_the_run(self, outcome: SandboxOutcome) -> None:
         """The process environment no longer holds the sandbox's tokens."""
         assert not [name for name in os.environ if name.startswith("SYNCD_SANDBOX_")]
+
+
+class TestDisplay:
+    """What the person running the sandbox reads."""
+
+    def test_the_plain_output_tells_the_story_and_where_to_look(
+        self, outcome: SandboxOutcome, screen: io.StringIO
+    ) -> None:
+        """Pointers first, then each step with how long syncd took and the page to watch, then the status."""
+        text = screen.getvalue()
+        world = outcome.world
+        assert "status  . " in text
+        assert f"{world.endpoints.github_web}/_sim/repos/acme/web/issues/" in text
+        assert f"{world.endpoints.asana_web}/_sim/tasks/" in text
+        assert "first sync done" in text
+        assert [f"[{n:>2}/13]" in text for n in range(1, 14)] == [True] * 13
+        assert text.count("        caught up in ") == 13
+        assert "Tasks naming unknown key results:" in text
+
+    def test_the_live_view_draws_every_kr_and_every_step(self, outcome: SandboxOutcome) -> None:
+        """On a terminal: a bar per KR with its percentage and status, the steps ticked off, syncd caught up."""
+        assert outcome.final is not None
+        view = LiveDisplay(Console(file=io.StringIO(), force_terminal=True, width=140))
+        with view:
+            view.intro(outcome.world, [result.step for result in outcome.steps])
+            for index, result in enumerate(outcome.steps):
+                view.step_finished(index, result)
+            view.show(outcome.final)
+        recorder = Console(file=io.StringIO(), width=140, record=True)
+        recorder.print(view.render())
+        text = recorder.export_text()
+        for objective in outcome.final.report.objectives:
+            for kr in objective.key_results:
+                assert kr.id in text
+                assert f"{kr.percent:>3}%" in text
+        assert text.count("✓") == 13
+        assert "syncd is caught up" in text
 
 
 class TestFinalState:

@@ -45,6 +45,7 @@ class TestGeneratedFiles:
         )
         assert [source.base_url for source in config.sources] == [endpoints.github_api, endpoints.asana_api]
         assert config.server.public_url == "http://127.0.0.1:3"
+        assert (endpoints.github_web, endpoints.asana_web) == ("http://127.0.0.1:1", "http://127.0.0.1:2")
         assert config.store.url == f"sqlite:///{paths.store.absolute()}"
 
     def test_no_secret_is_written_into_the_config_and_the_env_file_is_private(
