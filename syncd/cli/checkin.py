@@ -62,6 +62,8 @@ def checkin(
         f"{f' ({recorded.note})' if recorded.note else ''}; progress {format_percent(recorded.progress)}, "
         f"{recorded.status.replace('_', ' ')}"
     )
+    if recorded.current is not None and recorded.current != recorded.value:
+        line += f" (the current value stays {format_number(recorded.current)}, from a later check-in)"
     Console(highlight=False, soft_wrap=True).print(line, markup=False)
 
 

@@ -78,6 +78,14 @@ class TestRecorded:
         (metric,) = [row for row in check_ins(world, "ENG-1.2") if row["kind"] == "metric"]
         assert metric["at"].strftime("%Y-%m-%dT%H:%M:%SZ") == at  # type: ignore[attr-defined]
 
+    def test_an_earlier_check_in_keeps_the_later_value_and_says_so(self, world: AdminWorld) -> None:
+        assert world.syncd("checkin", "ENG-1.2", "4.5").exit_code == 0
+        earlier = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+        result = world.syncd("checkin", "ENG-1.2", "6", "--at", earlier)
+        assert result.exit_code == 0, result.output
+        assert "progress 50%" in result.stdout
+        assert "(the current value stays 4.5, from a later check-in)" in result.stdout
+
 
 class TestRefused:
     """Each refusal exits 1 with what was wrong and what to do, and records nothing."""
