@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
+from rich.console import Console
 
 from syncd.core.errors import SyncdError
 from syncd.logs import configure_logging
@@ -71,10 +72,11 @@ class SandboxOutcome:
         return 1 if self.problem is not None or self.daemon_exit != 0 else 0
 
 
-def run_sandbox(options: SandboxOptions, display: PlainDisplay) -> SandboxOutcome:
-    """Run the sandbox until the story is done and syncd caught up (`exit_when_done`) or Ctrl-C.
-
-    Raises `SandboxError` when it cannot start (another sandbox uses the directory, a busy port)."""
+def run_sandbox(options: SandboxOptions, display: PlainDisplay | None = None) -> SandboxOutcome:
+    """Run the sandbox until the story is done and syncd caught up (`exit_when_done`) or Ctrl-C; show it on
+    `display` (default: nothing shown). Raises `SandboxError` when it cannot start (another sandbox uses
+    the directory, a busy port) and `StoreError` when its store cannot be prepared."""
+    display = display or PlainDisplay(Console(quiet=True))
     paths = SandboxPaths(options.directory.absolute())
     fresh_store(paths)
     credentials = new_secrets()
