@@ -98,7 +98,9 @@ def _handshake_secrets(source: SourceConfig, adapter: SourceAdapter, config: Syn
         return [
             OnlineCheck(source.name, "webhook secrets", False, f"no handshake secret for {', '.join(missing)}", fix)
         ]
-    return [OnlineCheck(source.name, "webhook secrets", True, f"a handshake secret is stored for {len(stored)}")]
+    followed = len(adapter.partitions())
+    detail = f"a handshake secret is stored for each followed project ({followed})"
+    return [OnlineCheck(source.name, "webhook secrets", True, detail)]
 
 
 def print_online_checks(rows: Sequence[OnlineCheck], console: Console) -> None:
