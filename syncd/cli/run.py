@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from enum import StrEnum
 from typing import Annotated
 
@@ -66,6 +67,8 @@ def run(
         migrate=not no_migrate,
         shutdown_timeout=shutdown_timeout,
     )
+    # Until the daemon's own handlers are in place, a SIGHUP must not end the process (its default).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         prepared = prepare(loaded, options)
     except StoreError as error:

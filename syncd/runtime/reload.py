@@ -149,7 +149,10 @@ class ConfigReloader:
             if self._requested.is_set() or stamp != self._stamp:
                 self._requested.clear()
                 self._stamp = stamp
-                await loop.run_in_executor(self.runtime.executor, self.reload)
+                try:
+                    await loop.run_in_executor(self.runtime.executor, self.reload)
+                except Exception:  # a reload bug must not stop a daemon whose config still works
+                    log.exception("config.reload_failed", path=str(self.path))
 
     def _file_stamp(self) -> tuple[int, int] | None:
         """(mtime in ns, size) of the config file, or None while it is missing."""
