@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select, update
 
 from syncd.core.model import TaskRef
 from syncd.ports import WriteKind
-from syncd.runtime.claims import claimable, holder_is_gone, mark_claimed, skip_locked
+from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
 from syncd.runtime.rows import PUSH_TARGETS, as_utc, to_utc
 
 #: How long a claim on a target lasts; a write outliving it may be retried by another replica.
@@ -88,7 +88,9 @@ def record_success(
     conn: Connection, job: PushJob, holder: str, remote_id: str | None, *, now: datetime, window: timedelta
 ) -> None:
     """The content with `job.hash` is in the tracker now; stay due (a window later) if desired moved on."""
-    row = conn.execute(select(PUSH_TARGETS).where(PUSH_TARGETS.c.id == job.id)).one_or_none()
+    # Locked: a recompute committing a new desired state between this read and the update below would
+    # otherwise be recorded as applied-and-idle (next_attempt_at NULL) and never written.
+    row = conn.execute(locked(conn, select(PUSH_TARGETS).where(PUSH_TARGETS.c.id == job.id))).one_or_none()
     if row is None:  # the task was deleted while we wrote
         return
     still_due = row.desired_hash != job.hash

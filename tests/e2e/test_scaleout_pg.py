@@ -178,7 +178,11 @@ class TestScaleOut:
             outage = self._burst_with_outage(sim, rng, issues, store, web)
             assert sim.wait_for_deliveries(60)
             burst_done = time.monotonic()
-            wait_until(lambda: _converged(sim, config, store.url), timeout=120, what="convergence")
+            seen: dict[str, object] = {}
+            try:
+                wait_until(lambda: _converged(sim, config, store.url, seen), timeout=120, what="convergence")
+            except AssertionError as error:
+                raise AssertionError(f"{error}; last seen: {seen}") from None
             print(f"burst {burst_done - started:.1f}s, converged {time.monotonic() - burst_done:.1f}s after it")
             for process in processes:
                 assert process.process is not None
@@ -254,8 +258,12 @@ class TestScaleOut:
             assert outage["readyz"] == 503
 
 
-def _converged(sim: GitHubSimulator, config: Path, store_url: str) -> bool:
+def _converged(sim: GitHubSimulator, config: Path, store_url: str, seen: dict[str, object]) -> bool:
+    """Everything applied, recomputed and pushed, and every KR equal to the truth; `seen` keeps what differs."""
     counts = store_counts(store_url)
+    seen["counts"] = counts
     if counts.get("deliveries_pending", 0) or counts["dirty_krs"] or counts["unsynced_targets"]:
         return False
-    return store_progress(store_url) == ground_truth(sim, config)
+    truth, stored = ground_truth(sim, config), store_progress(store_url)
+    seen["differing_krs"] = {kr: (stored.get(kr), value) for kr, value in truth.items() if stored.get(kr) != value}
+    return stored == truth
