@@ -27,6 +27,13 @@ class Role(StrEnum):
     SCHEDULER = "scheduler"
 
 
+def resolve_roles(roles: list[Role] | None) -> frozenset[str]:
+    """The roles this process runs: every one for none given or `all`, else the union of those given."""
+    if not roles or Role.ALL in roles:
+        return frozenset(ROLES)
+    return frozenset(role.value for role in roles)
+
+
 def register(app: typer.Typer) -> None:
     """Add `syncd run` to the app."""
     app.command("run")(run)
@@ -42,7 +49,10 @@ def run(
         int | None,
         typer.Option(envvar="SYNCD_PORT", min=0, max=65535, help="Listen port. Default: server.port (8080)."),
     ] = None,
-    role: Annotated[Role, typer.Option(help="Run only part of the daemon (scale-out on PostgreSQL).")] = Role.ALL,
+    role: Annotated[
+        list[Role] | None,
+        typer.Option(help="Run only part of the daemon (scale-out on PostgreSQL); repeat to combine. Default: all."),
+    ] = None,
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Refuse to start on an outdated store instead of migrating it.")
     ] = False,
@@ -63,7 +73,7 @@ def run(
         config_path=path,
         host=host or loaded.server.host,
         port=loaded.server.port if port is None else port,
-        roles=frozenset(ROLES) if role is Role.ALL else frozenset({role.value}),
+        roles=resolve_roles(role),
         migrate=not no_migrate,
         shutdown_timeout=shutdown_timeout,
     )

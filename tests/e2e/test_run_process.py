@@ -99,6 +99,16 @@ class TestRunning:
             assert "use PostgreSQL for several processes" in second.log()
             assert first.ready()
 
+    def test_repeated_roles_combine(self, tmp_path: Path) -> None:
+        """`--role web --role scheduler` (as the worker Deployment passes two) runs both, and only those."""
+        daemon = DaemonProcess(write_config(tmp_path), role="web", args=["--role", "scheduler"]).start()
+        try:
+            started = daemon.wait_ready().wait_for_event("daemon.started")
+            assert started["roles"] == ["scheduler", "web"]
+            assert daemon.terminate() == 0
+        finally:
+            daemon.kill()
+
     def test_sigterm_stops_gracefully_with_exit_zero(self, tmp_path: Path) -> None:
         """SIGTERM: the stop is logged in order and the process exits 0 well within the deadline."""
         with running_daemon(write_config(tmp_path), role="web") as daemon:
