@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from syncd.core.model import TaskState
 from syncd.runtime.apply import MAX_DELIVERY_ATTEMPTS, DeliveryApplier
+from syncd.runtime.mirror import upsert_snapshots as mirror_upsert
 from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, REFRESH_REQUESTS, TASK_LINKS
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import EPOCH, task
@@ -161,3 +163,27 @@ class TestFailingDeliveries:
         (row,) = env.rows(DELIVERIES)
         assert "not configured" in row["last_error"]
         assert env.rows(TASK_LINKS) == []
+
+
+class TestIsolation:
+    """A delivery that fails inside the store (not in its adapter) is isolated; the rest of its batch applies."""
+
+    def test_store_failure_of_one_delivery_does_not_hold_back_the_others(
+        self, env: WorkerEnv, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        real = mirror_upsert
+
+        def failing_on_bad(conn, snapshots, rules, now, *, or_equal):  # type: ignore[no-untyped-def]
+            if any(s.external_id == "acme/web#bad" for s in snapshots):
+                raise IntegrityError("INSERT INTO tasks ...", {}, Exception("value too long for column"))
+            return real(conn, snapshots, rules, now, or_equal=or_equal)
+
+        monkeypatch.setattr("syncd.runtime.apply.upsert_snapshots", failing_on_bad)
+        for name in ("acme/web#1", "acme/web#bad", "acme/web#2"):
+            env.deliver("task.changed", snapshot=task(name, labels=["kr:ENG-1.1"]))
+        assert DeliveryApplier(env.runtime).apply_batch() == 3
+        statuses = {row["delivery_id"]: (row["status"], row["attempts"]) for row in env.rows(DELIVERIES)}
+        assert sorted(statuses.values()) == [("done", 0), ("done", 0), ("pending", 1)]
+        (bad,) = [row for row in env.rows(DELIVERIES) if row["status"] == "pending"]
+        assert "value too long" in bad["last_error"]
+        assert _links(env, "acme/web#1") == {"ENG-1.1"}

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import insert, update
 
 from syncd.core.model import TaskState
+from syncd.ports import WriteKind
 from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import EPOCH, task
-from tests.support.worker_env import WorkerEnv, sqlite_bench
+from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 
 
 @pytest.fixture
@@ -163,3 +164,32 @@ class TestDesiredComment:
             conn.execute(update(KEY_RESULTS).values(dirty_since=env.clock(), computed_at=None))
         worker.drain()
         assert {row["key"]: row["desired_hash"] for row in env.rows(PUSH_TARGETS)} == before
+
+
+class TestFieldsAndGoals:
+    """Besides comments, a task's progress field and a KR's tracker-side goal get desired values."""
+
+    def test_field_holds_the_first_linked_krs_progress_as_a_fraction(self, tmp_path: Path) -> None:
+        with sqlite_bench(tmp_path, targets=(WriteKind.COMMENT, WriteKind.FIELD)) as bench:
+            bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            bench.deliver("task.changed", snapshot=task("acme/web#2", labels=["kr:ENG-1.1", "kr:ENG-1.2"]))
+            Worker(bench.runtime).drain()
+            fields = {row["key"]: row["desired_number"] for row in bench.targets(kind="field")}
+            assert fields == {"acme/web#1": pytest.approx(0.5), "acme/web#2": pytest.approx(0.5)}
+
+    def test_goal_follows_its_kr(self, tmp_path: Path) -> None:
+        with sqlite_bench(tmp_path, goal_ids={"ENG-1.1": "goal-1"}) as bench:
+            bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            bench.deliver("task.changed", snapshot=task("acme/web#2", labels=["kr:ENG-1.1"]))
+            Worker(bench.runtime).drain()
+            (goal,) = bench.targets(kind="goal")
+            assert (goal["key"], goal["task_id"]) == ("ENG-1.1", None)
+            assert goal["desired_number"] == pytest.approx(0.5)
+
+    def test_push_switches_in_the_config_turn_targets_off(self, tmp_path: Path) -> None:
+        config = okr_config(push={"comments": False, "fields": False, "goals": False})
+        options = {"targets": (WriteKind.COMMENT, WriteKind.FIELD), "goal_ids": {"ENG-1.1": "goal-1"}}
+        with sqlite_bench(tmp_path, config, **options) as bench:
+            bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            Worker(bench.runtime).drain()
+            assert bench.targets() == []
