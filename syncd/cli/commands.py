@@ -1,37 +1,27 @@
-"""The list of commands: one line per command module (each exposes `register(app)`)."""
+"""The list of commands: one module per command, each exposing `register(app)`."""
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+#: In the order `syncd --help` lists them: first run, set-up, the daemon, then the admin tools.
+COMMAND_MODULES = (
+    "sandbox",
+    "check",
+    "db",
+    "run",
+    "sync",
+    "status",
+    "explain",
+    "plan",
+    "checkin",
+    "webhooks",
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Register every command module on the app."""
-    # One import + one call per command module; keep the order in which `syncd --help` lists them.
-    from syncd.cli import check
-
-    check.register(app)
-    from syncd.cli import db
-
-    db.register(app)
-    from syncd.cli import status
-
-    status.register(app)
-    from syncd.cli import run
-
-    run.register(app)
-    from syncd.cli import checkin
-
-    checkin.register(app)
-    from syncd.cli import explain
-
-    explain.register(app)
-    from syncd.cli import webhooks
-
-    webhooks.register(app)
-    from syncd.cli import plan
-
-    plan.register(app)
-    from syncd.cli import sandbox
-
-    sandbox.register(app)
+    """Register every command module on the app (imported here, so `import syncd.cli.main` stays cheap)."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"syncd.cli.{name}").register(app)

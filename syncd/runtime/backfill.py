@@ -1,0 +1,135 @@
+"""One-shot sync (`syncd sync --once`): list every partition in full, apply, recompute, then push.
+
+The same steps the daemon's components take, run once in order and reported as they go, so a new
+install (or a store rebuilt from the trackers) is complete before the daemon starts. Each partition's
+listing is saved with its bookmark in one transaction, exactly as the scheduler saves a reconciliation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, or_, select
+
+from syncd.core.errors import TrackerError
+from syncd.runtime import source_health
+from syncd.runtime.context import Runtime
+from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.polling import save_poll
+from syncd.runtime.pusher import Pusher
+from syncd.runtime.rows import PUSH_TARGETS, to_utc
+from syncd.runtime.transactions import run_in_transaction
+from syncd.runtime.worker import Worker
+
+#: How long the push phase waits while writes are due but none can be made (another process holds the
+#: push lease, or a tracker asked us to wait) before leaving them to the running daemon.
+STALLED_AFTER = 10.0
+
+
+@dataclass(frozen=True)
+class PartitionSynced:
+    """One repo or project listed in full (or the failure that stopped it)."""
+
+    source: str
+    partition: str
+    tasks: int
+    requests: int
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PushProgress:
+    """Writes made so far and writes still wanted."""
+
+    written: int
+    remaining: int
+
+
+class Backfill:
+    """Drives one full sync over a prepared runtime (store open and migrated, adapters built)."""
+
+    def __init__(self, runtime: Runtime, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.runtime = runtime
+        self.okr = OkrCache()
+        self._sleep = sleep
+
+    def partitions(self) -> list[tuple[str, str]]:
+        """(source, partition) of every enabled source, in config order."""
+        found: list[tuple[str, str]] = []
+        for name, adapter in self.runtime.loaded.adapters.items():
+            found += [(name, partition) for partition in adapter.partitions()]
+        return found
+
+    def mirror(self, source: str, partition: str) -> PartitionSynced:
+        """List one partition in full and save it; a tracker failure is recorded on the source, not raised."""
+        adapter = self.runtime.loaded.adapters[source]
+        started_at, clock = self.runtime.clock(), time.perf_counter()
+        try:
+            result = adapter.reconcile(partition, started_at)
+        except TrackerError as error:
+            message = f"{type(error).__name__}: {error}"
+            self._store(lambda conn: source_health.record_failure(conn, source, started_at, message))
+            return PartitionSynced(source, partition, 0, 0, time.perf_counter() - clock, message)
+        rules = self.okr.model(self.runtime.loaded).rules
+        budget, metrics = adapter.budget(), self.runtime.metrics
+
+        def save(conn: Connection) -> None:
+            save_poll(conn, source, result, rules, started_at)
+            source_health.record_success(conn, source, started_at, budget, metrics)
+
+        self._store(save)
+        return PartitionSynced(source, partition, len(result.snapshots), result.requests, time.perf_counter() - clock)
+
+    def compute(self) -> int:
+        """Apply stored deliveries, recompute every dirty KR and render desired push state."""
+        return Worker(self.runtime).drain()
+
+    def push(self) -> Iterator[PushProgress]:
+        """Make the wanted writes at the trackers' pace, yielding progress after each round."""
+        pusher, written, stalled_since = Pusher(self.runtime), 0, None
+        while self.remaining_writes() > 0:
+            made = pusher.run_once()
+            written += made
+            yield PushProgress(written, self.remaining_writes())
+            if made:
+                stalled_since = None
+                continue
+            wait = self._seconds_until_due()
+            if wait > 0:
+                self._sleep(min(wait, 1.0))
+                continue
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > STALLED_AFTER:
+                return
+            self._sleep(0.2)
+        yield PushProgress(written, 0)
+
+    def remaining_writes(self) -> int:
+        """Targets whose desired content differs from what was applied (permanent failures excluded)."""
+        wanted = select(func.count()).where(
+            PUSH_TARGETS.c.failed_permanently.is_(False),
+            or_(PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash),
+        )
+        with self.runtime.engine.connect() as conn:
+            return int(conn.execute(wanted).scalar_one())
+
+    def _seconds_until_due(self) -> float:
+        now = self.runtime.clock()
+        soonest = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(
+            PUSH_TARGETS.c.failed_permanently.is_(False),
+            or_(PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash),
+            PUSH_TARGETS.c.next_attempt_at > to_utc(now),
+        )
+        with self.runtime.engine.connect() as conn:
+            due: datetime | None = conn.execute(soonest).scalar_one_or_none()
+        if due is None:
+            return 0.0
+        due = due if due.tzinfo else due.replace(tzinfo=now.tzinfo)
+        return max(0.0, (due - now).total_seconds())
+
+    def _store(self, work: Callable[[Connection], object]) -> None:
+        run_in_transaction(self.runtime.engine, work, what="sync --once")
