@@ -1,10 +1,16 @@
-"""Pieces every worker-side loop shares: resting until woken or stopped, and store outages logged once."""
+"""Pieces every worker-side loop shares: resting until woken or stopped, and failures that never stop it.
+
+A unit of work that fails is retried with backoff: a store outage is logged once and its recovery
+once; any other error (a bug, a broken row) is logged with its traceback, so the daemon keeps serving
+everything else instead of exiting.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.store.errors import first_line
 
@@ -31,7 +37,7 @@ async def rest(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None =
 
 
 class Outage:
-    """Tracks one component's view of the store: logs the first failure and the recovery, once each."""
+    """Tracks one component's failing units of work: how long to back off, and what to log."""
 
     def __init__(self, component: str) -> None:
         self.component = component
@@ -40,7 +46,10 @@ class Outage:
     def failed(self, error: BaseException) -> float:
         """Note a failed unit of work; returns how long to rest before the next try."""
         self.failures += 1
-        if self.failures == 1:
+        if not isinstance(error, SQLAlchemyError):
+            log.error("worker_side.unit_failed", component=self.component, error=f"{type(error).__name__}: {error}",
+                      exc_info=error if self.failures == 1 else None)  # fmt: skip
+        elif self.failures == 1:
             log.error("store.unavailable", component=self.component, error=first_line(error))
         return min(OUTAGE_BACKOFF_CAP, 0.25 * 2.0 ** min(self.failures - 1, 10))
 

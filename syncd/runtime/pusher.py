@@ -25,7 +25,7 @@ from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.pacing import WritePacer
 from syncd.core.render import comment_marker
 from syncd.core.retry import backoff, retry_delay
-from syncd.ports import PushWrite, SourceAdapter, WriteKind
+from syncd.ports import PushWrite, SourceAdapter, WriteKind, WriteResult
 from syncd.runtime.context import Runtime
 from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
@@ -108,37 +108,43 @@ class SourcePusher:
 
     def write(self, adapter: SourceAdapter, job: PushJob) -> str:
         """Make one write and record its outcome; returns the outcome (`ok`, `retry`, `failed`, `held`)."""
-        marker = (
-            comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
-        )
-        write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker)
         try:
-            with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
-                if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:
-                    self.release([job])  # another call was told to wait while this one queued at the gate
-                    return "held"
-                result = adapter.apply(job.task, write)
+            result = self._apply(adapter, job)
         except Retriable as error:
             return self._retry(job, error, retry_delay(error, job.attempts + 1) or 0.0)
         except Permanent as error:
-            message = str(error)
-            self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
-            log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
-            return self._count(job, "failed")
+            return self._permanent(job, error)
         # An adapter that lets an unmapped error through (a bug) must not stop the pusher: the target
         # is retried with backoff and the error is kept on its row and logged for the admin.
         except Exception as error:
-            delay = backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP)
             log.exception("push.unexpected_error", source=self.source, kind=job.kind.value, key=job.key)
-            return self._retry(job, error, delay)
-        now = self.runtime.clock()
-        window = self.runtime.config.push.coalesce_window
-        holder = self.runtime.worker_id
-        self._run(
-            lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window), "record write"
+            return self._retry(job, error, backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP))
+        if result is None:
+            return "held"
+        return self._applied(job, result)
+
+    def _apply(self, adapter: SourceAdapter, job: PushJob) -> WriteResult | None:
+        """Call the tracker through the source's gate; None (claim released) if a hold began meanwhile."""
+        marker = (
+            comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
         )
+        with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
+            if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:
+                self.release([job])  # another call was told to wait while this one queued at the gate
+                return None
+            return adapter.apply(job.task, PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker))
+
+    def _applied(self, job: PushJob, result: WriteResult) -> str:
+        now, window, holder = self.runtime.clock(), self.runtime.config.push.coalesce_window, self.runtime.worker_id
+        self._run(lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window), "record")
         log.info(f"push.{job.kind.value}_written", source=self.source, key=job.key, remote_id=result.remote_id)
         return self._count(job, "ok")
+
+    def _permanent(self, job: PushJob, error: Permanent) -> str:
+        message = str(error)
+        self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
+        log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
+        return self._count(job, "failed")
 
     def _retry(self, job: PushJob, error: BaseException, delay: float) -> str:
         now = self.runtime.clock()
@@ -178,8 +184,9 @@ class SourcePusher:
             while not stop.is_set() and self.runtime.adapter(self.source) is not None:
                 try:
                     pause = await self._round(stop)
-                except SQLAlchemyError as error:
-                    self.lease.mark_lost()
+                except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
+                    if isinstance(error, SQLAlchemyError):
+                        self.lease.mark_lost()
                     pause = outage.failed(error)
                 else:
                     outage.succeeded()

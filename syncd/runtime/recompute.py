@@ -22,7 +22,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
@@ -64,7 +63,7 @@ class Recompute:
         while not stop.is_set():
             try:
                 done = await loop.run_in_executor(self.runtime.executor, self.run_once)
-            except SQLAlchemyError as error:
+            except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
                 await rest(stop, outage.failed(error))
                 continue
             outage.succeeded()

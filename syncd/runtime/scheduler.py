@@ -218,8 +218,9 @@ class SourceCoordinator:
                 try:
                     if await loop.run_in_executor(self.runtime.executor, self.lease.keep):
                         await self._tick_keeping_lease(loop)
-                except SQLAlchemyError as error:
-                    self.lease.mark_lost()
+                except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
+                    if isinstance(error, SQLAlchemyError):
+                        self.lease.mark_lost()
                     await rest(stop, outage.failed(error))
                     continue
                 outage.succeeded()

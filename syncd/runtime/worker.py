@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import Connection, delete, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
 from syncd.runtime.claims import locked
@@ -72,7 +71,7 @@ class Worker:
         while not stop.is_set():
             try:
                 handled = await loop.run_in_executor(self.runtime.executor, self.run_once)
-            except SQLAlchemyError as error:
+            except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
                 await rest(stop, outage.failed(error))
                 continue
             outage.succeeded()

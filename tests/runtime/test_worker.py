@@ -92,6 +92,33 @@ class TestLoop:
         events = [entry["event"] for entry in logs if entry["event"].startswith("store.")]
         assert events == ["store.unavailable", "store.recovered"]
 
+    def test_an_unexpected_error_is_logged_and_the_loop_goes_on(
+        self, env: WorkerEnv, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        worker = Worker(env.runtime)
+        real, calls = worker.recompute.run_once, []
+
+        def broken_once() -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("a bug in one unit of work")
+            return real()
+
+        monkeypatch.setattr(worker.recompute, "run_once", broken_once)
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            running = asyncio.create_task(worker.run(stop))
+            env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            await _until(lambda: env.kr("ENG-1.1")["progress"] == 1.0)
+            stop.set()
+            await asyncio.wait_for(running, 5)
+
+        with capture_logs() as logs:
+            asyncio.run(scenario())
+        (failure,) = [entry for entry in logs if entry["event"] == "worker_side.unit_failed"]
+        assert "a bug in one unit of work" in failure["error"]
+
 
 def test_delivery_rows_can_be_reset_for_reapplication(env: WorkerEnv) -> None:
     """A delivery made pending again (an operator's replay) is applied again without changing anything."""
