@@ -257,7 +257,7 @@ class Pusher:
     async def run(self, stop: asyncio.Event) -> None:
         """Push every source until `stop` is set; sources added by a reload are picked up."""
         running: dict[str, asyncio.Task[None]] = {}
-        log.info("pusher.started", worker=self.runtime.worker_id)
+        log.info("pusher.started", worker=self.runtime.worker_id, dry_run=self.runtime.config.push.dry_run)
         while not stop.is_set():
             for name in self.runtime.loaded.adapters:
                 if name in running and running[name].done():
