@@ -179,7 +179,9 @@ def _markdown(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[U
         )
     for item in unknown:
         what, hint = _unknown_text(item)
-        lines += ["", f"> ⚠️ Label {_md_code(item.label)} {_md(what)}. {_md(hint)}"]
+        if lines[-1]:  # one blank line before each warning block, never two (a comment of warnings only)
+            lines.append("")
+        lines.append(f"> ⚠️ Label {_md_code(item.label)} {_md(what)}. {_md(hint)}")
     return "\n".join(lines) + "\n"
 
 

@@ -70,6 +70,7 @@ class TestMarkdown:
         text = render_task_comment(REF, [], [UnknownKr("kr:XYZ", "XYZ", ())], CommentFormat.MARKDOWN)
         assert "names no key result XYZ. Check the id in the OKR config." in text
         assert "no longer counts" not in text
+        assert "\n\n\n" not in text  # one blank line between the heading and the warning, not two
 
     def test_titles_cannot_inject_markdown(self) -> None:
         """Formatting characters in titles are escaped, so a title cannot bold, link or open HTML."""
