@@ -195,12 +195,12 @@ def save_desired(
 
 
 def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
-    """When a target whose content just changed becomes due: a target already waiting keeps its moment
-    (the change joins the pending write; a Retry-After is kept too); otherwise now + the window."""
+    """When a target whose content just changed becomes due. A moment already set and not yet passed is
+    kept, and so is a passed one while a write is waiting (the change joins the pending write; a
+    Retry-After is kept too); otherwise the target waits the window from now."""
+    scheduled = as_utc(row.next_attempt_at) if row is not None else None
     waiting = row is not None and row.desired_hash != row.applied_hash and not row.failed_permanently
-    if waiting and row.next_attempt_at is not None:
-        kept = as_utc(row.next_attempt_at)
-        assert kept is not None
-        return kept
+    if scheduled is not None and (scheduled > now or waiting):
+        return scheduled
     result: datetime = now + window
     return result

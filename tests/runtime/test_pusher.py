@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -80,6 +81,34 @@ class TestLevelTriggered:
         assert sorted(w.key for w in new) == ["acme/web#1", "acme/web#2"]
         assert all(not w.created for w in new)  # edited in place
         assert env.tracker.comment_count("acme/web#1") == 1
+
+    def test_a_kr_that_never_stops_changing_is_still_written_once_per_window(self, env: WorkerEnv) -> None:
+        for number in range(1, 22):
+            _change(env, f"acme/web#{number}", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        first = len(env.tracker.writes)
+        for number in range(2, 22):  # a task of the KR is done every half second, for ten seconds
+            env.clock.advance(0.5)
+            _change(env, f"acme/web#{number}", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+            pusher.run_once()
+        times = [w.at for w in env.tracker.writes[first:] if w.key == "acme/web#1"]
+        gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]
+        assert len(times) >= 3  # one every window or so, not held back until the changes stop
+        assert min(gaps) >= WINDOW
+
+    def test_a_change_undone_within_the_window_is_not_written(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        writes = len(env.tracker.writes)
+        env.clock.advance(10)
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+        env.clock.advance(1)
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.OPEN)
+        _settle(env, pusher)
+        # back to what the tracker shows, apart from the "last change" minute of the KR, which moved
+        assert len(env.tracker.writes) - writes <= 1
 
     def test_comment_is_edited_in_place_when_progress_moves(self, env: WorkerEnv) -> None:
         _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
