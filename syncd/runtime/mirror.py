@@ -87,21 +87,26 @@ def upsert_snapshots(
     `or_equal` also takes a snapshot as new as the mirror (polls and fetches read the tracker's present
     state, so at an equal `updated_at` they win over a delivery)."""
     written: list[tuple[int, TaskSnapshot]] = []
+    upsert = _upsert_statement(conn, or_equal=or_equal)
     for chunk in chunks(newest_per_task(snapshots)):
         by_key = {(s.source, s.external_id): s for s in chunk}
-        stmt = dialect_insert(conn, TASKS).values([task_row(s, now) for s in chunk])
-        newer = (
-            TASKS.c.updated_at <= stmt.excluded.updated_at
-            if or_equal
-            else TASKS.c.updated_at < stmt.excluded.updated_at
-        )
-        upsert = stmt.on_conflict_do_update(
-            index_elements=[TASKS.c.source, TASKS.c.external_id],
-            set_={name: stmt.excluded[name] for name in _MIRRORED},
-            where=newer,
-        ).returning(TASKS.c.id, TASKS.c.source, TASKS.c.external_id)
-        written.extend((row.id, by_key[(row.source, row.external_id)]) for row in conn.execute(upsert))
+        # One compiled statement, rows as parameters: SQLAlchemy batches them into multi-row VALUES itself
+        # ("insertmanyvalues") instead of compiling a new statement per chunk (which dominated backfills).
+        rows = conn.execute(upsert, [task_row(s, now) for s in chunk])
+        written.extend((row.id, by_key[(row.source, row.external_id)]) for row in rows)
     return rematch(conn, written, rules, now, content_changed=True)
+
+
+def _upsert_statement(conn: Connection, *, or_equal: bool) -> Any:
+    """INSERT .. ON CONFLICT DO UPDATE of the mirrored columns, only when the snapshot is newer (or equal)."""
+    stmt = dialect_insert(conn, TASKS)
+    excluded = stmt.excluded
+    newer = TASKS.c.updated_at <= excluded.updated_at if or_equal else TASKS.c.updated_at < excluded.updated_at
+    return stmt.on_conflict_do_update(
+        index_elements=[TASKS.c.source, TASKS.c.external_id],
+        set_={name: excluded[name] for name in _MIRRORED},
+        where=newer,
+    ).returning(TASKS.c.id, TASKS.c.source, TASKS.c.external_id)
 
 
 def rematch(
