@@ -2,7 +2,9 @@
 
 History (check-ins, last progress) stays with an archived row, and a row that comes back in the
 config is un-archived. KRs that are new, changed or restored are marked dirty so the recompute step
-gives them a fresh progress and status.
+gives them a fresh progress and status. Mirrored tasks of a source the config no longer names leave
+their KRs (marked deleted, as if they had left their tracker); the source's next poll, once it is
+configured again, brings them back.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from syncd.store.upsert import upsert
 CYCLES: Table = Base.metadata.tables["cycles"]
 OBJECTIVES: Table = Base.metadata.tables["objectives"]
 KEY_RESULTS: Table = Base.metadata.tables["key_results"]
+TASKS: Table = Base.metadata.tables["tasks"]
+TASK_LINKS: Table = Base.metadata.tables["task_links"]
 
 #: Columns the config owns per table; everything else (progress, status...) belongs to the engine.
 _CONFIG_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -53,11 +57,14 @@ class SyncReport:
     cycles: TableChanges
     objectives: TableChanges
     key_results: TableChanges
+    #: Mirrored tasks that left their KRs because their source is no longer configured.
+    retired_tasks: int = 0
 
     @property
     def changed(self) -> bool:
         """Whether the store differs from before the load."""
-        return self.cycles.changed or self.objectives.changed or self.key_results.changed
+        tables = self.cycles.changed or self.objectives.changed or self.key_results.changed
+        return tables or self.retired_tasks > 0
 
 
 def config_rows(config: SyncdConfig) -> dict[str, list[dict[str, Any]]]:
@@ -101,7 +108,18 @@ def sync_config(engine: Engine, config: SyncdConfig, now: datetime) -> SyncRepor
         objectives = _sync_table(conn, OBJECTIVES, rows["objectives"], now)
         key_results = _sync_table(conn, KEY_RESULTS, rows["key_results"], now)
         _mark_dirty(conn, (*key_results.added, *key_results.updated, *key_results.restored), now)
-    return SyncReport(cycles=cycles, objectives=objectives, key_results=key_results)
+        retired = _retire_unconfigured_sources(conn, [source.name for source in config.sources], now)
+    return SyncReport(cycles=cycles, objectives=objectives, key_results=key_results, retired_tasks=retired)
+
+
+def _retire_unconfigured_sources(conn: Connection, sources: Sequence[str], now: datetime) -> int:
+    """Mark deleted the live tasks of sources the config no longer names, and dirty the KRs they counted in."""
+    orphaned = TASKS.c.deleted.is_(False) & TASKS.c.source.not_in(sources)
+    kr_ids = conn.execute(
+        select(TASK_LINKS.c.kr_id).distinct().join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id).where(orphaned)
+    ).scalars()
+    _mark_dirty(conn, sorted(kr_ids), now)
+    return conn.execute(update(TASKS).where(orphaned).values(deleted=True)).rowcount
 
 
 def _sync_table(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], now: datetime) -> TableChanges:

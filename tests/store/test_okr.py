@@ -142,3 +142,52 @@ class TestReload:
         report = sync_config(store_engine, config(onboarding(), growth), T1)
         assert report.key_results.updated == ("ENG-1.1",)
         assert rows(store_engine, KEY_RESULTS)["ENG-1.1"].objective_id == "GRO-1"
+
+
+TASKS = Base.metadata.tables["tasks"]
+TASK_LINKS = Base.metadata.tables["task_links"]
+
+
+def with_sources(base: SyncdConfig, *names: str) -> SyncdConfig:
+    """`base` with GitHub sources of these names."""
+    sources = [{"name": n, "kind": "github", "token": "t", "repos": ["acme/web"]} for n in names]
+    return SyncdConfig.model_validate({**base.model_dump(mode="json"), "sources": sources})
+
+
+def mirror_task(engine: Engine, source: str, external_id: str, kr_id: str) -> None:
+    """One mirrored, linked task, as a poll would have left it."""
+    with engine.begin() as conn:
+        task_id = conn.execute(
+            insert(TASKS)
+            .values(source=source, external_id=external_id, state="done", updated_at=T0, seen_at=T0, deleted=False)
+            .returning(TASKS.c.id)
+        ).scalar_one()
+        conn.execute(insert(TASK_LINKS).values(task_id=task_id, kr_id=kr_id, rule="label"))
+
+
+class TestRemovedSource:
+    """Tasks of a source taken out of the config stop counting; those of the others are untouched."""
+
+    def test_its_tasks_leave_their_krs(self, store_engine: Engine) -> None:
+        """They are marked deleted (kept, not removed), their KR is dirty, and the report counts them."""
+        both = with_sources(config(onboarding(SELF_SERVE, TIME_TO_VALUE)), "old-github", "acme-github")
+        sync_config(store_engine, both, T0)
+        mirror_task(store_engine, "old-github", "acme/web#1", "ENG-1.1")
+        mirror_task(store_engine, "acme-github", "acme/web#2", "ENG-1.2")
+        with store_engine.begin() as conn:
+            conn.execute(KEY_RESULTS.update().values(dirty_since=None))
+        report = sync_config(store_engine, with_sources(both, "acme-github"), T1)
+        assert report.retired_tasks == 1
+        assert report.changed
+        with store_engine.connect() as conn:
+            deleted = dict(conn.execute(select(TASKS.c.external_id, TASKS.c.deleted)).tuples().all())
+        assert deleted == {"acme/web#1": True, "acme/web#2": False}
+        dirty = {kr: row.dirty_since is not None for kr, row in rows(store_engine, KEY_RESULTS).items()}
+        assert dirty == {"ENG-1.1": True, "ENG-1.2": False}
+
+    def test_same_sources_retire_nothing(self, store_engine: Engine) -> None:
+        """Reloading with every source still there changes nothing."""
+        loaded = with_sources(config(onboarding(SELF_SERVE)), "acme-github")
+        sync_config(store_engine, loaded, T0)
+        mirror_task(store_engine, "acme-github", "acme/web#2", "ENG-1.1")
+        assert sync_config(store_engine, loaded, T1).retired_tasks == 0
