@@ -2,7 +2,8 @@
 
 Idempotent: each adapter matches an existing hook of ours by its URL and updates it, never adding a
 second one; `--dry-run` only says what it would do. Asana creates a webhook only after a handshake
-with the URL, so the daemon must be running and reachable there; the command says so.
+with the URL, so the daemon must be running and reachable there (the command says so), and the daemon
+accepts that handshake only because this command opened a window for it in the store first.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from urllib.parse import urlsplit
 import typer
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy import Engine
 
-from syncd.cli.db import fail
+from syncd.cli.db import fail, open_store_or_exit
 from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging
 from syncd.ports import SourceAdapter, WebhookAction
+from syncd.runtime.context import utc_now
+from syncd.runtime.handshakes import HANDSHAKE_KINDS, install_webhooks
 from syncd.runtime.reload import build_adapters, close_adapters
 
-#: Trackers that handshake with the target before creating a webhook.
-HANDSHAKE_KINDS = frozenset({"asana"})
 ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}
 
 webhooks_app = typer.Typer(
@@ -61,10 +63,14 @@ def install(
     names = _selected(loaded, source)
     console = Console(highlight=False, soft_wrap=True)
     adapters = build_adapters(loaded)
+    handshakes = not dry_run and any(adapters[name].kind in HANDSHAKE_KINDS for name in names)
+    engine = open_store_or_exit(loaded, create=False) if handshakes else None
     try:
-        results = [_install_one(adapters[name], public_url, dry_run, console) for name in names]
+        results = [_install_one(engine, adapters[name], public_url, dry_run, console) for name in names]
     finally:
         close_adapters(adapters)
+        if engine is not None:
+            engine.dispose()
     counts = Counter(action.action for actions in results if actions is not None for action in actions)
     verb = "would be " if dry_run else ""
     summary = f"{counts['create']} {verb}created, {counts['update']} {verb}updated, {counts['unchanged']} unchanged"
@@ -94,7 +100,9 @@ def _selected(config: SyncdConfig, wanted: list[str] | None) -> list[str]:
     return [name for name in enabled if not wanted or name in wanted]
 
 
-def _install_one(adapter: SourceAdapter, url: str, dry_run: bool, console: Console) -> list[WebhookAction] | None:
+def _install_one(
+    engine: Engine | None, adapter: SourceAdapter, url: str, dry_run: bool, console: Console
+) -> list[WebhookAction] | None:
     """Install one source's hooks and print each action; None (and the reason) when the tracker refused."""
     console.print(Text(f"{adapter.name} ({adapter.kind}) -> {url}/webhooks/{adapter.name}", style="bold"))
     if adapter.kind in HANDSHAKE_KINDS:
@@ -104,7 +112,7 @@ def _install_one(adapter: SourceAdapter, url: str, dry_run: bool, console: Conso
             markup=False,
         )
     try:
-        actions = list(adapter.install_webhooks(url, dry_run=dry_run))
+        actions = list(install_webhooks(engine, adapter, url, dry_run=dry_run, clock=utc_now))
     except TrackerError as error:
         console.print(Text(f"  failed: {error}", style="red"))
         return None

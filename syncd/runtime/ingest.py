@@ -24,6 +24,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from syncd.core.errors import SyncdError
+from syncd.runtime.handshakes import consume_window
 from syncd.store.errors import first_line
 from syncd.store.schema import Delivery, WebhookSecret
 from syncd.store.upsert import insert_ignore, upsert
@@ -316,8 +317,17 @@ def load_handshake_secrets(engine: Engine) -> dict[str, tuple[str, ...]]:
     return {source: tuple(values) for source, values in secrets.items()}
 
 
+class HandshakeUnexpected(SyncdError):
+    """A handshake nobody is waiting for (no `syncd webhooks install` in progress for that resource)."""
+
+
 def store_handshake_secret(engine: Engine, source: str, resource: str, secret: str, now: datetime) -> None:
-    """Keep a handshake secret durably (replacing an older one for the same resource) before answering."""
+    """Keep a handshake secret durably (replacing an older one for the same resource) before answering,
+    only if an install opened a window for it; raises `HandshakeUnexpected` otherwise (nothing stored)."""
     row = {"source": source, "resource": resource, "secret": secret, "created_at": now}
     with engine.begin() as conn:
+        if not consume_window(conn, source, resource, now):
+            raise HandshakeUnexpected(
+                f"no webhook creation for {resource!r} is in progress; create webhooks with `syncd webhooks install`"
+            )
         upsert(conn, SECRETS, [row], ("source", "resource"), ("secret", "created_at"))

@@ -24,6 +24,7 @@ from syncd.core.errors import SyncdError
 from syncd.core.model import CheckIn
 from syncd.ports import WebhookAction
 from syncd.runtime.daemon import Daemon, DaemonOptions, Prepared, prepare
+from syncd.runtime.handshakes import install_webhooks
 from syncd.sandbox.company import Company, acme
 from syncd.sandbox.config import ASANA_TOKEN_ENV, GITHUB_TOKEN_ENV, Endpoints, SandboxPaths, sandbox_config, write_files
 from syncd.sandbox.seed import SeededIds, seed
@@ -90,8 +91,11 @@ class SandboxWorld:
         actions: list[WebhookAction] = []
         for source in self.config.sources:
             adapter = build_adapter(source)
+            runtime = self.prepared.runtime
             try:
-                actions += adapter.install_webhooks(self.endpoints.daemon_url, dry_run=False)
+                actions += install_webhooks(
+                    runtime.engine, adapter, self.endpoints.daemon_url, dry_run=False, clock=runtime.clock
+                )
             finally:
                 adapter.close()
         return actions

@@ -268,3 +268,15 @@ class WebhookSecret(Base):
     resource: Mapped[str] = mapped_column(String(300), primary_key=True)
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class HandshakeWindow(Base):
+    """A webhook creation in progress (`syncd webhooks install`): the only time a handshake is accepted.
+
+    Without one, anyone could POST a handshake and plant or replace the secret that verifies a
+    resource's deliveries; the window is consumed by the handshake it was opened for."""
+
+    __tablename__ = "handshake_windows"
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(300), primary_key=True)
+    expires_at: Mapped[datetime]

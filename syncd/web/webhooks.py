@@ -3,7 +3,7 @@
 Order of checks, each with its own answer: unknown source 404, body over `server.max_body_bytes` 413
 (at once from Content-Length, or while streaming), not JSON 415 (a form-encoded GitHub hook is told to
 switch its content type to JSON), bad or missing signature 401, malformed body 400, unused event 202
-(counted, not stored), handshake 200 once its secret is stored, verified delivery 202 once its row is
+(counted, not stored), handshake 200 once its secret is stored (403 when no install expects it), verified delivery 202 once its row is
 committed (200 "duplicate" for a redelivery). A store that does not confirm in time: 503, never 2xx.
 """
 
@@ -27,6 +27,7 @@ from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import (
     DeliveryRow,
     DeliveryWriter,
+    HandshakeUnexpected,
     IngestOutcome,
     StoreUnavailable,
     load_handshake_secrets,
@@ -247,6 +248,9 @@ class WebhookEndpoint:
                 ),
                 self.ingest_timeout,
             )
+        except HandshakeUnexpected as error:
+            log.warning("webhook.handshake_unexpected", source=source, resource=handshake.resource[:300])
+            raise Answer(403, "handshake_unexpected", str(error)) from None
         except (SQLAlchemyError, TimeoutError) as error:
             log.error("webhook.store_unavailable", source=source, error=type(error).__name__)
             raise Answer(503, "store_unavailable", "the handshake secret could not be stored", _RETRY_AFTER) from None

@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from adapters.asana.adapter import build_adapter
+from syncd.runtime.context import utc_now
+from syncd.runtime.handshakes import install_webhooks
 from syncd.simulators.asana import AsanaSimulator
+from syncd.store.engine import create_store_engine
 from tests.support.asana_openapi import AsanaSpec
 from tests.support.asana_sim import SOURCE, TOKEN, AsanaWorld, source_config
 from tests.support.daemon import DaemonProcess, base_config, running_daemon, wait_until, write_config
@@ -75,14 +78,16 @@ class TestEndToEnd:
     """What a team sees in Asana after completing a tagged task."""
 
     def test_through_webhooks(
-        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, webhook_daemon: DaemonProcess
+        self, tmp_path: Path, asana_sim: AsanaSimulator, asana_world: AsanaWorld, webhook_daemon: DaemonProcess
     ) -> None:
         """Webhooks installed against the running daemon (handshake), events delivered as they happen."""
         installer = build_adapter(source_config(asana_sim, asana_world))
+        store = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
         try:
-            actions = installer.install_webhooks(webhook_daemon.url, dry_run=False)
+            actions = install_webhooks(store, installer, webhook_daemon.url, dry_run=False, clock=utc_now)
         finally:
             installer.close()
+            store.dispose()
         assert [a.action for a in actions] == ["create", "create"]
         asana_sim.start_auto_delivery(0.05)
         tasks = siblings(asana_sim, asana_world)

@@ -34,9 +34,9 @@ def test_upgrade_creates_sqlite_store_then_is_current(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'syncd.db'}", **CYCLE)
     first = syncd("db", "upgrade", "--config", str(config))
     assert first.exit_code == 0, first.output
-    assert first.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: upgraded from empty to 0001\n"
+    assert first.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: upgraded from empty to 0002\n"
     second = syncd("db", "upgrade", "--config", str(config))
-    assert second.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: already at 0001\n"
+    assert second.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: already at 0002\n"
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
     assert "key_results" in inspect(engine).get_table_names()
     engine.dispose()
@@ -47,7 +47,7 @@ def test_relative_sqlite_path_is_created_in_working_directory(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     write_config(tmp_path, "sqlite:///syncd.db", **CYCLE)
     result = syncd("db", "upgrade")
-    assert result.stdout == "store at sqlite:///syncd.db: upgraded from empty to 0001\n"
+    assert result.stdout == "store at sqlite:///syncd.db: upgraded from empty to 0002\n"
     assert (tmp_path / "syncd.db").is_file()
 
 
@@ -58,9 +58,9 @@ def test_upgrade_on_postgresql_via_environment(tmp_path: Path, postgres_url: str
         result = syncd("db", "upgrade", "--config", str(config), env={"SYNCD_DATABASE_URL": url})
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith(f"store at {url}: ")
-        assert result.stdout.endswith(": upgraded from empty to 0001\n")
+        assert result.stdout.endswith(": upgraded from empty to 0002\n")
         again = syncd("db", "upgrade", "--config", str(config), env={"SYNCD_DATABASE_URL": url})
-        assert again.stdout.endswith(": already at 0001\n")
+        assert again.stdout.endswith(": already at 0002\n")
     assert not (tmp_path / "unused.db").exists()
 
 

@@ -16,8 +16,11 @@ from sqlalchemy import create_engine, select
 
 from adapters.registry import build_adapter
 from syncd.core.signatures import hmac_sha256_hex
+from syncd.runtime.context import utc_now
+from syncd.runtime.handshakes import install_webhooks
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.github import GitHubSimulator
+from syncd.store.engine import create_store_engine
 from syncd.store.schema import Delivery, KeyResult
 from tests.support.asana_sim import SOURCE as ASANA_SOURCE
 from tests.support.asana_sim import TOKEN as ASANA_TOKEN
@@ -274,7 +277,11 @@ class TestAsanaHandshakeThroughTheProcess:
         db = tmp_path / "syncd.db"
         try:
             with running_daemon(config, role="web", env={"ASANA_TOKEN": ASANA_TOKEN}) as daemon:
-                actions = adapter.install_webhooks(daemon.url, dry_run=False)
+                store = create_store_engine(f"sqlite:///{db}")
+                try:
+                    actions = install_webhooks(store, adapter, daemon.url, dry_run=False, clock=utc_now)
+                finally:
+                    store.dispose()
                 assert [action.action for action in actions] == ["create"]
                 daemon.wait_for_event("webhook.handshake_stored", source=ASANA_SOURCE)
                 daemon.terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from syncd.runtime.context import Runtime
+from syncd.runtime.handshakes import open_windows
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
 from syncd.store.schema import Delivery, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
@@ -231,11 +232,26 @@ class TestRefusedDeliveries:
         assert stored(engine) == [("gh", "d-1", "issues.labeled")]
 
 
+def expect_handshake(runtime: Runtime, resource: str = "123", *, minutes: float = 5) -> None:
+    """What `syncd webhooks install` does first: open a handshake window for `resource` of source `as`."""
+    open_windows(runtime.engine, "as", [resource], runtime.clock() + timedelta(minutes=minutes))
+
+
+def secrets_stored(engine: Engine) -> list[tuple[str, str]]:
+    """(resource, secret) of every stored handshake secret."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(WebhookSecret.__table__.c.resource, WebhookSecret.__table__.c.secret)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
 class TestHandshake:
     """Asana-style handshakes: the secret is stored durably before the 200, then verifies deliveries."""
 
-    async def test_handshake_secret_is_stored_before_answering(self, client: httpx.AsyncClient, engine: Engine) -> None:
+    async def test_handshake_secret_is_stored_before_answering(
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
+    ) -> None:
         """200 echoing X-Hook-Secret; the secret is in `webhook_secrets`."""
+        expect_handshake(runtime)
         response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
         assert response.status_code == 200
         assert response.headers["x-hook-secret"] == "hs-1"
@@ -244,9 +260,10 @@ class TestHandshake:
         assert [tuple(row) for row in rows] == [("123", "hs-1")]
 
     async def test_delivery_signed_with_the_handshake_secret_is_stored(
-        self, client: httpx.AsyncClient, engine: Engine
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
     ) -> None:
         """After the handshake, a delivery signed with its secret verifies; one with another secret does not."""
+        expect_handshake(runtime)
         await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
         body = b'{"events": [{"action": "changed"}]}'
         good = {"content-type": "application/json", "x-hook-signature": sign("hs-1", body)}
@@ -254,6 +271,36 @@ class TestHandshake:
         assert (await client.post("/webhooks/as", content=body, headers=bad)).status_code == 401
         assert (await client.post("/webhooks/as", content=body, headers=good)).status_code == 202
         assert [row[0] for row in stored(engine)] == ["as"]
+
+    async def test_a_handshake_nobody_expects_is_refused_and_stores_nothing(
+        self, client: httpx.AsyncClient, engine: Engine
+    ) -> None:
+        """Without `webhooks install` in progress, a handshake is 403 and plants no secret to sign forgeries with."""
+        response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "forged"})
+        assert response.status_code == 403
+        assert response.json()["status"] == "handshake_unexpected"
+        assert "syncd webhooks install" in response.json()["detail"]
+        assert "x-hook-secret" not in response.headers
+        assert secrets_stored(engine) == []
+
+    async def test_a_stored_secret_cannot_be_replaced_by_a_second_handshake(
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
+    ) -> None:
+        """The window is consumed by the install's handshake: a later one for that resource is refused."""
+        expect_handshake(runtime)
+        assert (await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})).status_code == 200
+        replay = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "attacker"})
+        assert replay.status_code == 403
+        assert secrets_stored(engine) == [("123", "hs-1")]
+
+    async def test_an_expired_window_is_refused(
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
+    ) -> None:
+        """A window past its time (an install that died long ago) accepts nothing."""
+        expect_handshake(runtime, minutes=-1)
+        response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "late"})
+        assert response.status_code == 403
+        assert secrets_stored(engine) == []
 
     async def test_secret_stored_by_another_process_is_found_on_a_miss(self, runtime: Runtime, engine: Engine) -> None:
         """A secret another replica stored after this one cached its secrets is read back on a signature miss."""

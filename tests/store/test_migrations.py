@@ -7,13 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from syncd.store.engine import create_store_engine
 from syncd.store.errors import StoreError, StoreNotMigrated
-from syncd.store.migrate import head_revision, pending_revisions, require_current, upgrade
+from syncd.store.migrate import alembic_config, head_revision, pending_revisions, require_current, upgrade
 from syncd.store.schema import Base
 from tests.support.store import postgres_schema
 
@@ -56,9 +57,9 @@ def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
 def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
     """An empty store is not current; the message names the command that fixes it."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
-    assert pending_revisions(engine) == [head_revision()]
+    assert pending_revisions(engine) == ["0001", "0002"]
     with pytest.raises(
-        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0001\); run `syncd db upgrade` first"
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0002\); run `syncd db upgrade` first"
     ):
         require_current(engine)
     engine.dispose()
@@ -70,3 +71,20 @@ def test_unknown_revision_is_explained(sqlite_engine: Engine) -> None:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(StoreError, match="is at revision 9999, which this syncd does not know"):
         pending_revisions(sqlite_engine)
+
+
+def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
+    """A store left at 0001 (with data) upgrades to head, keeping its rows and adding the new table."""
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO cycles (id, title, start, \"end\") VALUES ('Q', '', '2026-10-01', '2026-12-31')"
+        )
+    assert pending_revisions(engine) == ["0002"]
+    assert upgrade(engine) == ("0001", "0002")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT id FROM cycles").scalars().all() == ["Q"]
+        assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
+    engine.dispose()
