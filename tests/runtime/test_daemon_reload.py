@@ -31,9 +31,11 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    """A valid config file (two KRs, no sources)."""
-    return write_config(tmp_path, base_config(f"sqlite:///{tmp_path / 'syncd.db'}"))
+def config_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A valid config file: two KRs and the GitHub source `gh` the mirrored task belongs to."""
+    monkeypatch.setenv("RELOAD_TEST_TOKEN", "reload-test-token")
+    source = {"name": "gh", "kind": "github", "token": "${RELOAD_TEST_TOKEN}", "repos": ["o/r"]}
+    return write_config(tmp_path, base_config(f"sqlite:///{tmp_path / 'syncd.db'}", sources=[source]))
 
 
 @pytest.fixture
