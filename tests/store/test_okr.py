@@ -180,7 +180,7 @@ class TestRemovedSource:
         assert report.retired_tasks == 1
         assert report.changed
         with store_engine.connect() as conn:
-            deleted = dict(conn.execute(select(TASKS.c.external_id, TASKS.c.deleted)).tuples().all())
+            deleted = {row[0]: row[1] for row in conn.execute(select(TASKS.c.external_id, TASKS.c.deleted))}
         assert deleted == {"acme/web#1": True, "acme/web#2": False}
         dirty = {kr: row.dirty_since is not None for kr, row in rows(store_engine, KEY_RESULTS).items()}
         assert dirty == {"ENG-1.1": True, "ENG-1.2": False}
