@@ -10,17 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 
 from syncd.core.errors import TrackerError
 from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.polling import save_poll
+from syncd.runtime.push_queue import wanted_condition
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import PUSH_TARGETS, to_utc
+from syncd.runtime.rows import PUSH_TARGETS
 from syncd.runtime.transactions import run_in_transaction
 from syncd.runtime.worker import Worker
 
@@ -89,7 +89,12 @@ class Backfill:
         return Worker(self.runtime).drain()
 
     def push(self) -> Iterator[PushProgress]:
-        """Make the wanted writes at the trackers' pace, yielding progress after each round."""
+        """Make the wanted writes at the trackers' pace, yielding progress after each round.
+
+        Waiting for the pace, the coalescing window or a Retry-After is not a stall; writes that may start
+        now yet are not made (another process holds the push lease) are left to it after `STALLED_AFTER`."""
+        if self.runtime.config.push.dry_run:
+            return
         pusher, written, stalled_since = Pusher(self.runtime), 0, None
         while self.remaining_writes() > 0:
             made = pusher.run_once()
@@ -98,8 +103,9 @@ class Backfill:
             if made:
                 stalled_since = None
                 continue
-            wait = self._seconds_until_due()
+            wait = self._seconds_until_next_write(pusher)
             if wait > 0:
+                stalled_since = None
                 self._sleep(min(wait, 1.0))
                 continue
             stalled_since = stalled_since or time.monotonic()
@@ -109,27 +115,22 @@ class Backfill:
         yield PushProgress(written, 0)
 
     def remaining_writes(self) -> int:
-        """Targets whose desired content differs from what was applied (permanent failures excluded)."""
-        wanted = select(func.count()).where(
-            PUSH_TARGETS.c.failed_permanently.is_(False),
-            or_(PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash),
-        )
+        """Wanted writes of the configured sources (permanent failures excluded)."""
+        wanted = wanted_condition() & PUSH_TARGETS.c.source.in_(list(self.runtime.loaded.adapters))
         with self.runtime.engine.connect() as conn:
-            return int(conn.execute(wanted).scalar_one())
+            return int(conn.execute(select(func.count()).where(wanted)).scalar_one())
 
-    def _seconds_until_due(self) -> float:
+    def _seconds_until_next_write(self, pusher: Pusher) -> float:
+        """Until the earliest moment a wanted write is both due and allowed by its source's pace and holds."""
         now = self.runtime.clock()
-        soonest = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(
-            PUSH_TARGETS.c.failed_permanently.is_(False),
-            or_(PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash),
-            PUSH_TARGETS.c.next_attempt_at > to_utc(now),
-        )
-        with self.runtime.engine.connect() as conn:
-            due: datetime | None = conn.execute(soonest).scalar_one_or_none()
-        if due is None:
-            return 0.0
-        due = due if due.tzinfo else due.replace(tzinfo=now.tzinfo)
-        return max(0.0, (due - now).total_seconds())
+        moments = []
+        for name in self.runtime.loaded.adapters:
+            source = pusher.source(name)
+            due = source.next_due()
+            if due is not None:
+                moments.append(max(due, source.wait_until(now)))
+        soonest = min(moments, default=now)
+        return max(0.0, (soonest - now).total_seconds())
 
     def _store(self, work: Callable[[Connection], object]) -> None:
         run_in_transaction(self.runtime.engine, work, what="sync --once")

@@ -45,14 +45,16 @@ class PushJob:
         return None if self.kind in (WriteKind.GOAL, WriteKind.SUMMARY) else TaskRef(self.source, self.key)
 
 
+def wanted_condition() -> Any:
+    """SQL condition: targets whose desired content is not what was last applied (permanent failures aside)."""
+    return (PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, "")) & (
+        PUSH_TARGETS.c.failed_permanently.is_(False)
+    )
+
+
 def due_condition(source: str, now: datetime) -> Any:
     """SQL condition: targets of `source` whose write is due at `now`."""
-    return (
-        (PUSH_TARGETS.c.source == source)
-        & (PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""))
-        & PUSH_TARGETS.c.failed_permanently.is_(False)
-        & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
-    )
+    return (PUSH_TARGETS.c.source == source) & wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
 
 
 def claim_due(conn: Connection, source: str, holder: str, now: datetime, limit: int) -> list[PushJob]:
@@ -76,11 +78,7 @@ def claim_due(conn: Connection, source: str, holder: str, now: datetime, limit: 
 
 def next_due_at(conn: Connection, source: str) -> datetime | None:
     """When the earliest pending target of `source` becomes due (to sleep until then)."""
-    query = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(
-        PUSH_TARGETS.c.source == source,
-        PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""),
-        PUSH_TARGETS.c.failed_permanently.is_(False),
-    )
+    query = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(PUSH_TARGETS.c.source == source, wanted_condition())
     return as_utc(conn.execute(query).scalar_one_or_none())
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, select
 
 from syncd.runtime.metrics import Metrics
+from syncd.runtime.push_queue import wanted_condition
 from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, REFRESH_REQUESTS, TASKS, to_utc
 
 
@@ -17,11 +18,7 @@ def queue_depths(conn: Connection, now: datetime) -> dict[str, int]:
         "dirty_key_results": select(func.count()).where(KEY_RESULTS.c.dirty_since.is_not(None)),
         "dirty_tasks": select(func.count()).where(TASKS.c.dirty_since.is_not(None)),
         "refresh_requests": select(func.count()).select_from(REFRESH_REQUESTS),
-        "push_targets": select(func.count()).where(
-            PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""),
-            PUSH_TARGETS.c.failed_permanently.is_(False),
-            PUSH_TARGETS.c.next_attempt_at <= to_utc(now),
-        ),
+        "push_targets": select(func.count()).where(wanted_condition(), PUSH_TARGETS.c.next_attempt_at <= to_utc(now)),
     }
     return {name: int(conn.execute(query).scalar_one()) for name, query in counts.items()}
 
