@@ -25,4 +25,4 @@ def retry_delay(error: BaseException, attempt: int) -> float | None:
     A server-named delay (Retry-After, rate-limit reset) is honoured exactly, never shortened."""
     if not isinstance(error, Retriable):
         return None
-    return max(error.delay, backoff(attempt)) if error.delay <= 0 else error.delay
+    return error.delay if error.delay > 0 else backoff(attempt)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
@@ -127,8 +127,3 @@ def retry_refreshes(conn: Connection, batch: RefreshBatch, error: str, retry_at:
 def drop_refreshes(conn: Connection, ids: Sequence[int]) -> None:
     """Forget requests that cannot be served (a permanent failure; the next reconciliation covers them)."""
     conn.execute(delete(REFRESH_REQUESTS).where(REFRESH_REQUESTS.c.id.in_(list(ids))))
-
-
-def refresh_retry_delay(attempts: int) -> timedelta:
-    """Backoff of a failing refresh request (when the tracker named no delay)."""
-    return timedelta(seconds=min(300.0, 2.0 ** min(attempts, 8)))

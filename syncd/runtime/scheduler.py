@@ -39,7 +39,6 @@ from syncd.runtime.polling import (
     due_refreshes,
     finish_refreshes,
     partition_states,
-    refresh_retry_delay,
     retry_refreshes,
     save_poll,
 )
@@ -183,7 +182,7 @@ class SourceCoordinator:
             log.warning("refresh.dropped", source=self.source, kind=batch.kind, keys=len(batch.ids), error=str(error))
             self._store(lambda conn: drop_refreshes(conn, batch.ids))
         except Retriable as error:
-            delay = timedelta(seconds=error.delay) if error.delay > 0 else refresh_retry_delay(batch.attempts + 1)
+            delay = timedelta(seconds=retry_delay(error, batch.attempts + 1) or 0.0)
             retry_at, message = self.runtime.clock() + delay, str(error)
             self._store(lambda conn: retry_refreshes(conn, batch, message, retry_at))
             raise

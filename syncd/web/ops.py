@@ -16,15 +16,16 @@ from typing import TypeVar
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.queues import record_queue_depths
 from syncd.store.errors import first_line
-from syncd.store.schema import Delivery, PushTargetRow, RefreshRequest, SourceStateRow
+from syncd.store.schema import SourceStateRow
 
 log = structlog.get_logger("syncd.web")
 T = TypeVar("T")
@@ -51,20 +52,6 @@ def failing_sources(engine: Engine, sources: list[str], since: datetime) -> dict
             )
         ).all()
     return {row.source: f"failing since {row.failing_since:%Y-%m-%d %H:%M:%S}: {row.last_error or ''}" for row in rows}
-
-
-def queue_depths(engine: Engine) -> dict[str, int]:
-    """Rows waiting per queue: pending deliveries, refresh requests, push targets not yet applied (blocking)."""
-    deliveries = Delivery.__table__
-    refresh = RefreshRequest.__table__
-    targets = PushTargetRow.__table__
-    due = or_(targets.c.applied_hash.is_(None), targets.c.applied_hash != targets.c.desired_hash)
-    with engine.connect() as conn:
-        return {
-            "deliveries": conn.scalar(select(func.count()).where(deliveries.c.status == "pending")) or 0,
-            "refresh_requests": conn.scalar(select(func.count()).select_from(refresh)) or 0,
-            "push_targets": conn.scalar(select(func.count()).where(due, targets.c.failed_permanently.is_(False))) or 0,
-        }
 
 
 class OpsEndpoints:
@@ -120,12 +107,14 @@ class OpsEndpoints:
         if self.writer is not None:
             gauge.labels(queue="ingest").set(self.writer.pending)
         try:
-            depths = await self._in_thread(lambda: queue_depths(self.runtime.engine))
+            await self._in_thread(self._record_queue_depths)
         except (TimeoutError, SQLAlchemyError) as error:
             log.warning("ops.queue_depths_unavailable", error=type(error).__name__)
-            return
-        for queue, depth in depths.items():
-            gauge.labels(queue=queue).set(depth)
+
+    def _record_queue_depths(self) -> None:
+        """The worker side's queue depths, counted as the worker counts them (one definition, one meaning)."""
+        with self.runtime.engine.connect() as conn:
+            record_queue_depths(conn, self.runtime.metrics, self.runtime.clock())
 
     async def _in_thread(self, call: Callable[[], T]) -> T:
         """Run a blocking store read in the runtime's pool, bounded by the probe timeout."""
