@@ -44,9 +44,7 @@ def failure_from(
     message: str,
     *,
     where: str,
-    attempt: int,
     now: float,
-    backoff_base: float = BACKOFF_BASE,
 ) -> TrackerError:
     """The one mapping from a failed GitHub response to syncd's failure vocabulary."""
     said = f"GitHub answered {status} to {where}: {message or 'no message'}"
@@ -56,7 +54,8 @@ def failure_from(
     if status in (404, 410):
         return NotFound(f"{said}; it was deleted, moved, or the token cannot see it", status=status)
     if status >= 500:
-        return Retriable(f"{said}; will retry", delay=backoff(attempt, base=backoff_base), status=status)
+        # No server-named delay: the caller's backoff over its own attempts decides (it grows; this would not).
+        return Retriable(f"{said}; will retry", delay=0.0, status=status)
     if status == 401:
         return Permanent(f"{said}; the token or app credentials are wrong or expired", status=status)
     return Permanent(f"{said}; fix the request or the config", status=status)
@@ -164,19 +163,17 @@ class GitHubClient:
 
     # -- failures and retries --------------------------------------------------------------------
 
-    def _mapped(self, error: GithubException, where: str, attempt: int) -> TrackerError:
+    def _mapped(self, error: GithubException, where: str) -> TrackerError:
         data = error.data if isinstance(error.data, dict) else {}
         return failure_from(
             error.status,
             dict(error.headers or {}),
             str(data.get("message") or error.message or ""),
             where=where,
-            attempt=attempt,
             now=self._clock(),
-            backoff_base=self._backoff_base,
         )
 
-    def guarded(self, where: str, attempt: int, operation: Callable[[], T]) -> T:
+    def guarded(self, where: str, operation: Callable[[], T]) -> T:
         """Run `operation` once, turning library failures into syncd's (PyGithub errors, transport errors).
 
         Building the client (finding an app installation) and refreshing an installation token happen
@@ -184,23 +181,29 @@ class GitHubClient:
         try:
             return operation()
         except GithubException as error:
-            raise self._mapped(error, where, attempt) from error
+            raise self._mapped(error, where) from error
         except (requests.RequestException, httpx.TransportError) as error:
-            delay = backoff(attempt, base=self._backoff_base)
-            raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=delay) from error
+            raise Retriable(f"{where} failed: {type(error).__name__}; will retry", delay=0.0) from error
 
     def call(self, where: str, operation: Callable[[], T], *, idempotent: bool = True) -> T:
         """Run one PyGithub operation with failures mapped and short waits retried in-line."""
-        return self._retrying(where, lambda attempt: self.guarded(where, attempt, operation), idempotent=idempotent)
+        return self._retrying(where, lambda: self.guarded(where, operation), idempotent=idempotent)
 
-    def _retrying(self, where: str, once: Callable[[int], T], *, idempotent: bool) -> T:
+    def _inline_wait(self, state: tenacity.RetryCallState) -> float:
+        """A server-named delay exactly; otherwise this client's backoff (its base is shortened in tests)."""
+        error = _exception(state)
+        if isinstance(error, Retriable) and error.delay <= 0:
+            return backoff(state.attempt_number, base=self._backoff_base)
+        return 0.0 if error is None else retry_delay(error, state.attempt_number) or 0.0
+
+    def _retrying(self, where: str, once: Callable[[], T], *, idempotent: bool) -> T:
         def short(error: BaseException) -> bool:
             delay = retry_delay(error, 1)
             return idempotent and delay is not None and delay <= self._inline_wait_limit
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(short),
-            wait=_wait_of,
+            wait=self._inline_wait,
             stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
             sleep=self._sleep,
             before_sleep=lambda state: log.info(
@@ -215,7 +218,7 @@ class GitHubClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return once(attempt.retry_state.attempt_number)
+                    return once()
         finally:
             self._note_budget()
         raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
@@ -246,10 +249,9 @@ class GitHubClient:
         """One REST request through PyGithub's requester: (status, headers, JSON); failures raised mapped."""
         where = f"{method} {url.split('?', maxsplit=1)[0]}"
 
-        def once(attempt: int) -> tuple[int, dict[str, str], Any]:
+        def once() -> tuple[int, dict[str, str], Any]:
             status, got, text = self.guarded(
                 where,
-                attempt,
                 lambda: self.github.requester.requestJson(method, url, dict(params or {}), dict(headers or {})),
             )
             data = _json(text)
@@ -260,9 +262,7 @@ class GitHubClient:
                     got,
                     message,
                     where=where,
-                    attempt=attempt,
                     now=self._clock(),
-                    backoff_base=self._backoff_base,
                 )
             return status, got, data
 
@@ -398,8 +398,8 @@ class GitHubClient:
                 headers={"Authorization": f"bearer {self.token()}", "User-Agent": "syncd"},
             )
 
-        def once(attempt: int) -> JsonObject:
-            response = self.guarded(where, attempt, post)
+        def once() -> JsonObject:
+            response = self.guarded(where, post)
             body = _json(response.text)
             if response.status_code >= 400:
                 message = str(body.get("message", "")) if isinstance(body, dict) else ""
@@ -408,9 +408,7 @@ class GitHubClient:
                     dict(response.headers),
                     message,
                     where=where,
-                    attempt=attempt,
                     now=self._clock(),
-                    backoff_base=self._backoff_base,
                 )
             return _graphql_data(body, where)
 
@@ -440,11 +438,6 @@ def _graphql_error(error: Mapping[str, Any], where: str) -> TrackerError:
 
 def _exception(state: tenacity.RetryCallState) -> BaseException | None:
     return state.outcome.exception() if state.outcome is not None else None
-
-
-def _wait_of(state: tenacity.RetryCallState) -> float:
-    error = _exception(state)
-    return 0.0 if error is None else retry_delay(error, state.attempt_number) or 0.0
 
 
 def _json(text: str) -> Any:

@@ -132,14 +132,14 @@ class TestFailureMapping:
             (403, {"x-ratelimit-remaining": "10"}, "Resource not accessible by integration", Permanent, None),
             (404, {}, "Not Found", NotFound, None),
             (410, {}, "This issue was deleted", NotFound, None),
-            (502, {}, "Bad Gateway", Retriable, 4.0),
+            (502, {}, "Bad Gateway", Retriable, 0.0),  # no server-named delay: the caller's backoff decides
             (401, {}, "Bad credentials", Permanent, None),
             (422, {}, "Validation Failed", Permanent, None),
         ],
     )
     def test_mapping(self, status: int, headers: dict[str, str], message: str, kind: type, delay: float | None) -> None:
-        """Retry-After wins, then an exhausted budget's reset, then 60 s for secondary limits; 5xx back off."""
-        error = failure_from(status, headers, message, where="GET /x", attempt=3, now=1000.0)
+        """Retry-After wins, then an exhausted budget's reset, then 60 s for secondary limits; 5xx name no delay."""
+        error = failure_from(status, headers, message, where="GET /x", now=1000.0)
         assert type(error) is kind
         assert error.status == status
         if delay is not None:
