@@ -16,6 +16,8 @@ from adapters.github.client import GitHubClient
 from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import external_id, split_external_id
 from syncd.core.errors import NotFound, Permanent
+from syncd.core.model import CommentFormat, TaskRef
+from syncd.core.render import comment_marker, render_field_value
 from syncd.ports import PushWrite, WriteKind, WriteResult
 
 log = structlog.get_logger("syncd.adapters.github")
@@ -36,11 +38,6 @@ ITEMS_QUERY = """query SyncdProjectItems($owner: String!, $name: String!, $numbe
 SET_FIELD_MUTATION = """mutation SyncdSetProjectField($input: UpdateProjectV2ItemFieldValueInput!) {
   updateProjectV2ItemFieldValue(input: $input) { projectV2Item { id } }
 }"""
-
-
-def task_marker(key: str) -> str:
-    """The hidden marker of a task's comment when the pusher gives none."""
-    return f"<!-- syncd:task={key} -->"
 
 
 def summary_marker(key: str) -> str:
@@ -77,7 +74,8 @@ class Pusher:
     def comment(self, write: PushWrite) -> WriteResult:
         """Edit the task's comment in place, else find it by marker, else create it."""
         repo, number = self._task(write.key)
-        marker = write.marker or task_marker(write.key)
+        # The runtime always passes the core's marker; the same one is used when a caller gives none.
+        marker = write.marker or comment_marker(TaskRef(self.config.name, write.key), CommentFormat.MARKDOWN)
         text = with_marker(self._text(write), marker)
         if write.remote_id and write.remote_id.isdigit():
             try:
@@ -171,8 +169,8 @@ class Pusher:
         if data_type == "NUMBER":
             if write.number is None:
                 raise Permanent(f"source {self.config.name}: the number field write to {write.key} has no number")
-            return {"number": write.number}
-        return {"text": write.text if write.text is not None else f"{(write.number or 0.0):.0%}"}
+            return {"number": render_field_value(write.number, "fraction")}
+        return {"text": write.text if write.text is not None else render_field_value(write.number or 0.0, "text")}
 
     def _item_id(self, key: str, project_id: str) -> str:
         repo, number = self._task(key)
