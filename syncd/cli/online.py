@@ -24,6 +24,7 @@ from syncd.config.source import SourceConfig
 from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging
 from syncd.ports import OnlineCheck, SourceAdapter
+from syncd.runtime.handshakes import HANDSHAKE_KINDS
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, first_line
@@ -71,12 +72,14 @@ def secret_checks(source: SourceConfig, adapter: SourceAdapter, config: SyncdCon
         return [
             OnlineCheck(source.name, "webhook secret", True, "not needed: server.public_url is unset (polling only)")
         ]
+    if adapter.kind in HANDSHAKE_KINDS:  # the same test `syncd webhooks install` uses
+        return _handshake_secrets(source, adapter, config)
     if hasattr(source, "webhook_secret"):
         if getattr(source, "webhook_secret", None) is not None:
             return [OnlineCheck(source.name, "webhook secret", True, "set: deliveries are verified")]
         fix = "set webhook_secret: ${GITHUB_WEBHOOK_SECRET} (the secret of the hook), then `syncd webhooks install`"
         return [OnlineCheck(source.name, "webhook secret", False, "not set: deliveries cannot be verified", fix)]
-    return _handshake_secrets(source, adapter, config)
+    return [OnlineCheck(source.name, "webhook secret", False, f"{adapter.kind} webhooks cannot be verified yet")]
 
 
 def _handshake_secrets(source: SourceConfig, adapter: SourceAdapter, config: SyncdConfig) -> list[OnlineCheck]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from syncd.config.types import Duration
 
@@ -32,7 +32,3 @@ class SourceConfig(StrictModel):
     writes_per_minute: int | None = Field(
         default=None, ge=1, description="Cap on content writes per minute (defaults to the tracker's limit)."
     )
-
-    def secret_values(self) -> list[SecretStr]:
-        """Every secret this source holds, so that logs can redact them."""
-        return [value for value in self.__dict__.values() if isinstance(value, SecretStr)]

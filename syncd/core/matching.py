@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -233,8 +233,3 @@ def _parse_points(text: str) -> float | None:
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
-
-
-def all_kr_ids(results: Iterable[MatchResult]) -> frozenset[str]:
-    """Every KR id linked by any of `results` (the KRs a batch of task changes makes dirty)."""
-    return frozenset(link.kr_id for result in results for link in result.links)

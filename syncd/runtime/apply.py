@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.retry import backoff
@@ -210,8 +210,3 @@ def _due(now: datetime) -> Any:
         )
         .order_by(DELIVERIES.c.id)
     )
-
-
-def pending_deliveries(conn: Connection) -> int:
-    """How many deliveries wait to be applied (for the queue-depth gauge)."""
-    return int(conn.execute(select(func.count()).where(DELIVERIES.c.status == "pending")).scalar_one())

@@ -14,7 +14,6 @@ tasks, objectives, key_results, push_targets.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -29,7 +28,6 @@ from syncd.core.progress import KrProgress, objective_progress
 from syncd.runtime.claims import locked, skip_locked
 from syncd.runtime.context import Runtime
 from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
-from syncd.runtime.loops import Outage, rest
 from syncd.runtime.mirror import mark_krs_dirty, rematch
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
@@ -40,7 +38,6 @@ RECOMPUTE_BATCH = 200
 DIRTY_TASK_BATCH = 500
 #: Progress values closer than this are the same (float noise is not a change).
 PROGRESS_EPSILON = 1e-9
-IDLE_WAIT = 0.2
 
 log = structlog.get_logger("syncd.runtime.recompute")
 
@@ -55,20 +52,6 @@ class Recompute:
     def run_once(self) -> int:
         """One batch of dirty KRs, then one of dirty tasks; returns how many of both were handled."""
         return self.recompute_krs() + self.render_dirty_tasks()
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Recompute until `stop` is set, resting briefly when nothing is dirty."""
-        loop = asyncio.get_running_loop()
-        outage = Outage("recompute")
-        while not stop.is_set():
-            try:
-                done = await loop.run_in_executor(self.runtime.executor, self.run_once)
-            except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
-                await rest(stop, outage.failed(error))
-                continue
-            outage.succeeded()
-            if not done:
-                await rest(stop, IDLE_WAIT)
 
     # -- dirty KRs -----------------------------------------------------------------------------
     def recompute_krs(self) -> int:
@@ -92,7 +75,7 @@ class Recompute:
         book = ProgressBook(conn, model, now)
         fresh = book.compute(rows)
         entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
-        update_objectives(conn, model, fresh, now, self._thresholds())
+        update_objectives(conn, model, fresh, now, model.thresholds)
         desired = DesiredState(self.runtime, model, book, now)
         desired.for_tasks(conn, tasks_linked_to(conn, entry_changed))
         desired.for_goals(conn, entry_changed)
@@ -122,10 +105,6 @@ class Recompute:
         conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == row.id).values(**values))
         same = (row.status, row.current, row.total) == (progress.status.value, current, progress.total)
         return moved or not same or row.computed_at is None
-
-    def _thresholds(self) -> Thresholds:
-        settings = self.runtime.config.progress
-        return Thresholds(tolerance=settings.tolerance, at_risk=settings.at_risk)
 
     # -- dirty tasks ---------------------------------------------------------------------------
     def render_dirty_tasks(self) -> int:

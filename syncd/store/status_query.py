@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
-from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status, Thresholds
+from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status
 from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, objective_progress
 from syncd.core.render import amount_text, status_text, whole_percent
 from syncd.core.status import as_utc, expected_progress, kr_status
@@ -152,8 +152,7 @@ def _objectives(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[O
         kr_id: _kr_progress(view, stored.get(kr_id), counts.get(kr_id, 0), okr.cycles[view.cycle_id], now)
         for kr_id, view in okr.key_results.items()
     }
-    thresholds = Thresholds(tolerance=config.progress.tolerance, at_risk=config.progress.at_risk)
-    rolled = objective_progress(list(okr.objectives.values()), progress, okr.cycles, now, thresholds=thresholds)
+    rolled = objective_progress(list(okr.objectives.values()), progress, okr.cycles, now, thresholds=okr.thresholds)
     return tuple(
         _objective_status(
             objective,
