@@ -81,6 +81,8 @@ class TaskRules:
     points_field: str | None = None
     enum_field: str | None = None
     project_krs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: `match.tags`: tag names become the task's labels (kr:..., points:...); off, tags link nothing.
+    tags: bool = True
 
     @classmethod
     def from_config(cls, config: AsanaSourceConfig, projects: Sequence[str]) -> TaskRules:
@@ -94,6 +96,7 @@ class TaskRules:
             points_field=config.points_field,
             enum_field=config.match.enum_field,
             project_krs={project: tuple(krs) for project, krs in config.match.project_krs.items()},
+            tags=config.match.tags,
         )
 
 
@@ -111,7 +114,7 @@ def snapshot(task: JSON, rules: TaskRules, *, inherited_container: str = "") -> 
         title=str(task.get("name") or ""),
         state=task_state(task, rules),
         updated_at=parse_time(_text(task, "modified_at"), gid),
-        labels=tuple(str(tag.get("name") or "") for tag in task.get("tags") or ()),
+        labels=tuple(str(tag.get("name") or "") for tag in task.get("tags") or ()) if rules.tags else (),
         points=_number(find_field(fields, rules.points_field)) if rules.points_field else None,
         assignee=(task.get("assignee") or {}).get("name"),
         deleted=out_of_scope,

@@ -160,3 +160,15 @@ class TestSnapshot:
         moment = datetime(2026, 1, 5, tzinfo=UTC)
         stone = tombstone("acme-asana", "1", moment, WEB)
         assert (stone.deleted, stone.container, stone.updated_at) == (True, WEB, moment)
+
+
+class TestTagMatching:
+    """`match.tags` decides whether tags link tasks (an admin may link by a field or a project only)."""
+
+    def test_tags_are_labels_by_default(self) -> None:
+        """A `kr:` tag is a label the matching rules read."""
+        assert snapshot(task(), rules()).labels == ("kr:ENG-1.1",)
+
+    def test_tags_off_link_nothing(self) -> None:
+        """With `match: {tags: false}` the same task carries no labels, so its tags link no KR."""
+        assert snapshot(task(), rules(match={"tags": False})).labels == ()
