@@ -48,7 +48,10 @@ class GitHubSourceConfig(SourceConfig):
     draft_prs_in_progress: bool = True
     dropped_state_reasons: list[str] = Field(default_factory=lambda: ["not_planned", "duplicate"])
     project_field: ProjectFieldTarget | None = None
-    summary_issues: bool = Field(default=False, description="Keep one summary issue per KR (in the first repo).")
+    summary_issues: bool = Field(
+        default=False,
+        description="Reserved: the adapter can keep a summary issue per KR, but the daemon does not plan these writes yet.",
+    )
     summary_repo: str | None = Field(default=None, description="owner/name holding summary issues (default: first).")
     summary_label: str = Field(default="okr-summary", min_length=1, description="Label put on summary issues.")
     writes_per_hour: int = Field(default=500, ge=1)
