@@ -147,6 +147,13 @@ def lock_rollup(conn: Connection) -> None:
     conn.execute(locked(conn, select(OBJECTIVES.c.id).order_by(OBJECTIVES.c.id))).all()
 
 
+def mark_active_krs_dirty(conn: Connection, now: datetime) -> None:
+    """Mark every live KR dirty: the rollup lock, then the KRs in id order, like every writer of KRs."""
+    lock_rollup(conn)
+    active = select(KEY_RESULTS.c.id).where(KEY_RESULTS.c.archived_at.is_(None)).order_by(KEY_RESULTS.c.id)
+    mark_krs_dirty(conn, conn.execute(locked(conn, active)).scalars().all(), now)
+
+
 def update_objectives(
     conn: Connection, model: OkrModel, fresh: Mapping[str, KrProgress], now: datetime, thresholds: Thresholds
 ) -> int:

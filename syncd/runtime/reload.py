@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.registry import build_adapter
@@ -25,9 +25,11 @@ from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
 from syncd.ports import SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.recompute import mark_active_krs_dirty
+from syncd.runtime.rows import TASKS, to_utc
+from syncd.runtime.transactions import run_in_transaction
 from syncd.store.errors import first_line
 from syncd.store.okr import sync_config
-from syncd.store.schema import KeyResult, Task
 
 log = structlog.get_logger("syncd.reload")
 
@@ -55,14 +57,17 @@ def close_adapters(adapters: Mapping[str, SourceAdapter]) -> None:
 
 
 def mark_everything_dirty(engine: Engine, now: datetime) -> None:
-    """Ask the worker to re-match every task and recompute every live KR (keeps earlier marks)."""
-    with engine.begin() as conn:
-        conn.execute(
-            update(KeyResult)
-            .where(KeyResult.archived_at.is_(None), KeyResult.dirty_since.is_(None))
-            .values(dirty_since=now)
-        )
-        conn.execute(update(Task).where(Task.deleted.is_(False), Task.dirty_since.is_(None)).values(dirty_since=now))
+    """Ask the worker to re-match every task and recompute every live KR (keeps earlier marks).
+
+    Tasks first, then the KRs under the rollup lock: the lock order of every writer, so a reload on one
+    replica cannot deadlock with a recompute on another (and a deadlock elsewhere is retried)."""
+
+    def mark(conn: Connection) -> None:
+        live = TASKS.c.deleted.is_(False) & TASKS.c.dirty_since.is_(None)
+        conn.execute(update(TASKS).where(live).values(dirty_since=to_utc(now)))
+        mark_active_krs_dirty(conn, now)
+
+    run_in_transaction(engine, mark, what="mark everything dirty")
 
 
 def restart_needed(old: SyncdConfig, new: SyncdConfig) -> list[str]:

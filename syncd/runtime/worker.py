@@ -13,17 +13,15 @@ import asyncio
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete
 
 from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
-from syncd.runtime.claims import locked
 from syncd.runtime.context import Runtime
 from syncd.runtime.loops import Outage, rest
-from syncd.runtime.mirror import mark_krs_dirty
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.queues import record_queue_depths
-from syncd.runtime.recompute import Recompute, lock_rollup
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, to_utc
+from syncd.runtime.recompute import Recompute, mark_active_krs_dirty
+from syncd.runtime.rows import DELIVERIES, to_utc
 from syncd.runtime.transactions import run_in_transaction
 
 IDLE_WAIT = 0.2
@@ -99,8 +97,6 @@ def _housekeep(conn: Connection, now: datetime) -> None:
     """Mark every active KR dirty (statuses follow the calendar) and drop long-applied deliveries.
 
     Takes the rollup lock, then the KRs in id order, like every other writer of KRs (no deadlock)."""
-    lock_rollup(conn)
-    active = select(KEY_RESULTS.c.id).where(KEY_RESULTS.c.archived_at.is_(None)).order_by(KEY_RESULTS.c.id)
-    mark_krs_dirty(conn, conn.execute(locked(conn, active)).scalars().all(), now)
+    mark_active_krs_dirty(conn, now)
     cutoff = to_utc(now - DELIVERY_RETENTION)
     conn.execute(delete(DELIVERIES).where(DELIVERIES.c.status == "done", DELIVERIES.c.applied_at < cutoff))
