@@ -244,6 +244,23 @@ def secrets_stored(engine: Engine) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in rows]
 
 
+class TestLargeBodies:
+    """Bodies of 256 KiB and more are verified and classified off the event loop, with the same outcomes."""
+
+    async def test_a_large_signed_delivery_is_stored_and_a_forged_one_refused(self, engine: Engine) -> None:
+        """~300 KiB (a long issue body): signed -> 202 and stored; one byte changed -> 401, nothing stored."""
+        runtime = make_runtime(engine, [IntakeAdapter("gh")], max_body_bytes=1_000_000)
+        body = json.dumps({"action": "labeled", "issue": {"number": 1, "body": "x" * 300_000}}).encode()
+        forged = body.replace(b'"number": 1', b'"number": 2')
+        app = create_app(runtime, ingest_timeout=2.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            refused = await http.post("/webhooks/gh", content=forged, headers=signed_headers(body, "d-forged"))
+            accepted = await http.post("/webhooks/gh", content=body, headers=signed_headers(body, "d-big"))
+        app.state.writer.close()
+        assert (refused.status_code, accepted.status_code) == (401, 202)
+        assert stored(engine) == [("gh", "d-big", "issues.labeled")]
+
+
 class TestHandshake:
     """Asana-style handshakes: the secret is stored durably before the 200, then verifies deliveries."""
 
