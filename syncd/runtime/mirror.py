@@ -30,11 +30,11 @@ from syncd.runtime.rows import (
     REFRESH_REQUESTS,
     TASK_LINKS,
     TASKS,
-    dialect_insert,
     task_row,
     to_utc,
     unknown_json,
 )
+from syncd.store.upsert import dialect_insert
 
 #: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
 CHUNK = 500

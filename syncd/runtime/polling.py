@@ -19,7 +19,8 @@ from sqlalchemy import Connection, delete, select, update
 from syncd.core.matching import MatchRules
 from syncd.ports import Bookmark, PollResult
 from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
-from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, dialect_insert, to_utc
+from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, to_utc
+from syncd.store.upsert import dialect_insert
 
 FETCH_BATCH = 50
 

@@ -10,12 +10,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 
 from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskSnapshot, TaskState
-from syncd.store.errors import StoreError
 from syncd.store.schema import Base
 
 TABLES = Base.metadata.tables
@@ -96,12 +94,3 @@ def unknown_from_json(value: Any) -> tuple[UnknownKr, ...]:
         UnknownKr(label=str(item["label"]), kr_id=str(item["kr_id"]), suggestions=tuple(item.get("suggestions", ())))
         for item in value or ()
     )
-
-
-def dialect_insert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
-    """The dialect's own INSERT construct, which knows ON CONFLICT ... DO UPDATE ... WHERE."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise StoreError(f"the store dialect {conn.dialect.name!r} is not supported; use sqlite:/// or postgresql://")

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, select
 
 from syncd.ports import Budget
 from syncd.runtime.metrics import Metrics
-from syncd.runtime.rows import SOURCE_STATE, as_utc, dialect_insert, to_utc
+from syncd.runtime.rows import SOURCE_STATE, as_utc, to_utc
+from syncd.store.upsert import dialect_insert
 
 log = structlog.get_logger("syncd.runtime.source_health")
 

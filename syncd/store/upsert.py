@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from syncd.store.errors import StoreError
 
 
-def _dialect_insert(conn: Connection, table: FromClause) -> sqlite.Insert | postgresql.Insert:
+def dialect_insert(conn: Connection, table: FromClause) -> sqlite.Insert | postgresql.Insert:
     """The dialect's own INSERT construct, which knows ON CONFLICT."""
     if not isinstance(table, TableClause):
         raise TypeError(f"upserts need a table, not {type(table).__name__}")
@@ -49,7 +49,7 @@ def insert_ignore(
     """INSERT rows, skipping those that clash on the `conflict` columns; return how many were inserted."""
     if not rows:
         return 0
-    stmt = _dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(conflict))
+    stmt = dialect_insert(conn, table).on_conflict_do_nothing(index_elements=list(conflict))
     # RETURNING counts what was inserted on both dialects; rowcount is unreliable for multi-row inserts.
     result = conn.execute(stmt.returning(table.c[conflict[0]]), _parameters(rows, conflict))
     return len(result.all())
@@ -65,7 +65,7 @@ def upsert(
     """INSERT rows, or UPDATE the `update` columns with the new values where the `conflict` columns clash."""
     if not rows:
         return
-    stmt = _dialect_insert(conn, table)
+    stmt = dialect_insert(conn, table)
     if update:
         excluded = stmt.excluded
         stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_={name: excluded[name] for name in update})
