@@ -9,10 +9,11 @@ serves the Events API's answers when polling.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from syncd.core.errors import MalformedPayload
 from syncd.core.signatures import verify_hmac_sha256
@@ -126,8 +127,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _events_list(body: bytes) -> list[Any]:
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
         raise MalformedPayload(f"the asana delivery is not JSON ({error})") from error
     if not isinstance(payload, Mapping) or not isinstance(payload.get("events"), list):
         raise MalformedPayload('the asana delivery has no "events" list')

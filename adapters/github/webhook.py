@@ -6,10 +6,11 @@ the worker on the stored body and turns it into `DeliveryEffects` without any I/
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import removed_id, snapshot_from_issue, snapshot_from_pull_request
@@ -48,12 +49,12 @@ def verify_signature(config: GitHubSourceConfig, headers: Mapping[str, str], bod
 
 def parse_body(body: bytes) -> JsonObject:
     """The delivery's JSON object (`application/json`, or the `payload=` form GitHub sends by default)."""
-    text = body.decode("utf-8", errors="replace")
-    if text.startswith("payload="):
-        text = urllib.parse.parse_qs(text).get("payload", [""])[0]
+    raw: bytes | str = body
+    if body.startswith(b"payload="):
+        raw = urllib.parse.parse_qs(body.decode("utf-8", errors="replace")).get("payload", [""])[0]
     try:
-        payload = json.loads(text)
-    except ValueError as error:
+        payload = orjson.loads(raw)  # ~3x json.loads: the worker parses every stored delivery
+    except orjson.JSONDecodeError as error:
         raise MalformedPayload(f"the delivery body is not JSON ({error.__class__.__name__}: {error})") from error
     if not isinstance(payload, dict):
         raise MalformedPayload("the delivery body is JSON but not an object")
