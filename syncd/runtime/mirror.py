@@ -98,7 +98,22 @@ def upsert_snapshots(
 
 
 def _upsert_statement(conn: Connection, *, or_equal: bool) -> Any:
-    """INSERT .. ON CONFLICT DO UPDATE of the mirrored columns, only when the snapshot is newer (or equal)."""
+    """INSERT .. ON CONFLICT DO UPDATE of the mirrored columns, only when the snapshot is newer (or equal).
+
+    Built once per dialect and kind: building it (`excluded` proxies every column) cost more than
+    running it for a small batch of deliveries."""
+    key = (conn.dialect.name, or_equal)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        statement = _UPSERTS[key] = _build_upsert(conn, or_equal=or_equal)
+    return statement
+
+
+#: Task upsert statements by (dialect, or_equal): immutable, shared by every connection and thread.
+_UPSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _build_upsert(conn: Connection, *, or_equal: bool) -> Any:
     stmt = dialect_insert(conn, TASKS)
     excluded = stmt.excluded
     newer = TASKS.c.updated_at <= excluded.updated_at if or_equal else TASKS.c.updated_at < excluded.updated_at
