@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.retry import backoff
@@ -61,11 +61,27 @@ class _Outcome:
 
 @dataclass
 class _Batch:
-    """The interpreted deliveries of one batch, grouped by source."""
+    """The interpreted deliveries of one batch: what each applied one means, and the failed ones."""
 
-    done: list[int] = field(default_factory=list)
+    interpreted: list[tuple[Row[Any], DeliveryEffects]] = field(default_factory=list)
     failed: list[tuple[Row[Any], str]] = field(default_factory=list)
-    effects: dict[str, list[DeliveryEffects]] = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def size(self) -> int:
+        return len(self.interpreted) + len(self.failed)
+
+    def only(self, ids: set[int]) -> _Batch:
+        """The part of the batch whose deliveries are in `ids` (still pending when the write lock came)."""
+        return _Batch(
+            [(row, effects) for row, effects in self.interpreted if row.id in ids],
+            [(row, error) for row, error in self.failed if row.id in ids],
+        )
+
+    def effects_by_source(self) -> dict[str, list[DeliveryEffects]]:
+        by_source: dict[str, list[DeliveryEffects]] = defaultdict(list)
+        for row, effects in self.interpreted:
+            by_source[row.source].append(effects)
+        return by_source
 
 
 class DeliveryApplier:
@@ -77,10 +93,18 @@ class DeliveryApplier:
         self.batch_size = batch_size
 
     def apply_batch(self) -> int:
-        """Apply up to one batch in one transaction; if it fails, settle the deliveries one at a time."""
+        """Apply up to one batch in one transaction; if it fails, settle the deliveries one at a time.
+
+        On SQLite (one writer for the whole file) the batch is read and interpreted before the write
+        lock is taken, so webhook ingest waits for the writes alone; inside the transaction only the
+        deliveries still pending are applied. PostgreSQL claims rows inside the transaction instead
+        (`SKIP LOCKED`: replicas must not interpret the same deliveries), where holding it costs nobody."""
         now = self.runtime.clock()
         try:
-            return self._report(self._run(lambda conn: self._apply(conn, now, self.batch_size)))
+            read = self._read_ahead(now) if self.runtime.engine.dialect.name == "sqlite" else None
+            if read is not None and not read.size:
+                return 0  # nothing due: no write transaction just to look
+            return self._report(self._run(lambda conn: self._apply(conn, now, self.batch_size, read=read)))
         except SQLAlchemyError as error:
             if is_store_unavailable(error):
                 raise
@@ -123,20 +147,32 @@ class DeliveryApplier:
 
     def _due_ids(self, now: datetime) -> list[int]:
         with self.runtime.engine.connect() as conn:
-            return list(conn.execute(_due(now).with_only_columns(DELIVERIES.c.id).limit(self.batch_size)).scalars())
+            return list(conn.execute(_DUE_IDS, {"now": to_utc(now), "limit": self.batch_size}).scalars())
 
-    def _apply(self, conn: Connection, now: datetime, limit: int, only: int | None = None) -> _Outcome:
-        query = _due(now).limit(limit)
-        if only is not None:
-            query = query.where(DELIVERIES.c.id == only)
-        rows = list(conn.execute(skip_locked(conn, query)))
-        batch = self._interpret(rows)
+    def _read_ahead(self, now: datetime) -> _Batch:
+        """The next batch of due deliveries, read and interpreted outside any write transaction."""
+        with self.runtime.engine.connect() as conn:
+            rows = list(conn.execute(_DUE, {"now": to_utc(now), "limit": self.batch_size}))
+        return self._interpret(rows)
+
+    def _apply(
+        self, conn: Connection, now: datetime, limit: int, only: int | None = None, read: _Batch | None = None
+    ) -> _Outcome:
+        if read is not None:
+            ids = [row.id for row, _ in read.interpreted] + [row.id for row, _ in read.failed]
+            batch = read.only(set(conn.execute(_STILL_PENDING, {"ids": ids}).scalars()))
+        else:
+            query = _due_query().limit(limit)
+            if only is not None:
+                query = query.where(DELIVERIES.c.id == only)
+            batch = self._interpret(list(conn.execute(skip_locked(conn, query), {"now": to_utc(now)})))
         change = self._apply_effects(conn, batch, now)
         failures = [self._record_failure(conn, row, now, error) for row, error in batch.failed]
-        if batch.done:
+        done = [row.id for row, _ in batch.interpreted]
+        if done:
             conn.execute(
                 update(DELIVERIES)
-                .where(DELIVERIES.c.id.in_(batch.done))
+                .where(DELIVERIES.c.id.in_(done))
                 .values(
                     status="done",
                     applied_at=to_utc(now),
@@ -145,7 +181,7 @@ class DeliveryApplier:
                     next_attempt_at=None,
                 )
             )
-        return _Outcome(settled=len(rows), applied=len(batch.done), tasks=change.tasks, failures=failures)
+        return _Outcome(settled=batch.size, applied=len(done), tasks=change.tasks, failures=failures)
 
     def _interpret(self, rows: Sequence[Row[Any]]) -> _Batch:
         batch = _Batch()
@@ -155,20 +191,19 @@ class DeliveryApplier:
                 batch.failed.append((row, f"source {row.source!r} is not configured (removed or disabled?)"))
                 continue
             try:
-                batch.effects[row.source].append(adapter.interpret(row.event, row.body))
+                batch.interpreted.append((row, adapter.interpret(row.event, row.body)))
             # An adapter's failure on one stored body (malformed, or a bug) must not block the others: it is
             # recorded on that delivery, retried with backoff, and kept as failed for the admin to see.
             except Exception as error:
                 batch.failed.append((row, f"{type(error).__name__}: {error}"))
-                continue
-            batch.done.append(row.id)
         return batch
 
     def _apply_effects(self, conn: Connection, batch: _Batch, now: datetime) -> MirrorChange:
         rules = self.okr.model(self.runtime.loaded).rules
         change = MirrorChange()
-        for source in sorted(batch.effects):
-            effects = batch.effects[source]
+        by_source = batch.effects_by_source()
+        for source in sorted(by_source):
+            effects = by_source[source]
             snapshots = [s for e in effects for s in e.snapshots]
             change += upsert_snapshots(conn, snapshots, rules, now, or_equal=False)
             change += remove_tasks(conn, source, [i for e in effects for i in e.removed], now)
@@ -200,13 +235,21 @@ class DeliveryApplier:
         return _Outcome(settled=1, failures=[self._record_failure(conn, row, now, error)])
 
 
-def _due(now: datetime) -> Any:
-    """Pending deliveries whose next attempt is due, oldest first."""
+def _due_query() -> Select[Any]:
+    """Pending deliveries whose next attempt is due at `:now`, oldest first."""
     return (
         select(DELIVERIES)
         .where(
             DELIVERIES.c.status == "pending",
-            (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= to_utc(now)),
+            (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= bindparam("now")),
         )
         .order_by(DELIVERIES.c.id)
     )
+
+
+# Built once: building a statement costs more than running it for a small batch.
+_DUE = _due_query().limit(bindparam("limit"))
+_DUE_IDS = _DUE.with_only_columns(DELIVERIES.c.id)
+_STILL_PENDING = select(DELIVERIES.c.id).where(
+    DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "pending"
+)

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, exists, insert, select, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
@@ -41,6 +41,11 @@ PROGRESS_EPSILON = 1e-9
 
 log = structlog.get_logger("syncd.runtime.recompute")
 
+#: Whether any KR, and any task, waits for a recompute (two index-backed EXISTS, one round trip).
+_ANYTHING_DIRTY = select(
+    exists().where(KEY_RESULTS.c.dirty_since.is_not(None)), exists().where(TASKS.c.dirty_since.is_not(None))
+)
+
 
 class Recompute:
     """Recomputes dirty KRs and renders dirty tasks; `run_once()` does one batch of each."""
@@ -50,8 +55,13 @@ class Recompute:
         self.okr = okr or OkrCache()
 
     def run_once(self) -> int:
-        """One batch of dirty KRs, then one of dirty tasks; returns how many of both were handled."""
-        return self.recompute_krs() + self.render_dirty_tasks()
+        """One batch of dirty KRs, then one of dirty tasks; returns how many of both were handled.
+
+        A read-only look first: a write transaction (SQLite's file-wide write lock) is taken only when
+        something is dirty, so an idle or delivery-only turn never stalls webhook ingest."""
+        with self.runtime.engine.connect() as conn:
+            krs_dirty, tasks_dirty = conn.execute(_ANYTHING_DIRTY).one()
+        return (self.recompute_krs() if krs_dirty else 0) + (self.render_dirty_tasks() if tasks_dirty else 0)
 
     # -- dirty KRs -----------------------------------------------------------------------------
     def recompute_krs(self) -> int:
