@@ -1,8 +1,11 @@
 """Durable webhook ingest by group commit: many deliveries, one transaction, one fsync.
 
 The webhook route hands each verified delivery to `DeliveryWriter.submit` and answers only once the
-row is committed. One writer thread takes everything queued (up to `max_batch`), inserts it with a
-single `INSERT .. ON CONFLICT DO NOTHING`, and settles every waiting request at once. A failed
+row is committed. Deliveries submitted during one turn of the event loop travel together: the first
+of a turn schedules one hand-over at the end of the turn, so the writer thread is woken once per turn,
+not once per request (woken per request, it committed a batch of one while the loop was still reading
+the others). One writer thread takes everything queued (up to about `max_batch` rows), inserts it
+with a single `INSERT .. ON CONFLICT DO NOTHING`, and settles every waiting request at once. A failed
 commit settles them all with `StoreUnavailable` (503), so nothing is acknowledged that is not stored.
 """
 
@@ -13,7 +16,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -28,6 +31,7 @@ from syncd.runtime.handshakes import consume_window
 from syncd.store.errors import first_line
 from syncd.store.schema import Delivery, WebhookSecret
 from syncd.store.upsert import insert_ignore, upsert
+from syncd.store.write_gate import write_gate
 
 log = structlog.get_logger("syncd.ingest")
 
@@ -77,6 +81,15 @@ class _Pending:
     row: DeliveryRow
     future: asyncio.Future[IngestOutcome]
     loop: asyncio.AbstractEventLoop
+
+
+@dataclass(slots=True)
+class _Group:
+    """The deliveries submitted on one loop during one turn: handed to the writer, and timed out, together."""
+
+    loop: asyncio.AbstractEventLoop
+    items: list[_Pending] = field(default_factory=list)
+    timer: asyncio.TimerHandle | None = None
 
 
 _STOP = object()
@@ -142,21 +155,24 @@ class DeliveryWriter:
         on_stored: Callable[[], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._gate = write_gate(engine)
         self._max_batch = max_batch
         self._max_pending = max_pending
         self._confirm_within = confirm_within
         self._on_stored = on_stored
-        self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Group | object] = queue.SimpleQueue()
+        self._gathering: dict[asyncio.AbstractEventLoop, _Group] = {}
         self._thread: threading.Thread | None = None
         self._conn: Connection | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._waiting = 0
         self.batches = 0
 
     @property
     def pending(self) -> int:
         """Deliveries waiting for their commit."""
-        return self._queue.qsize()
+        return self._waiting
 
     @property
     def alive(self) -> bool:
@@ -174,26 +190,36 @@ class DeliveryWriter:
         """Queue `row` and wait for its commit; raise `StoreUnavailable` if it is not confirmed in time."""
         if self._closed:
             raise StoreUnavailable("the daemon is shutting down and no longer stores deliveries")
-        if self._queue.qsize() >= self._max_pending:
+        if self._waiting >= self._max_pending:
             raise StoreUnavailable(f"{self._max_pending} deliveries are already waiting for the store")
         if self._thread is None:
             self.start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IngestOutcome] = loop.create_future()
-        self._queue.put(_Pending(row, future, loop))
-        # A timer settles the future itself when the store is too slow (cheaper than wait_for + shield);
-        # the writer skips futures already settled, so a late commit changes no answer.
-        timer = loop.call_later(self._confirm_within, self._expire, future)
-        try:
-            return await future
-        finally:
-            timer.cancel()
+        group = self._gathering.get(loop)
+        if group is None:
+            group = self._gathering[loop] = _Group(loop)
+            loop.call_soon(self._hand_over, group)
+        group.items.append(_Pending(row, future, loop))
+        with self._lock:
+            self._waiting += 1
+        return await future
 
-    def _expire(self, future: asyncio.Future[IngestOutcome]) -> None:
-        """Fail a request whose commit was not confirmed in time."""
-        if not future.done():
-            late = f"the store did not confirm the delivery within {self._confirm_within:g}s"
-            future.set_exception(StoreUnavailable(late))
+    def _hand_over(self, group: _Group) -> None:
+        """On the loop, after the turn that gathered `group`: queue it for the writer and start its timer.
+
+        The timer settles what is still unsettled when the store is too slow (503); the writer skips
+        futures already settled, so a late commit changes no answer."""
+        del self._gathering[group.loop]
+        group.timer = group.loop.call_later(self._confirm_within, self._expire, group)
+        self._queue.put(group)
+
+    def _expire(self, group: _Group) -> None:
+        """Fail the requests of `group` whose commit was not confirmed in time."""
+        late = StoreUnavailable(f"the store did not confirm the delivery within {self._confirm_within:g}s")
+        for item in group.items:
+            if not item.future.done():
+                item.future.set_exception(late)
 
     def close(self, timeout: float = 10.0) -> bool:
         """Stop accepting, commit everything already queued, and stop the thread; True if it drained in time."""
@@ -211,32 +237,37 @@ class DeliveryWriter:
         stopping = False
         try:
             while not stopping:
-                batch, stopping = self._take_batch()
-                if batch:
-                    self._settle(batch, self._commit([item.row for item in batch]))
+                groups, stopping = self._take_batch()
+                if groups:
+                    batch = [item for group in groups for item in group.items]
+                    outcomes = self._commit([item.row for item in batch])
+                    with self._lock:
+                        self._waiting -= len(batch)
+                    self._settle(groups, outcomes)
         finally:
             if self._conn is not None:
                 with contextlib.suppress(SQLAlchemyError):
                     self._conn.close()
                 self._conn = None
 
-    def _take_batch(self) -> tuple[list[_Pending], bool]:
-        """Everything queued now, up to `max_batch`; the flag says the stop marker was reached."""
+    def _take_batch(self) -> tuple[list[_Group], bool]:
+        """Every group queued now, until about `max_batch` rows; the flag says the stop marker was reached."""
         first = self._queue.get()
         if first is _STOP:
             return [], True
-        assert isinstance(first, _Pending)
-        batch = [first]
-        while len(batch) < self._max_batch:
+        assert isinstance(first, _Group)
+        groups, rows = [first], len(first.items)
+        while rows < self._max_batch:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
             if item is _STOP:
-                return batch, True
-            assert isinstance(item, _Pending)
-            batch.append(item)
-        return batch, False
+                return groups, True
+            assert isinstance(item, _Group)
+            groups.append(item)
+            rows += len(item.items)
+        return groups, False
 
     def _commit(self, rows: list[DeliveryRow]) -> list[Settlement]:
         """One transaction for the batch; a dropped connection is retried once on a fresh one, any other
@@ -261,12 +292,13 @@ class DeliveryWriter:
         if self._conn is None:
             self._conn = self._engine.connect()
         conn = self._conn
-        try:
-            with conn.begin():
-                return commit_batch(conn, rows)
-        except _SomeWereDuplicates:
-            with conn.begin():
-                return commit_rows_one_by_one(conn, rows)
+        with self._gate:
+            try:
+                with conn.begin():
+                    return commit_batch(conn, rows)
+            except _SomeWereDuplicates:
+                with conn.begin():
+                    return commit_rows_one_by_one(conn, rows)
 
     def _failed(self, rows: list[DeliveryRow], error: SQLAlchemyError) -> list[Settlement]:
         """Settle every row of a batch the store refused as unavailable."""
@@ -281,28 +313,34 @@ class DeliveryWriter:
                 self._conn.close()
             self._conn = None
 
-    def _settle(self, batch: list[_Pending], outcomes: list[Settlement]) -> None:
+    def _settle(self, groups: list[_Group], outcomes: list[Settlement]) -> None:
         """Resolve each request's future on its own loop (one call per loop, not per row)."""
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Settlement]]] = {}
-        for item, outcome in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(item.loop, []).append((item, outcome))
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Group, list[Settlement]]]] = {}
+        start = 0
+        for group in groups:
+            end = start + len(group.items)
+            by_loop.setdefault(group.loop, []).append((group, outcomes[start:end]))
+            start = end
         for loop, settled in by_loop.items():
             try:
                 loop.call_soon_threadsafe(self._resolve, settled)
             except RuntimeError:
-                log.warning("ingest.loop_closed", rows=len(settled))
+                log.warning("ingest.loop_closed", rows=sum(len(group.items) for group, _ in settled))
 
-    def _resolve(self, settled: list[tuple[_Pending, Settlement]]) -> None:
+    def _resolve(self, settled: list[tuple[_Group, list[Settlement]]]) -> None:
         """On the request loop: hand each waiting request its outcome; wake the worker if anything was stored."""
         stored = False
-        for item, outcome in settled:
-            if item.future.done():
-                continue
-            if isinstance(outcome, StoreUnavailable):
-                item.future.set_exception(outcome)
-            else:
-                stored |= outcome is IngestOutcome.STORED
-                item.future.set_result(outcome)
+        for group, outcomes in settled:
+            if group.timer is not None:
+                group.timer.cancel()
+            for item, outcome in zip(group.items, outcomes, strict=True):
+                if item.future.done():
+                    continue
+                if isinstance(outcome, StoreUnavailable):
+                    item.future.set_exception(outcome)
+                else:
+                    stored |= outcome is IngestOutcome.STORED
+                    item.future.set_result(outcome)
         if stored and self._on_stored is not None:
             self._on_stored()
 

@@ -16,6 +16,8 @@ import structlog
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from syncd.store.write_gate import write_gate
+
 T = TypeVar("T")
 
 #: PostgreSQL SQLSTATEs that mean "run the transaction again": deadlock, serialization failure.
@@ -28,7 +30,7 @@ log = structlog.get_logger("syncd.runtime.transactions")
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A connection inside one write transaction: committed when the block ends, rolled back on error."""
-    with engine.connect() as conn:
+    with write_gate(engine), engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         try:
