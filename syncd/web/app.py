@@ -57,7 +57,7 @@ def create_app(
     if webhooks and writer is not None:
         endpoint = WebhookEndpoint(runtime, writer, ingest_timeout=ingest_timeout)
         app.state.webhooks = endpoint
-        app.router.add_route("/webhooks/{source}", endpoint.handle, methods=["POST"], include_in_schema=False)
+        app.router.routes.append(Route("/webhooks/{source}", endpoint, methods=["POST"], include_in_schema=False))
         app.include_router(api_router())  # the /api/v1 read API is served by the web role
     return app
 
@@ -70,7 +70,7 @@ class WebhookFastPath:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         endpoint: WebhookEndpoint | None = getattr(app.state, "webhooks", None)
-        self._route = Route("/webhooks/{source}", endpoint.handle, methods=["POST"]) if endpoint is not None else None
+        self._route = Route("/webhooks/{source}", endpoint, methods=["POST"]) if endpoint is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Dispatch one ASGI call."""

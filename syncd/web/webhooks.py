@@ -10,16 +10,16 @@ committed (200 "duplicate" for a redelivery). A store that does not confirm in t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
+import orjson
 import structlog
 from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
@@ -54,10 +54,15 @@ class Answer(Exception):
         self.detail = detail
         self.headers = headers
 
-    def response(self) -> Response:
-        """The JSON response `{"status": outcome, "detail": detail}`."""
-        body = json.dumps({"status": self.outcome, "detail": self.detail}).encode()
-        return Response(body, self.status, headers=dict(self.headers or {}), media_type="application/json")
+    async def send(self, send: Send) -> None:
+        """Send the JSON response `{"status": outcome, "detail": detail}`."""
+        body = orjson.dumps({"status": self.outcome, "detail": self.detail})
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers += [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in (self.headers or {}).items()
+        ]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 class HandshakeSecrets:
@@ -110,20 +115,34 @@ def check_content_type(content_type: str) -> None:
     raise Answer(415, "unsupported_media_type", detail)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+class ClientGone(Exception):
+    """The client disconnected before its body was read: there is nobody to answer."""
+
+
+async def read_body(headers: Mapping[str, str], receive: Receive, limit: int) -> bytes:
     """The raw body, refused with 413 as soon as it is known to exceed `limit` bytes."""
     too_large = Answer(413, "too_large", f"the body exceeds the limit of {limit} bytes (server.max_body_bytes)")
-    declared = request.headers.get("content-length", "")
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise too_large
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name (the last one wins, as `dict(request.headers)` did)."""
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
 
 
 class WebhookEndpoint:
@@ -136,20 +155,25 @@ class WebhookEndpoint:
         self.ingest_timeout = ingest_timeout
         self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
-    async def handle(self, request: Request) -> Response:
-        """Answer one delivery; record its outcome and ack latency."""
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI app of `POST /webhooks/{source}`: answer one delivery; record its outcome and ack latency.
+
+        Plain ASGI, not a Starlette endpoint: a Request and a Response object per delivery cost more
+        than the rest of the route does (the benchmark in tests/benchmarks/bench_ingest.py)."""
         started = time.perf_counter()
-        name = str(request.path_params["source"])
+        name = str(scope["path_params"]["source"])
         adapter = self.runtime.adapter(name)
         try:
             if adapter is None:
                 raise Answer(404, "unknown_source", f"no enabled source is named {name[:100]!r}")
-            answer = await self._receive(request, adapter)
+            answer = await self._receive(scope, receive, adapter)
         except Answer as refused:
             answer = refused
+        except ClientGone:
+            return
         source_label = name if adapter is not None else "unknown"
         self._record(source_label, answer.outcome, time.perf_counter() - started)
-        return answer.response()
+        await answer.send(send)
 
     def _record(self, source: str, outcome: str, seconds: float) -> None:
         """Count the outcome and observe the ack latency (labelled children cached: this runs per request)."""
@@ -165,13 +189,13 @@ class WebhookEndpoint:
         children[0].inc()
         children[1].observe(seconds)
 
-    async def _receive(self, request: Request, adapter: SourceAdapter) -> Answer:
+    async def _receive(self, scope: Scope, receive: Receive, adapter: SourceAdapter) -> Answer:
         """Read, verify, classify and act on one delivery for a known source."""
-        body = await read_body(request, self.runtime.config.server.max_body_bytes)
+        headers = request_headers(scope)
+        body = await read_body(headers, receive, self.runtime.config.server.max_body_bytes)
         if body:
-            check_content_type(request.headers.get("content-type", ""))
-        headers = dict(request.headers.items())
-        query = dict(request.query_params.items())
+            check_content_type(headers.get("content-type", ""))
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
         intake = await self._intake(adapter, headers, body, query)
         if isinstance(intake, WebhookIgnored):
             if _stdlib_log.isEnabledFor(logging.DEBUG):
