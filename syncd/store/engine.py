@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from syncd.store.errors import StoreError, StoreNotMigrated, display_url, first_line
@@ -55,9 +55,7 @@ def open_store(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     file is not created (read-only commands) but reported as `StoreNotMigrated`.
     """
     resolved = resolve_url(url)
-    engine = _build_engine(resolved, pool_size=pool_size)
-    if not create:
-        _check_sqlite_file(engine, resolved)
+    engine = _build_engine(resolved, pool_size=pool_size, create=create)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -67,7 +65,7 @@ def open_store(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     return engine
 
 
-def _build_engine(url: str, *, pool_size: int) -> Engine:
+def _build_engine(url: str, *, pool_size: int, create: bool) -> Engine:
     """`create_store_engine` with its failures turned into one clear line."""
     where = display_url(url)
     try:
@@ -76,7 +74,7 @@ def _build_engine(url: str, *, pool_size: int) -> Engine:
         raise StoreError(
             f"the store URL {where} is not a database URL; write sqlite:///FILE or postgresql://USER@HOST:PORT/DB"
         ) from None
-    _check_sqlite_directory(parsed.get_backend_name(), parsed.database, where)
+    _check_sqlite_file(parsed, where, create=create)
     try:
         return create_store_engine(url, pool_size=pool_size)
     except NoSuchModuleError:
@@ -87,26 +85,26 @@ def _build_engine(url: str, *, pool_size: int) -> Engine:
         raise StoreError(f"cannot open the store at {where}: {_redacted(error, url)}") from None
 
 
-def _check_sqlite_directory(backend: str, database: str | None, where: str) -> None:
-    """A SQLite file's directory must exist (SQLite would only say 'unable to open database file')."""
-    if backend != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-        return
-    directory = Path(database).expanduser().absolute().parent
-    if not directory.is_dir():
-        raise StoreError(f"cannot open the store at {where}: the directory {directory} does not exist; create it first")
+def sqlite_file(url: URL) -> Path | None:
+    """The absolute path of the file a SQLite URL names; None for PostgreSQL, in-memory SQLite and `file:` URIs."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
 
 
-def _check_sqlite_file(engine: Engine, url: str) -> None:
-    """A read-only command must not create an empty SQLite file where the store should be."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+def _check_sqlite_file(url: URL, where: str, *, create: bool) -> None:
+    """A SQLite file's directory must exist (SQLite would only say 'unable to open database file'), and a
+    read-only command (`create=False`) must not create an empty file where the store should be."""
+    file = sqlite_file(url)
+    if file is None:
         return
-    if not Path(database).expanduser().exists():
-        engine.dispose()
-        raise StoreNotMigrated(
-            f"there is no store at {display_url(url)} yet ({Path(database).expanduser().absolute()}); "
-            "run `syncd db upgrade` to create it"
+    if not file.parent.is_dir():
+        raise StoreError(
+            f"cannot open the store at {where}: the directory {file.parent} does not exist; create it first"
         )
+    if not create and not file.exists():
+        raise StoreNotMigrated(f"there is no store at {where} yet ({file}); run `syncd db upgrade` to create it")
 
 
 def _redacted(error: BaseException, url: str) -> str:

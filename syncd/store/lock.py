@@ -15,17 +15,14 @@ from typing import IO, Self
 
 from sqlalchemy.engine import make_url
 
-from syncd.store.engine import normalize_url, resolve_url
+from syncd.store.engine import normalize_url, resolve_url, sqlite_file
 from syncd.store.errors import StoreError, StoreLocked
 
 
 def lock_path_for(url: str) -> Path | None:
     """The lock file guarding a SQLite database file, or None (PostgreSQL, in-memory SQLite)."""
-    parsed = make_url(normalize_url(url))
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(database).expanduser().absolute().with_name(Path(database).name + ".lock")
+    database = sqlite_file(make_url(normalize_url(url)))
+    return None if database is None else database.with_name(database.name + ".lock")
 
 
 class DaemonLock:
