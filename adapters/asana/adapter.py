@@ -22,6 +22,7 @@ from adapters.asana.online import AsanaOnline
 from adapters.asana.push import AsanaPusher
 from adapters.asana.reading import TaskReader
 from adapters.asana.webhook import EVENTS, compact_event, effects, intake, parse_events
+from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.errors import MalformedPayload, Permanent
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
@@ -45,11 +46,15 @@ PLAN_LIMITS = {"free": 150, "premium": 1500}
 MAX_EVENT_PAGES = 50
 
 
-class AsanaAdapter:
+class AsanaAdapter(ProfiledAdapter):
     """One Asana source: webhooks, Events API polls, batched fetches, comments, fields and goals."""
 
     def __init__(self, config: AsanaSourceConfig, client: AsanaClient | None = None) -> None:
         self._config = config
+        # Asana allows at most 15 concurrent writes; the config says how many of them we use.
+        self.profile = SourceProfile(
+            config.name, "asana", CommentFormat.ASANA_HTML, _write_limits(config), config.max_concurrent_writes
+        )
         self._client = client or AsanaClient(
             base_url=config.base_url,
             token=config.token.get_secret_value(),
@@ -62,34 +67,6 @@ class AsanaAdapter:
         self._pusher = AsanaPusher(self._client, config, self.partitions)
         self._online = AsanaOnline(self._client, config, self.partitions, self._pusher)
         self._log = structlog.get_logger("syncd.adapters.asana").bind(source=config.name)
-
-    @property
-    def name(self) -> str:
-        """The source's configured name."""
-        return self._config.name
-
-    @property
-    def kind(self) -> str:
-        """Always `asana`."""
-        return "asana"
-
-    @property
-    def comment_format(self) -> CommentFormat:
-        """Asana rich text (`<body>...</body>`)."""
-        return CommentFormat.ASANA_HTML
-
-    @property
-    def write_limits(self) -> Sequence[RateLimit]:
-        """The plan's requests per minute, or `writes_per_minute` when lower."""
-        per_minute = PLAN_LIMITS[self._config.plan]
-        if self._config.writes_per_minute is not None:
-            per_minute = min(per_minute, self._config.writes_per_minute)
-        return (RateLimit(per_minute, timedelta(minutes=1)),)
-
-    @property
-    def max_concurrent_writes(self) -> int:
-        """From the config (Asana allows at most 15 concurrent writes)."""
-        return self._config.max_concurrent_writes
 
     # --- pure parts ---
     def intake(
@@ -212,6 +189,14 @@ class AsanaAdapter:
         fetched = self._reader.fetch(meaning.refetch) if meaning.refetch else FetchResult()
         gone = [*meaning.removed, *fetched.missing]
         return fetched.snapshots + tuple(tombstone(self.name, gid, at, partition) for gid in gone)
+
+
+def _write_limits(config: AsanaSourceConfig) -> tuple[RateLimit, ...]:
+    """The plan's requests per minute, or `writes_per_minute` when lower."""
+    per_minute = PLAN_LIMITS[config.plan]
+    if config.writes_per_minute is not None:
+        per_minute = min(per_minute, config.writes_per_minute)
+    return (RateLimit(per_minute, timedelta(minutes=1)),)
 
 
 def build_adapter(config: AsanaSourceConfig) -> AsanaAdapter:

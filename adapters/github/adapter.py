@@ -20,6 +20,7 @@ from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import is_pull_request, parse_timestamp, snapshot_from_issue, split_external_id
 from adapters.github.online import OnlineChecks
 from adapters.github.push import Pusher
+from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.bookmarks import advance_bookmark, poll_since
 from syncd.core.errors import NotFound, TrackerError
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
@@ -49,40 +50,16 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-class GitHubAdapter:
+class GitHubAdapter(ProfiledAdapter):
     """One configured GitHub source (see `syncd.ports.SourceAdapter`)."""
 
     def __init__(self, config: GitHubSourceConfig, *, client: GitHubClient | None = None) -> None:
         self.config = config
+        # One write at a time: GitHub's secondary limits punish concurrent content writes.
+        self.profile = SourceProfile(config.name, "github", CommentFormat.MARKDOWN, _write_limits(config), 1)
         self.client = client or GitHubClient(config)
         self._pusher = Pusher(config, self.client)
         self._org_repos: tuple[float, tuple[str, ...]] | None = None
-
-    @property
-    def name(self) -> str:
-        """The source's configured name."""
-        return self.config.name
-
-    @property
-    def kind(self) -> str:
-        """`github`."""
-        return "github"
-
-    @property
-    def comment_format(self) -> CommentFormat:
-        """GitHub comments are Markdown."""
-        return CommentFormat.MARKDOWN
-
-    @property
-    def write_limits(self) -> Sequence[RateLimit]:
-        """80 content writes a minute (or `writes_per_minute`) and `writes_per_hour` (500) an hour."""
-        per_minute = self.config.writes_per_minute or CONTENT_WRITES_PER_MINUTE
-        return [RateLimit(per_minute, timedelta(minutes=1)), RateLimit(self.config.writes_per_hour, timedelta(hours=1))]
-
-    @property
-    def max_concurrent_writes(self) -> int:
-        """One: GitHub's secondary limits punish concurrent content writes."""
-        return 1
 
     # -- pure parts ------------------------------------------------------------------------------
 
@@ -206,6 +183,12 @@ class GitHubAdapter:
     def close(self) -> None:
         """Release connections."""
         self.client.close()
+
+
+def _write_limits(config: GitHubSourceConfig) -> tuple[RateLimit, ...]:
+    """80 content writes a minute (or `writes_per_minute`) and `writes_per_hour` (500) an hour."""
+    per_minute = config.writes_per_minute or CONTENT_WRITES_PER_MINUTE
+    return RateLimit(per_minute, timedelta(minutes=1)), RateLimit(config.writes_per_hour, timedelta(hours=1))
 
 
 def conclusive_etag(listing: IssueListing) -> bool:

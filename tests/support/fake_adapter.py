@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.errors import MalformedPayload, NotFound, SignatureError, TrackerError
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot, TaskState
 from syncd.core.pacing import RateLimit
@@ -178,7 +179,7 @@ def _parse_snapshot(source: str, data: Mapping[str, Any]) -> TaskSnapshot:
         raise MalformedPayload(f"fake delivery: task snapshot is missing or has a bad field ({error})") from error
 
 
-class FakeAdapter:
+class FakeAdapter(ProfiledAdapter):
     """A `SourceAdapter` over a `FakeTracker`; `fail_next(op, error)` makes the next `op` call raise."""
 
     def __init__(
@@ -194,13 +195,10 @@ class FakeAdapter:
         comment_format: CommentFormat = CommentFormat.MARKDOWN,
     ) -> None:
         self.tracker = tracker
-        self._name = name
+        self.profile = SourceProfile(name, "fake", comment_format, tuple(write_limits), max_concurrent_writes)
         self._partitions = tuple(partitions)
-        self._write_limits = tuple(write_limits)
-        self._max_concurrent_writes = max_concurrent_writes
         self._targets = tuple(targets)
         self._goal_ids = dict(goal_ids or {})
-        self._format = comment_format
         self.calls: list[Call] = []
         self.faults: dict[str, deque[TrackerError]] = {}
         self.closed = False
@@ -238,31 +236,6 @@ class FakeAdapter:
             raise queue.popleft()
 
     # -- the port ------------------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        """The source's configured name."""
-        return self._name
-
-    @property
-    def kind(self) -> str:
-        """Always `fake`."""
-        return "fake"
-
-    @property
-    def comment_format(self) -> CommentFormat:
-        """Markdown unless configured otherwise."""
-        return self._format
-
-    @property
-    def write_limits(self) -> Sequence[RateLimit]:
-        """As configured."""
-        return self._write_limits
-
-    @property
-    def max_concurrent_writes(self) -> int:
-        """As configured."""
-        return self._max_concurrent_writes
-
     def intake(
         self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
     ) -> WebhookIntake:
@@ -286,7 +259,7 @@ class FakeAdapter:
             raise MalformedPayload("fake delivery body is not a JSON object")
         key = str(payload.get("key", ""))
         if event == "task.changed":
-            return DeliveryEffects(snapshots=(_parse_snapshot(self._name, payload.get("task") or {}),))
+            return DeliveryEffects(snapshots=(_parse_snapshot(self.name, payload.get("task") or {}),))
         if event == "task.touched":
             return DeliveryEffects(refetch=(key,))
         if event == "task.deleted":
@@ -351,11 +324,11 @@ class FakeAdapter:
 
     def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
         """Always reachable."""
-        return [OnlineCheck(self._name, "reachable", ok=True, detail="in-memory fake tracker")]
+        return [OnlineCheck(self.name, "reachable", ok=True, detail="in-memory fake tracker")]
 
     def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
         """Nothing to install."""
-        return [WebhookAction(self._name, partition, "unchanged") for partition in self._partitions]
+        return [WebhookAction(self.name, partition, "unchanged") for partition in self._partitions]
 
     def close(self) -> None:
         """Mark closed."""

@@ -1,0 +1,55 @@
+"""What an adapter says about its source: the port's five descriptive properties, declared once.
+
+`syncd.ports.SourceAdapter` asks every adapter for `name`, `kind`, `comment_format`, `write_limits` and
+`max_concurrent_writes`. They follow from the (frozen) source config alone, so an adapter builds one
+`SourceProfile` when it is built and inherits the properties from `ProfiledAdapter`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from syncd.core.model import CommentFormat
+from syncd.core.pacing import RateLimit
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProfile:
+    """One source's name, tracker kind, comment markup and write pacing."""
+
+    name: str
+    kind: str
+    comment_format: CommentFormat
+    write_limits: tuple[RateLimit, ...]
+    max_concurrent_writes: int
+
+
+class ProfiledAdapter:
+    """The port's descriptive properties, answered from `self.profile` (set by the adapter's `__init__`)."""
+
+    profile: SourceProfile
+
+    @property
+    def name(self) -> str:
+        """The source's configured name."""
+        return self.profile.name
+
+    @property
+    def kind(self) -> str:
+        """The tracker kind (`github`, `asana`, ...), as in the config's `kind`."""
+        return self.profile.kind
+
+    @property
+    def comment_format(self) -> CommentFormat:
+        """The markup the tracker's comments take."""
+        return self.profile.comment_format
+
+    @property
+    def write_limits(self) -> tuple[RateLimit, ...]:
+        """Every rate limit writes to this source must respect."""
+        return self.profile.write_limits
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """How many writes to this source may be in flight at once."""
+        return self.profile.max_concurrent_writes
