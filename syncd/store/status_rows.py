@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, func, or_, select
+from sqlalchemy import Connection, Row, Text, cast, func, or_, select
 
 from syncd.config.models import SyncdConfig
+from syncd.config.source import SourceConfig
 from syncd.core.status import as_utc
 from syncd.store.schema import Base
 
@@ -49,19 +50,21 @@ class UnknownKrTask:
 
 @dataclass(frozen=True)
 class SourceStatus:
-    """One configured source's health: freshness of the last successful poll, last error, budget left."""
+    """One configured source's health: freshness of the last successful poll, last error, budget left.
+
+    A source never polled yet has no health recorded: every value after `enabled` is None."""
 
     name: str
     kind: str
     enabled: bool
-    last_poll_at: datetime | None
-    last_success_at: datetime | None
-    age_seconds: float | None
-    last_error: str | None
-    failing_since: datetime | None
-    budget_remaining: int | None
-    budget_limit: int | None
-    budget_resets_at: datetime | None
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    age_seconds: float | None = None
+    last_error: str | None = None
+    failing_since: datetime | None = None
+    budget_remaining: int | None = None
+    budget_limit: int | None = None
+    budget_resets_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,26 +117,27 @@ def _unknown_label(item: Any) -> UnknownLabel:
 def source_statuses(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[SourceStatus, ...]:
     """Every configured source, in config order, with what the store knows of its health."""
     states = {row.source: row for row in conn.execute(select(SOURCE_STATE))}
-    result = []
-    for source in config.sources:
-        state = states.get(source.name)
-        success = _utc(state.last_success_at) if state is not None else None
-        result.append(
-            SourceStatus(
-                name=source.name,
-                kind=source.kind,
-                enabled=source.enabled,
-                last_poll_at=_utc(state.last_poll_at) if state is not None else None,
-                last_success_at=success,
-                age_seconds=None if success is None else max(0.0, (now - success).total_seconds()),
-                last_error=state.last_error if state is not None else None,
-                failing_since=_utc(state.failing_since) if state is not None else None,
-                budget_remaining=state.budget_remaining if state is not None else None,
-                budget_limit=state.budget_limit if state is not None else None,
-                budget_resets_at=_utc(state.budget_resets_at) if state is not None else None,
-            )
-        )
-    return tuple(result)
+    return tuple(_source_status(source, states.get(source.name), now) for source in config.sources)
+
+
+def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) -> SourceStatus:
+    """One source with its `source_state` row, if it has one yet."""
+    if state is None:
+        return SourceStatus(source.name, source.kind, source.enabled)
+    success = optional_utc(state.last_success_at)
+    return SourceStatus(
+        name=source.name,
+        kind=source.kind,
+        enabled=source.enabled,
+        last_poll_at=optional_utc(state.last_poll_at),
+        last_success_at=success,
+        age_seconds=None if success is None else max(0.0, (now - success).total_seconds()),
+        last_error=state.last_error,
+        failing_since=optional_utc(state.failing_since),
+        budget_remaining=state.budget_remaining,
+        budget_limit=state.budget_limit,
+        budget_resets_at=optional_utc(state.budget_resets_at),
+    )
 
 
 def queue_depths(conn: Connection, now: datetime) -> QueueDepths:
@@ -174,11 +178,12 @@ def failing_targets(conn: Connection) -> tuple[FailingTarget, ...]:
             last_error=row.last_error,
             attempts=row.attempts,
             failed_permanently=row.failed_permanently,
-            next_attempt_at=_utc(row.next_attempt_at),
+            next_attempt_at=optional_utc(row.next_attempt_at),
         )
         for row in conn.execute(query)
     )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def optional_utc(moment: datetime | None) -> datetime | None:
+    """A time read from the store, in UTC (None stays None)."""
     return None if moment is None else as_utc(moment)
