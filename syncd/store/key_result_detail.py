@@ -1,7 +1,8 @@
-"""One KR's detail beyond the status: the tasks linked to it and its check-in history (read-only).
+"""One KR read alone: its status, the tasks linked to it and its check-in history (read-only).
 
-`read_key_result_detail` pairs these with the KR's entry of `status_query.read_status`, so the read
-API's KR has exactly the fields `syncd status --json` prints, plus `tasks` and `check_ins`.
+`read_key_result_detail` pairs these with `status_query.key_result_status`, so the read API's KR has
+exactly the fields and values `syncd status --json` prints, plus `tasks` and `check_ins`; only that
+KR's rows are read.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from syncd.config.models import SyncdConfig
+from syncd.config.views import OkrModel
 from syncd.core.status import as_utc
-from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.read_only import read_only
 from syncd.store.schema import Base
-from syncd.store.status_query import KeyResultStatus, read_status
+from syncd.store.status_query import KeyResultStatus, key_result_status
 
 TABLES = Base.metadata.tables
 TASKS = TABLES["tasks"]
@@ -66,21 +66,20 @@ class KeyResultDetail:
     check_ins: tuple[CheckInRecord, ...]
 
 
-def read_key_result_detail(engine: Engine, config: SyncdConfig, kr_id: str, now: datetime) -> KeyResultDetail | None:
-    """The detail of the configured KR `kr_id` (exact id), or None when the config has no such KR."""
-    report = read_status(engine, config, now)
-    found = [(o.id, kr) for o in report.objectives for kr in o.key_results if kr.id == kr_id]
-    if not found:
-        return None
-    objective, status = found[0]
-    where = display_url(engine.url.render_as_string(hide_password=False))
-    try:
-        with engine.connect() as conn:
-            detail = KeyResultDetail(status, objective, linked_tasks(conn, kr_id), check_in_history(conn, kr_id))
-            conn.rollback()
-    except SQLAlchemyError as error:
-        raise StoreError(f"cannot read key result {kr_id} from the store at {where}: {first_line(error)}") from None
-    return detail
+def read_key_result_detail(engine: Engine, okr: OkrModel, kr_id: str, now: datetime) -> KeyResultDetail:
+    """The detail at `now` of the KR `kr_id` of `okr` (exact id; a KeyError for any other)."""
+    objective = okr.key_results[kr_id].objective_id
+
+    def read(conn: Connection) -> KeyResultDetail:
+        status = key_result_status(conn, okr, kr_id, now)
+        return KeyResultDetail(status, objective, linked_tasks(conn, kr_id), check_in_history(conn, kr_id))
+
+    return read_only(engine, f"key result {kr_id}", read)
+
+
+def read_key_result_status(engine: Engine, okr: OkrModel, kr_id: str, now: datetime) -> KeyResultStatus:
+    """The KR `kr_id` of `okr` (exact id) as status shows it at `now`, without its tasks and history."""
+    return read_only(engine, f"key result {kr_id}", lambda conn: key_result_status(conn, okr, kr_id, now))
 
 
 def linked_tasks(conn: Connection, kr_id: str) -> tuple[LinkedTask, ...]:

@@ -4,7 +4,8 @@ Read-only: one connection, no writes. The config gives the objectives and KRs an
 store gives each KR's last computed progress (`progress`, `current` = done or current value, `total` =
 total or target), linked task counts, source health, queue depths and failing push targets. Status
 words are re-derived at `now` by the core, so a KR never computed yet reads 0% "no tasks" (or "not
-started" before its cycle). `status_document` turns the report into JSON with stable keys.
+started" before its cycle). `read_source_health` and `key_result_status` read only their part, with the
+same values. `status_document` turns the report into JSON with stable keys.
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.models import SyncdConfig
-from syncd.config.views import build_okr
+from syncd.config.views import OkrModel, build_okr
 from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status
 from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, objective_progress
 from syncd.core.render import amount_text, status_text, whole_percent
 from syncd.core.status import as_utc, expected_progress, kr_status
-from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.read_only import read_only, store_location
 from syncd.store.schema import Base
 from syncd.store.status_rows import (
     FailingTarget,
@@ -33,6 +33,7 @@ from syncd.store.status_rows import (
     UnknownKrTask,
     UnknownLabel,
     failing_targets,
+    optional_utc,
     queue_depths,
     source_statuses,
     unknown_kr_tasks,
@@ -48,9 +49,12 @@ __all__ = [
     "ObjectiveStatus",
     "QueueDepths",
     "SourceStatus",
+    "SourcesReport",
     "StatusReport",
     "UnknownKrTask",
     "UnknownLabel",
+    "key_result_status",
+    "read_source_health",
     "read_status",
     "status_document",
 ]
@@ -107,25 +111,37 @@ class StatusReport:
     failing_targets: tuple[FailingTarget, ...]
 
 
+@dataclass(frozen=True)
+class SourcesReport:
+    """The sources' part of the status alone."""
+
+    generated_at: datetime
+    sources: tuple[SourceStatus, ...]
+
+
 def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusReport:
     """Assemble the status at `now` from `config` and the store (which must be migrated); writes nothing."""
     now = as_utc(now)
-    where = display_url(engine.url.render_as_string(hide_password=False))
-    try:
-        with engine.connect() as conn:
-            report = StatusReport(
-                generated_at=now,
-                store=where,
-                objectives=_objectives(conn, config, now),
-                unknown_kr_tasks=unknown_kr_tasks(conn),
-                sources=source_statuses(conn, config, now),
-                queues=queue_depths(conn, now),
-                failing_targets=failing_targets(conn),
-            )
-            conn.rollback()
-    except SQLAlchemyError as error:
-        raise StoreError(f"cannot read the status from the store at {where}: {first_line(error)}") from None
-    return report
+    okr = build_okr(config)
+
+    def read(conn: Connection) -> StatusReport:
+        return StatusReport(
+            generated_at=now,
+            store=store_location(engine),
+            objectives=_objectives(conn, okr, now),
+            unknown_kr_tasks=unknown_kr_tasks(conn),
+            sources=source_statuses(conn, config, now),
+            queues=queue_depths(conn, now),
+            failing_targets=failing_targets(conn),
+        )
+
+    return read_only(engine, "the status", read)
+
+
+def read_source_health(engine: Engine, config: SyncdConfig, now: datetime) -> SourcesReport:
+    """The `sources` of `read_status` at `now`, reading nothing else."""
+    now = as_utc(now)
+    return read_only(engine, "the status", lambda conn: SourcesReport(now, source_statuses(conn, config, now)))
 
 
 def status_document(report: StatusReport) -> dict[str, Any]:
@@ -144,8 +160,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _objectives(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[ObjectiveStatus, ...]:
-    okr = build_okr(config)
+def key_result_status(conn: Connection, okr: OkrModel, kr_id: str, now: datetime) -> KeyResultStatus:
+    """The configured KR `kr_id` (exact id) as `read_status` shows it at `now`, from its own row and links only."""
+    view = okr.key_results[kr_id]
+    cycle = okr.cycles[view.cycle_id]
+    row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).first()
+    count = _linked_task_counts(conn, kr_id).get(kr_id, 0)
+    return _kr_status(view, _kr_progress(view, row, count, cycle, as_utc(now)), row, cycle)
+
+
+def _objectives(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
     stored = {row.id: row for row in conn.execute(select(KEY_RESULTS))}
     counts = _linked_task_counts(conn)
     progress = {
@@ -186,14 +210,16 @@ def _objective_status(
     )
 
 
-def _linked_task_counts(conn: Connection) -> dict[str, int]:
-    """Per KR, how many linked tasks count (not dropped, not deleted)."""
+def _linked_task_counts(conn: Connection, kr_id: str | None = None) -> dict[str, int]:
+    """Per KR (or for `kr_id` alone), how many linked tasks count (not dropped, not deleted)."""
     query = (
         select(TASK_LINKS.c.kr_id, func.count())
         .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
         .where(TASKS.c.state != "dropped", TASKS.c.deleted.is_(False))
         .group_by(TASK_LINKS.c.kr_id)
     )
+    if kr_id is not None:
+        query = query.where(TASK_LINKS.c.kr_id == kr_id)
     return {str(row[0]): int(row[1]) for row in conn.execute(query)}
 
 
@@ -225,8 +251,6 @@ def _kr_progress(
 
 
 def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, cycle: CycleView) -> KeyResultStatus:
-    changed = row.progress_changed_at if row is not None else None
-    computed = row.computed_at if row is not None else None
     return KeyResultStatus(
         id=view.id,
         title=view.title,
@@ -242,6 +266,6 @@ def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, 
         target=progress.target,
         unit=view.unit,
         task_count=progress.task_count,
-        last_change=None if changed is None else as_utc(changed),
-        computed_at=None if computed is None else as_utc(computed),
+        last_change=optional_utc(row.progress_changed_at) if row is not None else None,
+        computed_at=optional_utc(row.computed_at) if row is not None else None,
     )

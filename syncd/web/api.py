@@ -2,8 +2,8 @@
 
 `GET /objectives` (progress and status, KRs nested), `GET /key-results/{id}` (linked tasks, check-in
 history), `GET /sources` (freshness, last error), and `POST /key-results/{id}/check-ins` for metric KRs.
-Every answer is built from `syncd.store.status_query.read_status`, so it has the shapes `syncd status
---json` prints. The token is `server.api_token`, compared in constant time; without one configured the
+Every answer is built by `syncd.store.status_query` (one KR: `key_result_detail`), so it has the shapes
+`syncd status --json` prints; each reads only the part it returns. The token is `server.api_token`, compared in constant time; without one configured the
 API answers 503 (it is never open). The description is public: it holds no data.
 """
 
@@ -20,12 +20,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
 from syncd import __version__
-from syncd.config.views import build_okr
+from syncd.config.views import OkrModel, build_okr
 from syncd.runtime.checkins import CheckInRefused, CheckIns
 from syncd.runtime.context import Runtime
+from syncd.runtime.okr_cache import OkrCache
 from syncd.store.errors import StoreError
-from syncd.store.key_result_detail import read_key_result_detail
-from syncd.store.status_query import read_status
+from syncd.store.key_result_detail import read_key_result_detail, read_key_result_status
+from syncd.store.status_query import read_source_health, read_status
 from syncd.web.api_models import (
     CheckInCreated,
     CheckInIn,
@@ -80,32 +81,33 @@ def read_objectives(request: Request) -> ObjectivesOut:
 def read_sources(request: Request) -> SourcesOut:
     """Every configured source with the freshness of its last poll, its last error and its budget left."""
     runtime = runtime_of(request)
-    report = _store(lambda: read_status(runtime.engine, runtime.config, runtime.clock()))
+    report = _store(lambda: read_source_health(runtime.engine, runtime.config, runtime.clock()))
     return SourcesOut.model_validate(report)
 
 
 def read_key_result(kr_id: str, request: Request) -> KeyResultDetailOut:
     """One key result as status shows it, with its linked tasks and its check-in history."""
     runtime = runtime_of(request)
-    canonical = _known_kr(runtime, kr_id)
-    detail = _store(lambda: read_key_result_detail(runtime.engine, runtime.config, canonical, runtime.clock()))
-    if detail is None:  # the config changed between the two reads
-        raise HTTPException(404, f"no key result {kr_id!r} in the config")
+    okr = build_okr(runtime.config)
+    canonical = _known_kr(okr, kr_id)
+    detail = _store(lambda: read_key_result_detail(runtime.engine, okr, canonical, runtime.clock()))
     return KeyResultDetailOut.model_validate(detail)
 
 
 def create_check_in(kr_id: str, body: CheckInIn, request: Request) -> CheckInCreated:
     """Record a metric KR's current value; its progress, history and push state follow at once."""
     runtime = runtime_of(request)
-    canonical = _known_kr(runtime, kr_id)
+    # One OKR model for the whole request: the id check, the check-in's validation and recompute, the answer.
+    cache = OkrCache()
+    okr = cache.model(runtime.loaded)
+    canonical = _known_kr(okr, kr_id)
     try:
         recorded = _store(
-            lambda: CheckIns(runtime).record(canonical, body.value, note=body.note, at=body.at, via="api")
+            lambda: CheckIns(runtime, cache).record(canonical, body.value, note=body.note, at=body.at, via="api")
         )
     except CheckInRefused as error:
         raise _refusal(error) from None
-    detail = _store(lambda: read_key_result_detail(runtime.engine, runtime.config, canonical, runtime.clock()))
-    assert detail is not None  # the KR was just checked in
+    standing = _store(lambda: read_key_result_status(runtime.engine, okr, canonical, runtime.clock()))
     check_in = CheckInOut(
         at=recorded.at,
         kind="metric",
@@ -116,12 +118,12 @@ def create_check_in(kr_id: str, body: CheckInIn, request: Request) -> CheckInCre
         cause=recorded.cause,
         note=recorded.note,
     )
-    return CheckInCreated(check_in=check_in, key_result=KeyResultOut.model_validate(detail.key_result))
+    return CheckInCreated(check_in=check_in, key_result=KeyResultOut.model_validate(standing))
 
 
-def _known_kr(runtime: Runtime, kr_id: str) -> str:
+def _known_kr(okr: OkrModel, kr_id: str) -> str:
     """The configured spelling of `kr_id`, or 404 naming close ids."""
-    rules = build_okr(runtime.config).rules
+    rules = okr.rules
     canonical = rules.canonical(kr_id)
     if canonical is None:
         close = rules.suggestions(kr_id)

@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from syncd.config import views
+from syncd.config.models import ObjectiveConfig
+from syncd.core.model import ObjectiveView
 from tests.support.admin_world import API_TOKEN, CYCLE, ENV, AdminWorld, serving_api
 from tests.support.daemon import running_daemon
 
@@ -46,6 +49,19 @@ def without_clock(document: Any) -> Any:
     if isinstance(document, list):
         return [without_clock(item) for item in document]
     return document
+
+
+def count_okr_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The objective ids `build_okr` turns into views from now on: one entry per build of the one-objective config."""
+    built: list[str] = []
+    original = views.objective_view
+
+    def counting(objective: ObjectiveConfig) -> ObjectiveView:
+        built.append(objective.id)
+        return original(objective)
+
+    monkeypatch.setattr(views, "objective_view", counting)
+    return built
 
 
 class TestToken:
@@ -125,6 +141,15 @@ class TestReads:
             "linked tasks changed",
         )
 
+    def test_a_key_result_read_turns_the_config_into_the_okr_model_once(
+        self, shared_api: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The id check and the read share one OKR model."""
+        built = count_okr_builds(monkeypatch)
+        response = httpx.get(shared_api + "/api/v1/key-results/ENG-1.1", headers=AUTH)
+        assert response.status_code == 200
+        assert built == ["ENG-1"]
+
     def test_an_unknown_key_result_is_404_with_close_ids(self, shared_api: str) -> None:
         response = httpx.get(shared_api + "/api/v1/key-results/ENG-1.9", headers=AUTH)
         assert response.status_code == 404
@@ -167,6 +192,15 @@ class TestCheckIns:
         assert words in response.text
         history = httpx.get(shared_api + "/api/v1/key-results/ENG-1.2", headers=AUTH).json()["check_ins"]
         assert [c for c in history if c["kind"] == "metric"] == []
+
+    def test_a_check_in_turns_the_config_into_the_okr_model_once(
+        self, api: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The id check, the check-in's validation and recompute and the answer share one OKR model."""
+        built = count_okr_builds(monkeypatch)
+        response = httpx.post(api + "/api/v1/key-results/ENG-1.2/check-ins", json={"value": 3}, headers=AUTH)
+        assert response.status_code == 201, response.text
+        assert built == ["ENG-1"]
 
     def test_a_check_in_without_the_token_records_nothing(self, api: str) -> None:
         response = httpx.post(api + "/api/v1/key-results/ENG-1.2/check-ins", json={"value": 3})
