@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
@@ -41,9 +42,9 @@ PROGRESS_EPSILON = 1e-9
 
 log = structlog.get_logger("syncd.runtime.recompute")
 
-#: Whether any KR, and any task, waits for a recompute (two index-backed EXISTS, one round trip).
-_ANYTHING_DIRTY = select(
-    exists().where(KEY_RESULTS.c.dirty_since.is_not(None)), exists().where(TASKS.c.dirty_since.is_not(None))
+#: Whether any KR dirty since `:cutoff` or earlier, and any dirty task, waits (two index-backed EXISTS, one round trip).
+_ANYTHING_DUE = select(
+    exists().where(KEY_RESULTS.c.dirty_since <= bindparam("cutoff")), exists().where(TASKS.c.dirty_since.is_not(None))
 )
 
 
@@ -54,30 +55,37 @@ class Recompute:
         self.runtime = runtime
         self.okr = okr or OkrCache()
 
-    def run_once(self) -> int:
-        """One batch of dirty KRs, then one of dirty tasks; returns how many of both were handled.
+    def run_once(self, debounce: timedelta = timedelta(0)) -> int:
+        """One batch of dirty KRs (those dirty for at least `debounce`), then one of dirty tasks; returns
+        how many of both were handled.
 
         A read-only look first: a write transaction (SQLite's file-wide write lock) is taken only when
-        something is dirty, so an idle or delivery-only turn never stalls webhook ingest."""
+        something is due, so an idle or delivery-only turn never stalls webhook ingest."""
+        cutoff = to_utc(self.runtime.clock() - debounce)
         with self.runtime.engine.connect() as conn:
-            krs_dirty, tasks_dirty = conn.execute(_ANYTHING_DIRTY).one()
-        return (self.recompute_krs() if krs_dirty else 0) + (self.render_dirty_tasks() if tasks_dirty else 0)
+            krs_due, tasks_dirty = conn.execute(_ANYTHING_DUE, {"cutoff": cutoff}).one()
+        return (self.recompute_krs(debounce) if krs_due else 0) + (self.render_dirty_tasks() if tasks_dirty else 0)
 
     # -- dirty KRs -----------------------------------------------------------------------------
-    def recompute_krs(self) -> int:
-        """Recompute one batch of dirty KRs in one transaction; returns how many."""
+    def recompute_krs(self, debounce: timedelta = timedelta(0)) -> int:
+        """Recompute one batch of KRs dirty for at least `debounce`, in one transaction; returns how many."""
         started = time.perf_counter()
-        count = run_in_transaction(self.runtime.engine, self._recompute_krs, what="recompute KRs")
+        work = partial(self._recompute_krs, debounce=debounce)
+        count = run_in_transaction(self.runtime.engine, work, what="recompute KRs")
         if count:
             self.runtime.metrics.recompute_seconds.observe(time.perf_counter() - started)
         return count
 
-    def _recompute_krs(self, conn: Connection) -> int:
+    def _recompute_krs(self, conn: Connection, debounce: timedelta) -> int:
         now = self.runtime.clock()
         model = self.okr.model(self.runtime.loaded)
-        query = select(KEY_RESULTS).where(KEY_RESULTS.c.dirty_since.is_not(None)).order_by(KEY_RESULTS.c.id)
+        query = (
+            select(KEY_RESULTS)
+            .where(KEY_RESULTS.c.dirty_since.is_not(None), KEY_RESULTS.c.dirty_since <= to_utc(now - debounce))
+            .order_by(KEY_RESULTS.c.id)
+        )
         if conn.execute(query.with_only_columns(KEY_RESULTS.c.id).limit(1)).first() is None:
-            return 0  # nothing dirty: do not take the rollup lock just to look
+            return 0  # nothing due: do not take the rollup lock just to look
         lock_rollup(conn)
         rows = {row.id: row for row in conn.execute(skip_locked(conn, query.limit(RECOMPUTE_BATCH)))}
         if not rows:

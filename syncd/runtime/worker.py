@@ -1,7 +1,8 @@
 """The worker: applies stored deliveries, recomputes dirty KRs and renders desired push state.
 
-`Worker.run(stop)` loops until stopped: one batch of deliveries, one of dirty KRs, one of dirty tasks,
-each its own transaction, in the runtime's thread pool. When idle it waits for the webhook writer's
+`Worker.run(stop)` loops until stopped: one batch of deliveries, one of dirty KRs (dirty for at least
+`RECOMPUTE_DEBOUNCE`: a burst is recomputed once), one of dirty tasks, each its own transaction, in the
+runtime's thread pool. When idle it waits for the webhook writer's
 `deliveries_waiting` event (same process) or at most `IDLE_WAIT` (deliveries stored by another
 process). Hourly it marks every KR dirty (a status moves with the calendar even when no task does)
 and drops applied deliveries older than `DELIVERY_RETENTION`.
@@ -25,6 +26,10 @@ from syncd.runtime.rows import DELIVERIES, to_utc
 from syncd.runtime.transactions import run_in_transaction
 
 IDLE_WAIT = 0.2
+#: In the running daemon a dirty KR waits this long before its recompute, so that a burst of changes to
+#: its tasks is recomputed once rather than once per applied batch (a recompute reads every linked task).
+#: With `IDLE_WAIT` it bounds the delay a change adds before its comment is planned.
+RECOMPUTE_DEBOUNCE = timedelta(milliseconds=250)
 HOUSEKEEPING_EVERY = timedelta(hours=1)
 DELIVERY_RETENTION = timedelta(days=7)
 QUEUE_GAUGE_EVERY = timedelta(seconds=5)
@@ -43,11 +48,12 @@ class Worker:
         self._housekeeping_at: datetime | None = None
         self._gauges_at: datetime | None = None
 
-    def run_once(self) -> int:
-        """Apply one batch of deliveries, then recompute; returns how many rows were handled."""
+    def run_once(self, recompute_debounce: timedelta = timedelta(0)) -> int:
+        """Apply one batch of deliveries, then recompute the KRs dirty for at least `recompute_debounce`;
+        returns how many rows were handled."""
         self._housekeeping()
         handled = self.deliveries.apply_batch()
-        handled += self.recompute.run_once()
+        handled += self.recompute.run_once(recompute_debounce)
         self._queue_gauges()
         return handled
 
@@ -68,7 +74,7 @@ class Worker:
         log.info("worker.started", worker=self.runtime.worker_id)
         while not stop.is_set():
             try:
-                handled = await loop.run_in_executor(self.runtime.executor, self.run_once)
+                handled = await loop.run_in_executor(self.runtime.executor, self.run_once, RECOMPUTE_DEBOUNCE)
             except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
                 await rest(stop, outage.failed(error))
                 continue

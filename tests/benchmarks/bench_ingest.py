@@ -6,8 +6,9 @@ Run from the repository root (takes about a minute; ~2 more with PostgreSQL):
     SYNCD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test python -m tests.benchmarks.bench_ingest
 
 Every server runs in its own process under the same uvicorn settings; one load generator (raw asyncio
-streams, HTTP/1.1 keep-alive, this process) drives each in turn: signed GitHub `issues` deliveries with
-unique delivery ids at a fixed 100 req/s for 5 s (open loop: latency measured from each request's
+streams, HTTP/1.1 keep-alive, this process) drives each in turn: signed GitHub `issues` deliveries, each
+a newer state of one of 200 labelled issues (so the worker of `--role all` has real changes to apply,
+not redeliveries of one state), with unique delivery ids, at a fixed 100 req/s for 5 s (open loop: latency measured from each request's
 scheduled time, so a stall is not hidden), then at 32 connections for 10 s (closed loop: req/s). All servers
 run at once and are measured in interleaved turns, so other load on the machine hits each alike. The bare
 endpoint's figure is the ceiling of generator + server on this machine. Prints req/s, the ratio to the
@@ -30,6 +31,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,16 +54,16 @@ RAW_TABLE = """CREATE TABLE IF NOT EXISTS raw_deliveries (id {pk}, source TEXT, 
 RAW_INSERT = "INSERT INTO raw_deliveries (source, delivery_id, event, body, received_at, status) VALUES ({p}) ON CONFLICT DO NOTHING"
 
 
-def issue_payload() -> bytes:
+def issue_payload(number: int = 1347, updated_at: str = "2026-01-11T20:09:31Z") -> bytes:
     """A realistic `issues.labeled` body (~3 KB, like GitHub's)."""
     user = {"login": "octocat", "id": 1, "type": "User", "site_admin": False, "url": "https://api.github.com/users/o"}
     label = {"id": 208045946, "name": "kr:ENG-1.1", "color": "f29513", "default": False, "description": "KR"}
     issue = {
-        "id": 1347, "number": 1347, "title": "Found a bug", "state": "open", "locked": False, "user": user,
+        "id": number, "number": number, "title": "Found a bug", "state": "open", "locked": False, "user": user,
         "labels": [label, {**label, "name": "points:3"}], "assignees": [user], "comments": 0,
-        "created_at": "2026-01-10T20:09:31Z", "updated_at": "2026-01-11T20:09:31Z", "closed_at": None,
-        "body": "I'm having a problem with this. " * 60, "html_url": "https://github.com/octo/bench/issues/1347",
-        "url": "https://api.github.com/repos/octo/bench/issues/1347", "author_association": "OWNER",
+        "created_at": "2026-01-10T20:09:31Z", "updated_at": updated_at, "closed_at": None,
+        "body": "I'm having a problem with this. " * 60, "html_url": f"https://github.com/octo/bench/issues/{number}",
+        "url": f"https://api.github.com/repos/octo/bench/issues/{number}", "author_association": "OWNER",
     }  # fmt: skip
     repository = {"id": 1296269, "name": "bench", "full_name": "octo/bench", "private": False, "owner": user}
     return json.dumps(
@@ -69,14 +71,28 @@ def issue_payload() -> bytes:
     ).encode()
 
 
-def request_bytes(port: int, body: bytes, signature: str) -> tuple[bytes, bytes]:
-    """The request head up to the delivery id, and the rest after it (ids are spliced in per request)."""
+ISSUES = 200
+#: Placeholders in the body template, replaced per request (bytes.replace: cheap for the load generator).
+_NUMBER, _UPDATED = b"987654321", b"2026-01-11T20:09:31Z"
+_TEMPLATE = issue_payload(int(_NUMBER), _UPDATED.decode())
+_EPOCH = datetime(2026, 1, 11, tzinfo=UTC)
+#: Request numbers: each request gets a unique delivery id and a newer `updated_at` (no system call per request).
+_SERIAL = itertools.count()
+_RUN = uuid.uuid4().hex.encode()
+
+
+def next_request(port: int) -> bytes:
+    """The next signed delivery: a newer state of issue `n % ISSUES + 1`, with a unique delivery id."""
+    n = next(_SERIAL)
+    updated = (_EPOCH + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    body = _TEMPLATE.replace(_NUMBER, str(n % ISSUES + 1).encode()).replace(_UPDATED, updated)
     head = (
         f"POST /webhooks/gh HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-        f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: issues\r\nX-Hub-Signature-256: sha256={signature}\r\n"
-        f"Content-Length: {len(body)}\r\nX-GitHub-Delivery: "
+        f"User-Agent: GitHub-Hookshot/bench\r\nX-GitHub-Event: issues\r\n"
+        f"X-Hub-Signature-256: sha256={hmac_sha256_hex(SECRET, body)}\r\n"
+        f"Content-Length: {len(body)}\r\nX-GitHub-Delivery: {_RUN.decode()}-{n}\r\n\r\n"
     ).encode()
-    return head, b"\r\n\r\n" + body
+    return head + body
 
 
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
@@ -92,14 +108,13 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
 
 async def closed_loop(port: int, seconds: float, connections: int) -> dict[str, Any]:
     """As many requests as `connections` keep-alive connections get answered in `seconds`."""
-    head, tail = request_bytes(port, BODY, SIGNATURE)
     statuses: dict[int, int] = {}
     deadline = time.perf_counter() + seconds
 
     async def one_connection() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         while time.perf_counter() < deadline:
-            status = await exchange(reader, writer, head + next(DELIVERY_IDS) + tail)
+            status = await exchange(reader, writer, next_request(port))
             statuses[status] = statuses.get(status, 0) + 1
         writer.close()
 
@@ -112,7 +127,6 @@ async def closed_loop(port: int, seconds: float, connections: int) -> dict[str, 
 
 async def fixed_rate(port: int, rate: float, seconds: float, connections: int = 8) -> dict[str, Any]:
     """Requests scheduled at `rate`/s; latency from each one's scheduled time to its full answer."""
-    head, tail = request_bytes(port, BODY, SIGNATURE)
     total = int(rate * seconds)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -126,7 +140,7 @@ async def fixed_rate(port: int, rate: float, seconds: float, connections: int = 
         while not queue.empty():
             scheduled = start + queue.get_nowait() / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            status = await exchange(reader, writer, head + next(DELIVERY_IDS) + tail)
+            status = await exchange(reader, writer, next_request(port))
             latencies.append(time.perf_counter() - scheduled)
             statuses[status] = statuses.get(status, 0) + 1
         writer.close()
@@ -135,10 +149,6 @@ async def fixed_rate(port: int, rate: float, seconds: float, connections: int = 
     return {"latencies": latencies, "statuses": statuses}
 
 
-BODY = issue_payload()
-#: Unique delivery ids without a system call per request (uuid4 reads /dev/urandom: slow under load).
-DELIVERY_IDS = (f"{uuid.uuid4()}-{n}".encode() for n in itertools.count())
-SIGNATURE = hmac_sha256_hex(SECRET, BODY)
 ANSWER = b'{"status": "stored", "detail": "delivery stored"}'
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(ANSWER)).encode())]
 
@@ -305,7 +315,9 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
             results[name]["stored"] = stored_deliveries(url)
     raw = results["raw single insert"]["rps"]
     label = "SQLite (WAL)" if kind == "sqlite" else "PostgreSQL"
-    print(f"\n{label}: {len(BODY)} B signed deliveries, 32 connections x {seconds:g}s; 100 req/s x 5s")
+    print(
+        f"\n{label}: {len(_TEMPLATE)} B signed deliveries over {ISSUES} issues, 32 connections x {seconds:g}s; 100 req/s x 5s"
+    )
     print(f"{'endpoint':28} {'req/s':>8} {'vs raw':>7} {'p50 ms':>7} {'p99 ms':>7}  statuses")
     for name, row in results.items():
         print(

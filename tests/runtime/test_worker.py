@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, update
 from structlog.testing import capture_logs
 
 from syncd.core.model import TaskState
-from syncd.runtime.rows import DELIVERIES
-from syncd.runtime.worker import Worker
+from syncd.runtime.rows import CHECK_INS, DELIVERIES
+from syncd.runtime.worker import RECOMPUTE_DEBOUNCE, Worker
 from tests.support.fake_adapter import task
 from tests.support.worker_env import WorkerEnv, sqlite_bench
 
@@ -68,11 +68,33 @@ class TestLoop:
             await asyncio.sleep(0.3)
             env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
             env.runtime.deliveries_waiting.set()
-            await _until(lambda: env.kr("ENG-1.1")["progress"] == 1.0)
+            # The running worker recomputes a KR once it has been dirty for RECOMPUTE_DEBOUNCE: let time pass.
+            await _until(lambda: bool(env.clock.advance(0.05)) and env.kr("ENG-1.1")["progress"] == 1.0)
             stop.set()
             await asyncio.wait_for(running, 5)
 
         asyncio.run(scenario())
+
+    def test_the_running_worker_recomputes_a_burst_once(self, env: WorkerEnv) -> None:
+        """Changes within RECOMPUTE_DEBOUNCE of the first are recomputed together: one check-in, not one per change."""
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            running = asyncio.create_task(Worker(env.runtime).run(stop))
+            for number in range(1, 6):  # done, open, done, open, done: progress would move with each one
+                state = TaskState.DONE if number % 2 else TaskState.OPEN
+                env.deliver("task.changed", snapshot=task(f"acme/web#{number}", labels=["kr:ENG-1.1"], state=state))
+                env.runtime.deliveries_waiting.set()
+                await _until(lambda: not env.rows(DELIVERIES, status="pending"))
+            assert env.kr("ENG-1.1")["dirty_since"] is not None  # applied, not yet recomputed: the clock stood still
+            env.clock.advance(RECOMPUTE_DEBOUNCE.total_seconds())
+            await _until(lambda: env.kr("ENG-1.1")["dirty_since"] is None)
+            stop.set()
+            await asyncio.wait_for(running, 5)
+
+        asyncio.run(scenario())
+        assert env.kr("ENG-1.1")["progress"] == pytest.approx(0.6)
+        assert len(env.rows(CHECK_INS, kr_id="ENG-1.1")) == 1
 
     def test_a_store_outage_is_logged_once_and_the_recovery_once(self, env: WorkerEnv, tmp_path: Path) -> None:
         async def scenario() -> None:
@@ -98,11 +120,11 @@ class TestLoop:
         worker = Worker(env.runtime)
         real, calls = worker.recompute.run_once, []
 
-        def broken_once() -> int:
+        def broken_once(debounce: timedelta) -> int:
             calls.append(1)
             if len(calls) == 1:
                 raise ValueError("a bug in one unit of work")
-            return real()
+            return real(debounce)
 
         monkeypatch.setattr(worker.recompute, "run_once", broken_once)
 
@@ -110,7 +132,7 @@ class TestLoop:
             stop = asyncio.Event()
             running = asyncio.create_task(worker.run(stop))
             env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
-            await _until(lambda: env.kr("ENG-1.1")["progress"] == 1.0)
+            await _until(lambda: bool(env.clock.advance(0.05)) and env.kr("ENG-1.1")["progress"] == 1.0)
             stop.set()
             await asyncio.wait_for(running, 5)
 
