@@ -7,7 +7,7 @@ always pass `limit`, count requests, and see status codes. Failures become `Retr
 The SDK's own urllib3 retry policy retries GET/PUT on 429 and 5xx and sleeps through Retry-After
 inside the call, invisible to our budget and pacing, and after its retries raises `MaxRetryError`. We
 turn status retries off (see `_retry_policy`) so every 429 reaches us with its Retry-After; short
-waits are retried in-line with tenacity (`syncd.core.retry`), long ones are raised for the runtime.
+waits are retried in-line (`adapters.inline_retry`), long ones are raised for the runtime.
 """
 
 from __future__ import annotations
@@ -22,13 +22,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asana
-import tenacity
 import urllib3
 from asana.rest import ApiException
 from urllib3.util.retry import Retry
 
+from adapters.inline_retry import InlineRetry
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
-from syncd.core.retry import INLINE_WAIT_LIMIT, retry_delay
 from syncd.ports import Budget
 
 PAGE_LIMIT = 100
@@ -83,7 +82,8 @@ class AsanaClient:
         self._api = asana.ApiClient(configuration)
         self._timeout = (timeout, timeout)
         self._limit = requests_per_minute
-        self._sleep = sleep
+        # A 429 means Asana did nothing, so even a write is retried in-line after its Retry-After.
+        self._retry = InlineRetry(INLINE_ATTEMPTS, sleep, retry_rate_limited_writes=True)
         self._lock = threading.Lock()
         self._recent: deque[float] = deque()
         self._held_until = 0.0
@@ -255,16 +255,7 @@ class AsanaClient:
         raise Permanent(f"asana {what} had more than {MAX_PAGES} pages; stopped")
 
     def _call(self, what: str, idempotent: bool, fn: Callable[..., Any], *args: Any) -> JSON:
-        for attempt in tenacity.Retrying(
-            retry=lambda state: _retry_inline(state, idempotent),
-            wait=_wait_as_told,
-            stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
-            reraise=True,
-            sleep=self._sleep,
-        ):
-            with attempt:
-                return self._once(what, fn, *args)
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+        return self._retry.call(lambda: self._once(what, fn, *args), idempotent=idempotent)
 
     def _once(self, what: str, fn: Callable[..., Any], *args: Any) -> JSON:
         self._count()
@@ -330,22 +321,6 @@ def map_status(what: str, status: int, retry_after: str | None, message: str) ->
         fix = "check the source's token (a personal access token or OAuth token with access to this workspace)"
         return Permanent(f"asana {what} was refused ({status}){said}; {fix}", status=status)
     return Permanent(f"asana {what} was rejected ({status}){said}", status=status)
-
-
-def _retry_inline(state: tenacity.RetryCallState, idempotent: bool) -> bool:
-    """Retry here only short waits, and only what cannot duplicate a write: a 429 (nothing was done)
-    or any failure of an idempotent call."""
-    error = state.outcome.exception() if state.outcome else None
-    if not isinstance(error, Retriable):
-        return False
-    delay = retry_delay(error, state.attempt_number)
-    return (isinstance(error, RateLimited) or idempotent) and delay is not None and delay <= INLINE_WAIT_LIMIT
-
-
-def _wait_as_told(state: tenacity.RetryCallState) -> float:
-    error = state.outcome.exception() if state.outcome else None
-    delay = retry_delay(error, state.attempt_number) if error else None
-    return 0.0 if delay is None else delay
 
 
 def _seconds(retry_after: str | None) -> float:

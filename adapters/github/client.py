@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 import httpx
 import requests
 import structlog
-import tenacity
 from github import Auth, Github, GithubException, GithubIntegration
 from github.Repository import Repository
 
 from adapters.github.config import GitHubSourceConfig
+from adapters.inline_retry import InlineRetry
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
-from syncd.core.retry import BACKOFF_BASE, INLINE_WAIT_LIMIT, backoff, retry_delay
+from syncd.core.retry import BACKOFF_BASE, INLINE_WAIT_LIMIT
 from syncd.ports import Budget
 
 T = TypeVar("T")
@@ -104,8 +104,8 @@ class GitHubClient:
         inline_wait_limit: float = INLINE_WAIT_LIMIT,
     ) -> None:
         self.config = config
-        self._sleep, self._clock = sleep, clock
-        self._backoff_base, self._inline_wait_limit = backoff_base, inline_wait_limit
+        self._clock = clock
+        self._retry = InlineRetry(INLINE_ATTEMPTS, sleep, backoff_base, inline_wait_limit)
         self._lock = threading.Lock()
         self._github: Github | None = None
         self._auth: Auth.Token | Auth.AppInstallationAuth | None = None
@@ -189,39 +189,14 @@ class GitHubClient:
         """Run one PyGithub operation with failures mapped and short waits retried in-line."""
         return self._retrying(where, lambda: self.guarded(where, operation), idempotent=idempotent)
 
-    def _inline_wait(self, state: tenacity.RetryCallState) -> float:
-        """A server-named delay exactly; otherwise this client's backoff (its base is shortened in tests)."""
-        error = _exception(state)
-        if isinstance(error, Retriable) and error.delay <= 0:
-            return backoff(state.attempt_number, base=self._backoff_base)
-        return 0.0 if error is None else retry_delay(error, state.attempt_number) or 0.0
-
     def _retrying(self, where: str, once: Callable[[], T], *, idempotent: bool) -> T:
-        def short(error: BaseException) -> bool:
-            delay = retry_delay(error, 1)
-            return idempotent and delay is not None and delay <= self._inline_wait_limit
+        def logged(attempt: int, error: BaseException | None) -> None:
+            log.info("github.retrying", source=self.config.name, where=where, attempt=attempt, error=str(error))
 
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(short),
-            wait=self._inline_wait,
-            stop=tenacity.stop_after_attempt(INLINE_ATTEMPTS),
-            sleep=self._sleep,
-            before_sleep=lambda state: log.info(
-                "github.retrying",
-                source=self.config.name,
-                where=where,
-                attempt=state.attempt_number,
-                error=str(_exception(state)),
-            ),
-            reraise=True,
-        )
         try:
-            for attempt in retrying:
-                with attempt:
-                    return once()
+            return self._retry.call(once, idempotent=idempotent, on_retry=logged)
         finally:
             self._note_budget()
-        raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
     def _note_budget(self) -> None:
         if self._github is None:
@@ -434,10 +409,6 @@ def _graphql_error(error: Mapping[str, Any], where: str) -> TrackerError:
     if error.get("type") == "NOT_FOUND":
         return NotFound(message)
     return Permanent(message)
-
-
-def _exception(state: tenacity.RetryCallState) -> BaseException | None:
-    return state.outcome.exception() if state.outcome is not None else None
 
 
 def _json(text: str) -> Any:
