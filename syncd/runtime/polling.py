@@ -20,9 +20,11 @@ from syncd.core.matching import MatchRules
 from syncd.ports import Bookmark, PollResult
 from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
 from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, to_utc
-from syncd.store.upsert import dialect_insert
+from syncd.store.upsert import upsert
 
 FETCH_BATCH = 50
+#: The columns that identify a bookmark row.
+BOOKMARK_KEY = ("source", "partition")
 
 
 @dataclass(frozen=True)
@@ -59,23 +61,13 @@ def save_poll(conn: Connection, source: str, result: PollResult, rules: MatchRul
 def _save_bookmark(conn: Connection, source: str, result: PollResult, now: datetime) -> None:
     """Store the poll's bookmark; a listing that brings no cursor or ETag keeps the ones stored."""
     row: dict[str, Any] = {"source": source, "partition": result.partition, "polled_at": to_utc(now)}
-    update_columns = ["polled_at"]
     if result.bookmark.cursor is not None:
         row["cursor"] = result.bookmark.cursor
-        update_columns.append("cursor")
     if result.bookmark.etag is not None:
         row["etag"] = result.bookmark.etag
-        update_columns.append("etag")
     if result.complete:
         row["reconciled_at"] = to_utc(now)
-        update_columns.append("reconciled_at")
-    stmt = dialect_insert(conn, BOOKMARKS).values(row)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[BOOKMARKS.c.source, BOOKMARKS.c.partition],
-            set_={name: stmt.excluded[name] for name in update_columns},
-        )
-    )
+    upsert(conn, BOOKMARKS, [row], conflict=BOOKMARK_KEY, update=[name for name in row if name not in BOOKMARK_KEY])
 
 
 @dataclass(frozen=True)

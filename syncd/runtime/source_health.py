@@ -15,16 +15,14 @@ from sqlalchemy import Connection, select
 from syncd.ports import Budget
 from syncd.runtime.metrics import Metrics
 from syncd.runtime.rows import SOURCE_STATE, as_utc, to_utc
-from syncd.store.upsert import dialect_insert
+from syncd.store.upsert import upsert
 
 log = structlog.get_logger("syncd.runtime.source_health")
 
 
-def _upsert(conn: Connection, source: str, values: dict[str, object]) -> None:
-    stmt = dialect_insert(conn, SOURCE_STATE).values(source=source, **values)
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=[SOURCE_STATE.c.source], set_={k: stmt.excluded[k] for k in values})
-    )
+def _record(conn: Connection, source: str, values: dict[str, object]) -> None:
+    """Set `values` on the source's row, creating it on the first poll (other columns keep theirs)."""
+    upsert(conn, SOURCE_STATE, [{"source": source, **values}], conflict=["source"], update=list(values))
 
 
 def _failing_since(conn: Connection, source: str) -> datetime | None:
@@ -44,7 +42,7 @@ def record_success(conn: Connection, source: str, now: datetime, budget: Budget,
         "budget_limit": budget.limit,
         "budget_resets_at": to_utc(budget.resets_at) if budget.resets_at else None,
     }
-    _upsert(conn, source, values)
+    _record(conn, source, values)
     if budget.remaining is not None:
         metrics.rate_limit_remaining.labels(source=source).set(budget.remaining)
     if was_failing is not None:
@@ -54,7 +52,7 @@ def record_success(conn: Connection, source: str, now: datetime, budget: Budget,
 def record_failure(conn: Connection, source: str, now: datetime, error: str) -> None:
     """The source failed: keep the error and since when it fails; log only the first failure."""
     was_failing = _failing_since(conn, source)
-    _upsert(
+    _record(
         conn,
         source,
         {"last_poll_at": to_utc(now), "last_error": error[:2000], "failing_since": to_utc(was_failing or now)},
