@@ -34,7 +34,7 @@ from syncd.runtime.rows import (
     to_utc,
     unknown_json,
 )
-from syncd.store.upsert import dialect_insert
+from syncd.store.upsert import dialect_insert, upsert
 
 #: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
 CHUNK = 500
@@ -253,12 +253,5 @@ def request_refresh(conn: Connection, source: str, kind: str, keys: Iterable[str
         {"source": source, "kind": kind, "key": key, "requested_at": to_utc(now), "attempts": 0, "next_attempt_at": due}
         for key in sorted(set(keys))
     ]
-    for chunk in chunks(rows):
-        stmt = dialect_insert(conn, REFRESH_REQUESTS).values(list(chunk))
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[REFRESH_REQUESTS.c.source, REFRESH_REQUESTS.c.kind, REFRESH_REQUESTS.c.key],
-                set_={"requested_at": stmt.excluded.requested_at},
-            )
-        )
+    upsert(conn, REFRESH_REQUESTS, rows, conflict=["source", "kind", "key"], update=["requested_at"])
     return len(rows)
