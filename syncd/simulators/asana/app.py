@@ -19,11 +19,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from syncd.simulators.asana.api import ApiRequest
-from syncd.simulators.asana.faults import Faults, LoggedRequest, RequestLog
+from syncd.simulators.asana.faults import Faults, LoggedRequest
 from syncd.simulators.asana.handlers import AsanaApi
 from syncd.simulators.asana.render import story_json, task_json
 from syncd.simulators.asana.store import ApiError
 from syncd.simulators.asana.view import task_text
+from syncd.simulators.request_log import RequestLog
 
 API_PREFIX = "/api/1.0"
 Answer = tuple[int, dict[str, Any], dict[str, str]]
@@ -32,7 +33,7 @@ Answer = tuple[int, dict[str, Any], dict[str, str]]
 class SimulatorApp:
     """Binds the API, the knobs and the log to Starlette routes."""
 
-    def __init__(self, api: AsanaApi, faults: Faults, log: RequestLog, token: str) -> None:
+    def __init__(self, api: AsanaApi, faults: Faults, log: RequestLog[LoggedRequest], token: str) -> None:
         self._api = api
         self._faults = faults
         self._log = log

@@ -1,23 +1,26 @@
-"""Fault knobs (429 with Retry-After, 5xx, slow answers, a sliding-window rate limit) and the request log.
+"""Asana's fault knobs (429 with Retry-After, 5xx, slow answers, a sliding-window rate limit) and its logged request.
 
-Tests and the sandbox turn knobs on; every API request asks `Faults.decide` first. The log records
-each request with its answer, and counts requests that came back before a Retry-After had elapsed.
+Tests and the sandbox turn knobs on; every API request asks `Faults.decide` first, which also counts
+requests that came back before a Retry-After had elapsed. Knob paths are regexes searched in the path
+under `/api/1.0`; the rules themselves are `syncd.simulators.faults`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from syncd.simulators.faults import FaultKind, FaultPlan, FaultRule
+from syncd.simulators.request_log import QueryParameters
+from syncd.simulators.sliding_window import SlidingWindow
+
 
 @dataclass(frozen=True)
-class LoggedRequest:
+class LoggedRequest(QueryParameters):
     """One API request as the simulator saw it (paths are relative to `/api/1.0`)."""
 
     at: float
@@ -27,25 +30,6 @@ class LoggedRequest:
     body: Any
     status: int
     retry_after: float | None = None
-
-    def param(self, name: str) -> str | None:
-        """The first query parameter of that name."""
-        return next((value for key, value in self.query if key == name), None)
-
-
-@dataclass
-class _Rule:
-    """Answer the next `remaining` matching requests with `status` (or delay them by `delay`)."""
-
-    remaining: int
-    status: int | None
-    retry_after: float | None = None
-    delay: float = 0.0
-    method: str | None = None
-    path: re.Pattern[str] | None = None
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (self.path is None or bool(self.path.search(path)))
 
 
 @dataclass(frozen=True)
@@ -63,9 +47,8 @@ class Faults:
 
     clock: Callable[[], float] = time.monotonic
     early_requests: int = 0
-    _rules: list[_Rule] = field(default_factory=list)
-    _window: tuple[int, float] | None = None
-    _recent: deque[float] = field(default_factory=deque)
+    _plan: FaultPlan = field(default_factory=FaultPlan)
+    _window: SlidingWindow | None = None
     _blocked_until: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,28 +56,26 @@ class Faults:
         self, requests: int, *, retry_after: float = 1.0, method: str | None = None, path: str | None = None
     ) -> None:
         """Answer the next `requests` matching requests 429 with `Retry-After: retry_after`."""
-        self._add(_Rule(requests, 429, retry_after, 0.0, method, _compile(path)))
+        self._add("rate_limit", requests, method, path, status=429, retry_after=retry_after)
 
     def fail(self, requests: int, *, status: int = 500, method: str | None = None, path: str | None = None) -> None:
         """Answer the next `requests` matching requests with a server error."""
-        self._add(_Rule(requests, status, None, 0.0, method, _compile(path)))
+        self._add("server_error", requests, method, path, status=status)
 
     def slow(self, seconds: float, *, requests: int = 1, method: str | None = None, path: str | None = None) -> None:
         """Delay the next `requests` matching requests by `seconds` (to exercise client timeouts)."""
-        self._add(_Rule(requests, None, None, seconds, method, _compile(path)))
+        self._add("slow", requests, method, path, delay=seconds)
 
     def limit_rate(self, count: int | None, per_seconds: float = 60.0) -> None:
         """Enforce `count` requests per sliding `per_seconds` like Asana's plan limits (None lifts it)."""
         with self._lock:
-            self._window = None if count is None else (count, per_seconds)
-            self._recent.clear()
+            self._window = None if count is None else SlidingWindow(count, per_seconds)
 
     def clear(self) -> None:
         """Turn every knob off."""
         with self._lock:
-            self._rules.clear()
+            self._plan.clear()
             self._window = None
-            self._recent.clear()
             self._blocked_until = 0.0
             self.early_requests = 0
 
@@ -110,61 +91,25 @@ class Faults:
             return fault
 
     def _from_rules(self, method: str, path: str) -> Fault | None:
-        for rule in self._rules:
-            if rule.remaining > 0 and rule.matches(method, path):
-                rule.remaining -= 1
-                return Fault(rule.status, rule.retry_after, rule.delay)
-        self._rules = [rule for rule in self._rules if rule.remaining > 0]
-        return None
+        rule = self._plan.pick(method, path)
+        if rule is None:
+            return None
+        return Fault(None if rule.kind == "slow" else rule.status, rule.retry_after, rule.delay)
 
     def _from_window(self, now: float) -> Fault:
-        if self._window is None:
-            return Fault()
-        count, period = self._window
-        while self._recent and self._recent[0] <= now - period:
-            self._recent.popleft()
-        if len(self._recent) >= count:
-            wait = max(1.0, math.ceil(self._recent[0] + period - now))
-            return Fault(429, wait)
-        self._recent.append(now)
-        return Fault()
+        wait = None if self._window is None else self._window.admit(now)
+        return Fault() if wait is None else Fault(429, max(1.0, math.ceil(wait)))
 
-    def _add(self, rule: _Rule) -> None:
-        with self._lock:
-            self._rules.append(rule)
-
-
-class RequestLog:
-    """Every API request in arrival order (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._entries: list[LoggedRequest] = []
-        self._lock = threading.Lock()
-
-    def record(self, entry: LoggedRequest) -> None:
-        """Append one request."""
-        with self._lock:
-            self._entries.append(entry)
-
-    def entries(self) -> list[LoggedRequest]:
-        """A copy of the log."""
-        with self._lock:
-            return list(self._entries)
-
-    def clear(self) -> None:
-        """Forget every logged request."""
-        with self._lock:
-            self._entries.clear()
-
-    def count(self, method: str | None = None, path: str | None = None) -> int:
-        """How many requests match `method` and the regex `path` (both optional)."""
-        pattern = _compile(path)
-        return sum(
-            1
-            for entry in self.entries()
-            if (method is None or entry.method == method) and (pattern is None or pattern.search(entry.path))
-        )
-
-
-def _compile(path: str | None) -> re.Pattern[str] | None:
-    return None if path is None else re.compile(path)
+    def _add(
+        self,
+        kind: FaultKind,
+        requests: int,
+        method: str | None,
+        path: str | None,
+        *,
+        status: int = 500,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        rule = FaultRule(kind, requests, None, method, path, status, retry_after, delay, path_syntax="regex")
+        self._plan.add(rule)

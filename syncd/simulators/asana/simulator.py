@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from syncd.simulators.asana.app import API_PREFIX, SimulatorApp
-from syncd.simulators.asana.faults import Faults, LoggedRequest, RequestLog
+from syncd.simulators.asana.faults import Faults, LoggedRequest
 from syncd.simulators.asana.handlers import AsanaApi
 from syncd.simulators.asana.records import (
     SimCustomField,
@@ -40,6 +40,7 @@ from syncd.simulators.asana.render import goal_json, story_json, task_json, webh
 from syncd.simulators.asana.state import AsanaState
 from syncd.simulators.asana.store import utc_now
 from syncd.simulators.asana.webhooks import Delivery, WebhookHub
+from syncd.simulators.request_log import RequestLog
 from syncd.simulators.server import BackgroundServer
 
 
@@ -52,7 +53,7 @@ class AsanaSimulator:
         self.state = AsanaState(clock)
         self.hub = WebhookHub(self.state)
         self.faults = Faults()
-        self.log = RequestLog()
+        self.log: RequestLog[LoggedRequest] = RequestLog()
         self.api = AsanaApi(self.state, self.hub)
         self._server: BackgroundServer | None = None
         self._auto_stop = threading.Event()

@@ -6,7 +6,7 @@ it does not use syncd).
 
 from __future__ import annotations
 
-from syncd.simulators.github.faults import FaultRule
+from syncd.simulators.faults import FaultRule
 from syncd.simulators.github.simulator import GitHubSimulator
 from syncd.simulators.github.traffic import LoggedRequest
 from syncd.simulators.github.webhooks import Delivery, sign

@@ -1,55 +1,17 @@
-"""Fault knobs: make the next N (or a fraction p of) matching requests fail or crawl.
+"""GitHub's fault knobs: make the next N (or a fraction p of) matching requests fail or crawl.
 
-Kinds: `rate_limit` (429 with Retry-After), `secondary` (403 secondary rate limit without headers),
+`rate_limit` (429 with Retry-After), `secondary_limit` (403 secondary rate limit without headers),
 `server_error` (502 by default), `slow` (answer after `delay` seconds). Rules match by method and a
-glob on the path under the API root (`/repos/*/issues`), first rule first.
+glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.faults`).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import random
-import threading
-from dataclasses import dataclass
-from typing import Literal
-
-FaultKind = Literal["rate_limit", "secondary", "server_error", "slow"]
+from syncd.simulators.faults import FaultPlan, FaultRule
 
 
-@dataclass
-class FaultRule:
-    """One fault: what it does, which requests it hits, and for how many (count) or how often (probability)."""
-
-    kind: FaultKind
-    count: int | None = 1
-    probability: float | None = None
-    method: str | None = None
-    path: str | None = None
-    status: int = 502
-    retry_after: float | None = 1.0
-    delay: float = 0.0
-
-    def matches(self, method: str, path: str) -> bool:
-        """Whether this rule applies to a request."""
-        if self.method is not None and self.method.upper() != method.upper():
-            return False
-        return self.path is None or fnmatch.fnmatchcase(path, self.path)
-
-
-class FaultPlan:
-    """The simulator's active fault rules (thread-safe; `pick` is called once per request)."""
-
-    def __init__(self, seed: int = 4) -> None:
-        self._rules: list[FaultRule] = []
-        self._lock = threading.Lock()
-        self._random = random.Random(seed)
-        self.injected = 0
-
-    def add(self, rule: FaultRule) -> FaultRule:
-        """Activate a rule."""
-        with self._lock:
-            self._rules.append(rule)
-        return rule
+class GitHubFaults(FaultPlan):
+    """The simulated GitHub's fault rules, with a knob per kind of failure GitHub answers."""
 
     def rate_limit(self, count: int | None = 1, *, retry_after: float = 1.0, **match: str | float | None) -> FaultRule:
         """Answer 429 with `Retry-After: retry_after`."""
@@ -66,24 +28,3 @@ class FaultPlan:
     def slow(self, delay: float, count: int | None = 1, **match: str | float | None) -> FaultRule:
         """Answer normally, but only after `delay` seconds."""
         return self.add(FaultRule("slow", count=count, delay=delay, **match))  # type: ignore[arg-type]
-
-    def clear(self) -> None:
-        """Remove every rule."""
-        with self._lock:
-            self._rules.clear()
-
-    def pick(self, method: str, path: str) -> FaultRule | None:
-        """The fault this request meets, if any (spending one of the rule's count)."""
-        with self._lock:
-            for rule in self._rules:
-                if not rule.matches(method, path):
-                    continue
-                if rule.probability is not None and self._random.random() >= rule.probability:
-                    continue
-                if rule.count is not None:
-                    if rule.count <= 0:
-                        continue
-                    rule.count -= 1
-                self.injected += 1
-                return rule
-        return None

@@ -15,11 +15,13 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from syncd.simulators.faults import FaultPlan, FaultRule
 from syncd.simulators.github.apps import Credentials
 from syncd.simulators.github.entities import TokenGrant
-from syncd.simulators.github.faults import FaultPlan, FaultRule
 from syncd.simulators.github.state import SimError
-from syncd.simulators.github.traffic import LoggedRequest, RateBudget, RequestLog, WriteWindow
+from syncd.simulators.github.traffic import LoggedRequest, RateBudget
+from syncd.simulators.request_log import RequestLog
+from syncd.simulators.sliding_window import SlidingWindow
 
 API_PREFIX = "/api/v3"
 DOCS = "https://docs.github.com/rest"
@@ -78,9 +80,17 @@ class Pipeline:
     """Wraps handlers into Starlette endpoints with GitHub's cross-cutting behaviour."""
 
     def __init__(
-        self, log: RequestLog, faults: FaultPlan, budget: RateBudget, credentials: Credentials, writes: WriteWindow
+        self,
+        log: RequestLog[LoggedRequest],
+        faults: FaultPlan,
+        budget: RateBudget,
+        credentials: Credentials,
+        writes: SlidingWindow | None,
+        *,
+        keep_responses: bool = False,
     ) -> None:
         self.log, self.faults, self.budget, self.credentials, self.writes = log, faults, budget, credentials, writes
+        self.keep_responses = keep_responses
 
     def endpoint(
         self, handler: Handler, *, auth: Auth = "token", api: str = "rest", content_write: bool = False
@@ -110,9 +120,9 @@ class Pipeline:
             lowered["authorization"] = request.headers["authorization"].partition(" ")[0]
         query = tuple(request.query_params.multi_items())
         content_type = request.headers.get("content-type", "")
-        response = data if self.log.keep_responses else b""
+        response = data if self.keep_responses else b""
         entry = LoggedRequest(request.method, path, query, raw, content_type, status, started, api, lowered, response)
-        self.log.append(entry)
+        self.log.record(entry)
 
     async def _answer(
         self, request: Request, raw: bytes, path: str, handler: Handler, options: EndpointOptions
@@ -126,7 +136,7 @@ class Pipeline:
             call = self._call(request, raw, path, options.auth)
             if options.api != "sim" and self.budget.exhausted():
                 return self._with_rate(error_reply(403, "API rate limit exceeded for this token."))
-            wait = self.writes.admit() if options.content_write else None
+            wait = self.writes.admit(time.monotonic()) if options.content_write and self.writes is not None else None
             if wait is not None:
                 return error_reply(403, SECONDARY_MESSAGE, **{"retry-after": str(max(1, round(wait)))})
             reply = handler(call)

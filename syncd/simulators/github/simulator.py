@@ -15,16 +15,18 @@ from syncd.simulators.github.app import build_app
 from syncd.simulators.github.apps import Credentials
 from syncd.simulators.github.comments import Comments
 from syncd.simulators.github.entities import SimComment, SimHook, SimIssue
-from syncd.simulators.github.faults import FaultPlan
+from syncd.simulators.github.faults import GitHubFaults
 from syncd.simulators.github.hooks import Hooks
 from syncd.simulators.github.http import Pipeline
 from syncd.simulators.github.parts import SimParts
 from syncd.simulators.github.projects import Projects
 from syncd.simulators.github.render import SimUrls
 from syncd.simulators.github.state import DEFAULT_ACTOR, GitHubState, whole_seconds_now
-from syncd.simulators.github.traffic import LoggedRequest, RateBudget, RequestLog, WriteWindow
+from syncd.simulators.github.traffic import LoggedRequest, RateBudget
 from syncd.simulators.github.webhooks import Delivery, WebhookSender, WebhookTarget
+from syncd.simulators.request_log import RequestLog
 from syncd.simulators.server import BackgroundServer
+from syncd.simulators.sliding_window import SlidingWindow
 
 
 class GitHubSimulator:
@@ -43,19 +45,23 @@ class GitHubSimulator:
     ) -> None:
         self.urls = SimUrls()
         self.state = GitHubState(self.urls, clock)
-        self.faults = FaultPlan()
+        self.faults = GitHubFaults()
         self.rate_limit = RateBudget(rate_limit)
         self.credentials = Credentials()
         self.credentials.add_token(token, login)
         self.token, self.login = token, login
-        self._log = RequestLog(keep_responses=keep_responses)
+        self._log: RequestLog[LoggedRequest] = RequestLog()
         self._comments, self._hooks = Comments(self.state), Hooks(self.state)
         self.projects = Projects(self.state)
         self.webhooks = WebhookSender(
             lambda repo: self._hooks.of_repo(repo) if repo.lower() in self.state.repos else []
         )
         self.state.listener = self.webhooks
-        pipeline = Pipeline(self._log, self.faults, self.rate_limit, self.credentials, WriteWindow(writes_per_minute))
+        # GitHub's secondary limit on content writes: about 80 a minute, in a sliding window.
+        writes = None if writes_per_minute is None else SlidingWindow(writes_per_minute, 60.0)
+        pipeline = Pipeline(
+            self._log, self.faults, self.rate_limit, self.credentials, writes, keep_responses=keep_responses
+        )
         parts = SimParts(
             self.state, self._comments, self._hooks, self.projects, self.credentials, self.webhooks, pipeline
         )
@@ -278,7 +284,7 @@ class GitHubSimulator:
     @property
     def requests(self) -> list[LoggedRequest]:
         """Every request so far, in arrival order."""
-        return self._log.snapshot()
+        return self._log.entries()
 
     def clear_requests(self) -> None:
         """Forget the request log (to count what comes next)."""

@@ -1,17 +1,18 @@
-"""Request accounting of the simulated GitHub: the request log, the rate-limit budget, write pacing checks."""
+"""Request accounting of the simulated GitHub: the logged request and the rate-limit budget."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from syncd.simulators.request_log import QueryParameters
+
 
 @dataclass(frozen=True)
-class LoggedRequest:
+class LoggedRequest(QueryParameters):
     """One request as the simulator saw it. `path` is under the API root for REST (`/repos/a/b/issues`)."""
 
     method: str
@@ -30,34 +31,6 @@ class LoggedRequest:
     def json(self) -> Any:
         """The body parsed as JSON (None when empty)."""
         return json.loads(self.body) if self.body else None
-
-    def param(self, name: str) -> str | None:
-        """The first value of a query parameter."""
-        return next((value for key, value in self.query if key == name), None)
-
-
-class RequestLog:
-    """Every request, in arrival order (thread-safe); response bodies too when `keep_responses`."""
-
-    def __init__(self, *, keep_responses: bool = False) -> None:
-        self._entries: list[LoggedRequest] = []
-        self._lock = threading.Lock()
-        self.keep_responses = keep_responses
-
-    def append(self, entry: LoggedRequest) -> None:
-        """Record one request."""
-        with self._lock:
-            self._entries.append(entry)
-
-    def snapshot(self) -> list[LoggedRequest]:
-        """A copy of the log."""
-        with self._lock:
-            return list(self._entries)
-
-    def clear(self) -> None:
-        """Forget every request so far."""
-        with self._lock:
-            self._entries.clear()
 
 
 class RateBudget:
@@ -105,25 +78,3 @@ class RateBudget:
         if now >= self.reset_at:
             self.used = 0
             self.reset_at = now + self.window
-
-
-class WriteWindow:
-    """GitHub's secondary limit on content writes (about 80 per minute): a sliding one-minute window."""
-
-    def __init__(self, per_minute: int | None = 80) -> None:
-        self.per_minute = per_minute
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def admit(self) -> float | None:
-        """Count one write; None if allowed, else the seconds until one would be."""
-        if self.per_minute is None:
-            return None
-        now = time.monotonic()
-        with self._lock:
-            while self._times and self._times[0] <= now - 60.0:
-                self._times.popleft()
-            if len(self._times) >= self.per_minute:
-                return 60.0 - (now - self._times[0])
-            self._times.append(now)
-            return None
