@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
@@ -195,13 +195,18 @@ def _replace_links(conn: Connection, task_ids: Sequence[int], links: Sequence[di
 
 
 def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> None:
-    """Ask the recompute step to look at these KRs (an earlier mark is kept; ids in lock order)."""
+    """Ask the recompute step to look at these KRs (an earlier mark is kept; ids in lock order).
+
+    Every row is written, even one already dirty: the write takes the KR's row lock, which orders this
+    transaction's task changes against a recompute of that KR on another replica. With a mark skipped
+    because the KR was already dirty, a recompute that had read the tasks before this transaction
+    committed would clear the mark and keep a stale figure (seen with three workers on PostgreSQL)."""
     ordered = sorted(set(kr_ids))
     for chunk in chunks(ordered):
         conn.execute(
             update(KEY_RESULTS)
-            .where(KEY_RESULTS.c.id.in_(chunk), KEY_RESULTS.c.dirty_since.is_(None))
-            .values(dirty_since=to_utc(now))
+            .where(KEY_RESULTS.c.id.in_(chunk))
+            .values(dirty_since=func.coalesce(KEY_RESULTS.c.dirty_since, to_utc(now)))
         )
 
 
