@@ -1,17 +1,40 @@
-"""Run an ASGI app with uvicorn in a background thread on a loopback port (0 picks a free one)."""
+"""Run an ASGI app with uvicorn in a background thread on a loopback port (0 picks a free one).
+
+`Served` is what the server and both simulators share: started and stopped around a `with` block.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
 
-class BackgroundServer:
+class Served(ABC):
+    """Something that serves between `start()` and `stop()`; `with it:` does both, whatever happens inside."""
+
+    @abstractmethod
+    def start(self) -> str:
+        """Start serving; returns the root URL."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop serving."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class BackgroundServer(Served):
     """A real HTTP server for an ASGI app, started and stopped from synchronous code."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
@@ -64,12 +87,3 @@ class BackgroundServer:
             self._thread.join(timeout)
         if self._socket is not None:
             self._socket.close()
-
-    def __enter__(self) -> BackgroundServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from syncd.simulators.asana.app import API_PREFIX, SimulatorApp
@@ -41,10 +40,10 @@ from syncd.simulators.asana.state import AsanaState
 from syncd.simulators.asana.store import utc_now
 from syncd.simulators.asana.webhooks import Delivery, WebhookHub
 from syncd.simulators.request_log import RequestLog
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.server import BackgroundServer, Served
 
 
-class AsanaSimulator:
+class AsanaSimulator(Served):
     """The simulator: state, webhooks, faults and request log, served by a background uvicorn."""
 
     # The default token is the simulator's own fake credential, not a secret of anyone's.
@@ -77,13 +76,6 @@ class AsanaSimulator:
         if self._server is not None:
             self._server.stop()
         self.hub.close()
-
-    def __enter__(self) -> AsanaSimulator:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

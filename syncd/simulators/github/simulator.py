@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from syncd.simulators.github.app import build_app
@@ -25,11 +24,11 @@ from syncd.simulators.github.state import DEFAULT_ACTOR, GitHubState, whole_seco
 from syncd.simulators.github.traffic import LoggedRequest, RateBudget
 from syncd.simulators.github.webhooks import Delivery, WebhookSender, WebhookTarget
 from syncd.simulators.request_log import RequestLog
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.server import BackgroundServer, Served
 from syncd.simulators.sliding_window import SlidingWindow
 
 
-class GitHubSimulator:
+class GitHubSimulator(Served):
     """A running simulated GitHub plus the knobs and views tests need."""
 
     def __init__(
@@ -79,13 +78,6 @@ class GitHubSimulator:
         """Stop serving and delivering."""
         self.webhooks.stop()
         self._server.stop()
-
-    def __enter__(self) -> GitHubSimulator:
-        self.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
