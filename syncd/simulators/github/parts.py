@@ -1,8 +1,11 @@
-"""The pieces of one simulated GitHub that routes and the Python API share."""
+"""The pieces of one simulated GitHub that routes and the Python API share, and the base of the route groups."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+from starlette.routing import Route
 
 from syncd.simulators.github.apps import Credentials
 from syncd.simulators.github.comments import Comments
@@ -36,3 +39,15 @@ class SimParts:
     def actor(self, call: Call) -> str:
         """The login a request acts as."""
         return call.grant.login if call.grant is not None else "octocat"
+
+
+class RouteGroup(ABC):
+    """Handlers bound to one simulator's parts."""
+
+    def __init__(self, parts: SimParts) -> None:
+        self.parts = parts
+        self.state = parts.state
+
+    @abstractmethod
+    def routes(self) -> list[Route]:
+        """Starlette routes for these endpoints (each handler wrapped by `parts.pipeline.endpoint`)."""

@@ -6,19 +6,15 @@ from starlette.routing import Route
 
 from syncd.simulators.github.http import API_PREFIX, Call, Reply
 from syncd.simulators.github.paging import paginate
-from syncd.simulators.github.parts import SimParts
+from syncd.simulators.github.parts import RouteGroup
 from syncd.simulators.github.render import timestamp
 from syncd.simulators.github.state import SimError
 
 REPO = f"{API_PREFIX}/repos/{{owner}}/{{repo}}"
 
 
-class AdminRoutes:
-    """Handlers bound to one simulator's parts."""
-
-    def __init__(self, parts: SimParts) -> None:
-        self.parts = parts
-        self.state = parts.state
+class AdminRoutes(RouteGroup):
+    """The user, repositories, hooks, GitHub App installations and the rate limit."""
 
     def routes(self) -> list[Route]:
         """Starlette routes for these endpoints."""

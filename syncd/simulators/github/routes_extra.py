@@ -7,16 +7,12 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from syncd.simulators.github.http import Call, Reply
-from syncd.simulators.github.parts import SimParts
+from syncd.simulators.github.parts import RouteGroup
 from syncd.simulators.github.state import SimError
 
 
-class ExtraRoutes:
-    """Handlers bound to one simulator's parts."""
-
-    def __init__(self, parts: SimParts) -> None:
-        self.parts = parts
-        self.state = parts.state
+class ExtraRoutes(RouteGroup):
+    """GraphQL (Projects v2) and the simulator's own `/_sim` views."""
 
     def routes(self) -> list[Route]:
         """Starlette routes for these endpoints."""

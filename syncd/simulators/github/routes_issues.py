@@ -10,7 +10,7 @@ from starlette.routing import Route
 from syncd.simulators.github.entities import SimIssue
 from syncd.simulators.github.http import Call, Reply
 from syncd.simulators.github.paging import paginate
-from syncd.simulators.github.parts import SimParts
+from syncd.simulators.github.parts import RouteGroup
 from syncd.simulators.github.state import SimError
 
 REPO = "/api/v3/repos/{owner}/{repo}"
@@ -37,12 +37,8 @@ def _field(call: Call, name: str, kind: type, *, required: bool = False) -> Any:
     return value
 
 
-class IssueRoutes:
-    """Handlers bound to one simulator's parts."""
-
-    def __init__(self, parts: SimParts) -> None:
-        self.parts = parts
-        self.state = parts.state
+class IssueRoutes(RouteGroup):
+    """Issues, their labels and comments, and repository labels."""
 
     def routes(self) -> list[Route]:
         """Starlette routes for these endpoints."""
