@@ -1,7 +1,7 @@
 """The only module of the GitHub adapter that does I/O: PyGithub for REST, httpx for GraphQL.
 
 Every failure is mapped here, once, to `RateLimited`/`Retriable`/`Permanent`/`NotFound` (DESIGN.md
-principle 5). Short waits are retried in-line with tenacity (idempotent requests only); longer ones
+principle 5). Short waits are retried in-line (`adapters.inline_retry`, idempotent requests only); longer ones
 are raised for the runtime to reschedule. PyGithub's own throttle and retries are switched off.
 """
 
@@ -105,7 +105,7 @@ class GitHubClient:
     ) -> None:
         self.config = config
         self._clock = clock
-        self._retry = InlineRetry(INLINE_ATTEMPTS, sleep, backoff_base, inline_wait_limit)
+        self._retry = InlineRetry(INLINE_ATTEMPTS, sleep, backoff_base=backoff_base, wait_limit=inline_wait_limit)
         self._lock = threading.Lock()
         self._github: Github | None = None
         self._auth: Auth.Token | Auth.AppInstallationAuth | None = None
