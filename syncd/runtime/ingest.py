@@ -210,7 +210,10 @@ class DeliveryWriter:
 
         The timer settles what is still unsettled when the store is too slow (503); the writer skips
         futures already settled, so a late commit changes no answer."""
-        del self._gathering[group.loop]
+        with self._lock:
+            if self._gathering.get(group.loop) is not group:
+                return  # `close` handed it over already
+            del self._gathering[group.loop]
         group.timer = group.loop.call_later(self._confirm_within, self._expire, group)
         self._queue.put(group)
 
@@ -226,8 +229,12 @@ class DeliveryWriter:
         with self._lock:
             self._closed = True
             thread = self._thread
+            gathered = list(self._gathering.values())  # submitted during this very turn: commit them too
+            self._gathering.clear()
         if thread is None:
             return True
+        for group in gathered:
+            self._queue.put(group)
         self._queue.put(_STOP)
         thread.join(timeout)
         return not thread.is_alive()

@@ -252,12 +252,20 @@ def syncd_daemon(directory: Path, store_url: str, role: str, log_level: str) -> 
         daemon.terminate(30)
 
 
-def measure_all(ports: dict[str, int], seconds: float, rounds: int = 5) -> dict[str, dict[str, Any]]:
+def measure_all(
+    ports: dict[str, int], seconds: float, stores: dict[str, str], rounds: int = 5
+) -> dict[str, dict[str, Any]]:
     """Latency at 100 req/s, then throughput at 32 connections, interleaved in `rounds` short turns per
-    server so that load from anything else on the machine falls on every server alike."""
+    server so that load from anything else on the machine falls on every server alike.
+
+    The latency turns start once every syncd has applied what the warm-up stored (steady state at
+    100 req/s, not the tail of a burst)."""
     totals = {name: {"ok": 0, "elapsed": 0.0, "latencies": [], "statuses": {}} for name in ports}
     for name, port in ports.items():  # warm-up (imports, statement caches, connections): not timed
         totals[name]["warm_up_ok"] = asyncio.run(closed_loop(port, 1.0, 8))["ok"]
+    for name, url in stores.items():
+        if "web" not in name:  # a role with a worker: wait for its backlog
+            wait_until(lambda url=url: pending_deliveries(url) == 0, timeout=120, what=f"{name} to apply the warm-up")
     # Latency first: a steady 100 req/s, before the bursts leave the worker a backlog to apply.
     for _ in range(rounds):
         for name, port in ports.items():
@@ -310,7 +318,7 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
             name = f"syncd run --role {role}"
             stores[name] = stack.enter_context(store_url(kind, directory, f"syncd-{role}"))
             ports[name] = stack.enter_context(syncd_daemon(directory, stores[name], role, log_level))
-        results = measure_all(ports, seconds)
+        results = measure_all(ports, seconds, stores)
         for name, url in stores.items():
             results[name]["stored"] = stored_deliveries(url)
     raw = results["raw single insert"]["rps"]
@@ -326,6 +334,22 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
             + (f"; {row['stored']} rows stored of {row['acknowledged']} acknowledged" if "stored" in row else ""),
             flush=True,
         )
+
+
+def pending_deliveries(url: str) -> int:
+    """Deliveries syncd has stored and not applied yet."""
+    from sqlalchemy import func, select
+
+    from syncd.store.engine import create_store_engine
+    from syncd.store.schema import Delivery
+
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as conn:
+            table = Delivery.__table__
+            return int(conn.scalar(select(func.count()).select_from(table).where(table.c.status == "pending")) or 0)
+    finally:
+        engine.dispose()
 
 
 def stored_deliveries(url: str) -> int:

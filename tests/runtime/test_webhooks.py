@@ -433,6 +433,19 @@ class TestGroupCommit:
         assert outcomes[6] is IngestOutcome.DUPLICATE
         assert count_rows(engine) == 6
 
+    async def test_deliveries_submitted_in_the_turn_of_close_are_still_stored(
+        self, runtime: Runtime, engine: Engine
+    ) -> None:
+        """A shutdown in the same loop turn as some submissions commits them before the writer stops."""
+        writer = DeliveryWriter(engine)
+        writer.start()
+        rows = [DeliveryRow("gh", f"last-{n}", "issues.opened", b"{}", runtime.clock()) for n in range(3)]
+        waiting = [asyncio.ensure_future(writer.submit(row)) for row in rows]
+        await asyncio.sleep(0)  # the submissions run (and gather), the hand-over is not due yet
+        assert writer.close(timeout=15)
+        assert await asyncio.gather(*waiting) == [IngestOutcome.STORED] * 3
+        assert count_rows(engine) == 3
+
     async def test_after_close_new_deliveries_are_refused_as_unavailable(self, engine: Engine) -> None:
         """A closed writer (shutdown) answers StoreUnavailable, which the route turns into 503."""
         writer = DeliveryWriter(engine)
