@@ -112,7 +112,7 @@ class DeliveryApplier:
             return self._apply_singly(now)
 
     def _run(self, work: Callable[[Connection], _Outcome]) -> _Outcome:
-        return run_in_transaction(self.runtime.engine, work, what="apply deliveries")
+        return run_in_transaction(self.runtime.engine, work, what="apply deliveries", derived=True)
 
     def _report(self, outcome: _Outcome) -> int:
         """Count and log a committed batch (never before its commit: a rolled-back batch is applied again)."""

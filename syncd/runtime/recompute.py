@@ -71,7 +71,7 @@ class Recompute:
         """Recompute one batch of KRs dirty for at least `debounce`, in one transaction; returns how many."""
         started = time.perf_counter()
         work = partial(self._recompute_krs, debounce=debounce)
-        count = run_in_transaction(self.runtime.engine, work, what="recompute KRs")
+        count = run_in_transaction(self.runtime.engine, work, what="recompute KRs", derived=True)
         if count:
             self.runtime.metrics.recompute_seconds.observe(time.perf_counter() - started)
         return count

@@ -28,11 +28,19 @@ log = structlog.get_logger("syncd.runtime.transactions")
 
 
 @contextmanager
-def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A connection inside one write transaction: committed when the block ends, rolled back on error."""
+def write_transaction(engine: Engine, *, derived: bool = False) -> Iterator[Connection]:
+    """A connection inside one write transaction: committed when the block ends, rolled back on error.
+
+    `derived`: the transaction writes only what is derived from rows already durable (applying stored
+    deliveries, recomputing), so on PostgreSQL its commit does not wait for the WAL flush. A crash of the
+    database can lose such a commit only together with its whole transaction, which is then done again
+    (the deliveries are still pending, the KRs still dirty); the flushes it no longer forces leave the
+    disk to the webhook commits that acknowledge deliveries."""
     with write_gate(engine), engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif derived and conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         try:
             yield conn
         except BaseException:
@@ -56,11 +64,12 @@ def is_store_unavailable(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error, OperationalError))
 
 
-def run_in_transaction(engine: Engine, work: Callable[[Connection], T], *, what: str) -> T:
-    """Run `work` in one write transaction, again after a deadlock or serialization failure."""
+def run_in_transaction(engine: Engine, work: Callable[[Connection], T], *, what: str, derived: bool = False) -> T:
+    """Run `work` in one write transaction (see `write_transaction` for `derived`), again after a deadlock
+    or serialization failure."""
     for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
         try:
-            with write_transaction(engine) as conn:
+            with write_transaction(engine, derived=derived) as conn:
                 return work(conn)
         except DBAPIError as error:
             if attempt == TRANSACTION_ATTEMPTS or not is_retryable(error):

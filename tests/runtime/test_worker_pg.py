@@ -14,6 +14,7 @@ from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.leases import Lease
 from syncd.runtime.rows import DELIVERIES, OBJECTIVES
+from syncd.runtime.transactions import write_transaction
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import task
 from tests.support.store import migrated_postgres
@@ -122,3 +123,20 @@ class TestLeasesOnPostgres:
         assert not second.acquire()
         clock.advance(31)
         assert second.acquire()
+
+
+class TestDerivedCommits:
+    """Applying and recomputing commit without waiting for the WAL flush; everything else waits for it."""
+
+    def test_a_derived_transaction_does_not_wait_for_the_flush(self, pg_engine: Engine) -> None:
+        with write_transaction(pg_engine, derived=True) as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        with write_transaction(pg_engine) as conn:  # a claim or an applied write: durable at commit
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+    def test_the_setting_ends_with_its_transaction(self, pg_engine: Engine) -> None:
+        """SET LOCAL: a pooled connection handed to a durable unit afterwards is durable again."""
+        with write_transaction(pg_engine, derived=True):
+            pass
+        with pg_engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
