@@ -6,11 +6,9 @@ import asyncio
 import json
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import Engine, func, select
 from structlog.testing import capture_logs
 
@@ -19,15 +17,7 @@ from syncd.runtime.daemon import Daemon, DaemonOptions, Prepared, component_fact
 from syncd.store.lock import DaemonLock
 from syncd.store.schema import Delivery
 from tests.support.daemon import free_port, wait_until
-from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh store in a temporary SQLite file."""
-    engine = migrated_sqlite(tmp_path / "syncd.db")
-    yield engine
-    engine.dispose()
+from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
 
 class PoliteComponent:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,15 +19,6 @@ from syncd.runtime.reload import ConfigReloader
 from syncd.store.okr import sync_config
 from syncd.store.schema import KeyResult, Task
 from tests.support.daemon import base_config, wait_until, write_config
-from tests.support.webhooks import migrated_sqlite
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh store in a temporary SQLite file."""
-    engine = migrated_sqlite(tmp_path / "syncd.db")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

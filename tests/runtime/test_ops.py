@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,24 +16,10 @@ from syncd.store.engine import create_store_engine
 from syncd.store.schema import SourceStateRow
 from syncd.web.app import create_app
 from syncd.web.ops import ReadinessPolicy
-from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
+from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
 pytestmark = pytest.mark.anyio
 STATE = SourceStateRow.__table__
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """The daemon runs on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh store in a temporary SQLite file."""
-    engine = migrated_sqlite(tmp_path / "syncd.db")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,23 +18,9 @@ from syncd.runtime.handshakes import open_windows
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
 from syncd.store.schema import Delivery, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
-from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, migrated_sqlite, sign
+from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """The daemon runs on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh store in a temporary SQLite file."""
-    engine = migrated_sqlite(tmp_path / "syncd.db")
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

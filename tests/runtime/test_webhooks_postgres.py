@@ -22,12 +22,6 @@ pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    """The daemon runs on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
 def runtime(postgres_engine: Engine) -> Runtime:
     """A runtime on PostgreSQL with one GitHub-like source `gh`."""
     return make_runtime(postgres_engine, [IntakeAdapter("gh")])
