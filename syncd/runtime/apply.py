@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Row, Select, bindparam, select, update
+from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.retry import backoff
@@ -162,10 +162,9 @@ class DeliveryApplier:
             ids = [row.id for row, _ in read.interpreted] + [row.id for row, _ in read.failed]
             batch = read.only(set(conn.execute(_STILL_PENDING, {"ids": ids}).scalars()))
         else:
-            query = _due_query().limit(limit)
-            if only is not None:
-                query = query.where(DELIVERIES.c.id == only)
-            batch = self._interpret(list(conn.execute(skip_locked(conn, query), {"now": to_utc(now)})))
+            query = _DUE if only is None else _DUE.where(DELIVERIES.c.id == only)
+            rows = conn.execute(skip_locked(conn, query), {"now": to_utc(now), "limit": limit})
+            batch = self._interpret(list(rows))
         change = self._apply_effects(conn, batch, now)
         failures = [self._record_failure(conn, row, now, error) for row, error in batch.failed]
         done = [row.id for row, _ in batch.interpreted]
@@ -235,20 +234,17 @@ class DeliveryApplier:
         return _Outcome(settled=1, failures=[self._record_failure(conn, row, now, error)])
 
 
-def _due_query() -> Select[Any]:
-    """Pending deliveries whose next attempt is due at `:now`, oldest first."""
-    return (
-        select(DELIVERIES)
-        .where(
-            DELIVERIES.c.status == "pending",
-            (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= bindparam("now")),
-        )
-        .order_by(DELIVERIES.c.id)
-    )
-
-
 # Built once: building a statement costs more than running it for a small batch.
-_DUE = _due_query().limit(bindparam("limit"))
+#: Pending deliveries whose next attempt is due at `:now`, oldest first, at most `:limit`.
+_DUE = (
+    select(DELIVERIES)
+    .where(
+        DELIVERIES.c.status == "pending",
+        (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= bindparam("now")),
+    )
+    .order_by(DELIVERIES.c.id)
+    .limit(bindparam("limit"))
+)
 _DUE_IDS = _DUE.with_only_columns(DELIVERIES.c.id)
 _STILL_PENDING = select(DELIVERIES.c.id).where(
     DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "pending"
