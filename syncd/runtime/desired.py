@@ -49,7 +49,7 @@ def load_tasks(conn: Connection, task_ids: Iterable[int]) -> list[TaskToRender]:
         ):
             links.setdefault(link.task_id, []).append(link.kr_id)
         for row in conn.execute(select(TASKS).where(TASKS.c.id.in_(chunk))):
-            snapshot = row_snapshot(row._mapping)
+            snapshot = row_snapshot(row)
             kr_ids = tuple(sorted(links.get(row.id, [])))
             found.append(TaskToRender(row.id, snapshot, kr_ids, unknown_from_json(row.unknown_krs)))
     return found

@@ -11,40 +11,48 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from syncd.config.views import OkrModel
 from syncd.core.model import CheckIn, TaskSnapshot
 from syncd.core.progress import KrProgress, kr_progress
 from syncd.runtime.mirror import chunks
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, TASK_LINKS, TASKS, as_utc, row_snapshot
+from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, SNAPSHOT_COLUMNS, TASK_LINKS, TASKS, as_utc, row_snapshot
 
 
 def linked_tasks(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[TaskSnapshot]]:
     """The non-deleted tasks linked to each KR."""
     found: dict[str, list[TaskSnapshot]] = defaultdict(list)
     for chunk in chunks(sorted(set(kr_ids))):
-        query = (
-            select(TASK_LINKS.c.kr_id, TASKS)
-            .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-            .where(TASK_LINKS.c.kr_id.in_(chunk), TASKS.c.deleted.is_(False))
-            .order_by(TASKS.c.id)
-        )
-        for row in conn.execute(query):
-            found[row.kr_id].append(row_snapshot(row._mapping))
+        for row in conn.execute(_LINKED_TASKS, {"kr_ids": list(chunk)}):
+            found[row.kr_id].append(row_snapshot(row))
     return found
+
+
+#: Built once: a recompute reads every task of its KRs, so this runs hot (a KR may have thousands).
+_LINKED_TASKS = (
+    select(TASK_LINKS.c.kr_id, *SNAPSHOT_COLUMNS)
+    .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+    .where(TASK_LINKS.c.kr_id.in_(bindparam("kr_ids", expanding=True)), TASKS.c.deleted.is_(False))
+    .order_by(TASKS.c.id)
+)
 
 
 def metric_checkins(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[CheckIn]]:
     """Metric check-ins (inputs from the API/CLI) of each KR."""
     found: dict[str, list[CheckIn]] = defaultdict(list)
     for chunk in chunks(sorted(set(kr_ids))):
-        query = select(CHECK_INS).where(CHECK_INS.c.kr_id.in_(chunk), CHECK_INS.c.kind == "metric")
-        for row in conn.execute(query):
+        for row in conn.execute(_METRIC_CHECK_INS, {"kr_ids": list(chunk)}):
             at = as_utc(row.at)
             assert at is not None  # NOT NULL column
             found[row.kr_id].append(CheckIn(kr_id=row.kr_id, at=at, value=row.value, note=row.note or ""))
     return found
+
+
+#: Index-backed (`ix_check_ins_kr_kind_at`): not a walk through the KR's whole progress history.
+_METRIC_CHECK_INS = select(CHECK_INS.c.kr_id, CHECK_INS.c.at, CHECK_INS.c.value, CHECK_INS.c.note).where(
+    CHECK_INS.c.kr_id.in_(bindparam("kr_ids", expanding=True)), CHECK_INS.c.kind == "metric"
+)
 
 
 class ProgressBook:

@@ -6,7 +6,6 @@ comparison then orders correctly) and marked UTC again when read back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,25 +60,36 @@ def task_row(snapshot: TaskSnapshot, seen_at: datetime) -> dict[str, Any]:
     }
 
 
-def row_snapshot(row: Mapping[Any, Any]) -> TaskSnapshot:
-    """The snapshot a `tasks` row mirrors."""
-    updated_at = as_utc(row["updated_at"])
-    assert updated_at is not None  # the column is NOT NULL
+#: The `tasks` columns a snapshot is made of (select these, not the whole row, where only snapshots are
+#: wanted: the mirror's own marks and warnings are JSON and times that cost as much to decode as the rest).
+SNAPSHOT_COLUMNS = tuple(
+    TASKS.c[name]
+    for name in (
+        "source", "external_id", "url", "title", "state", "updated_at", "labels", "points", "assignee",
+        "deleted", "container", "kind", "numbers", "linked_krs",
+    )
+)  # fmt: skip
+_STATES = {state.value: state for state in TaskState}
+
+
+def row_snapshot(row: Any) -> TaskSnapshot:
+    """The snapshot a row with the `SNAPSHOT_COLUMNS` (or every `tasks` column) mirrors."""
+    updated_at = row.updated_at
     return TaskSnapshot(
-        source=row["source"],
-        external_id=row["external_id"],
-        url=row["url"] or "",
-        title=row["title"] or "",
-        state=TaskState(row["state"]),
-        updated_at=updated_at,
-        labels=tuple(row["labels"] or ()),
-        points=row["points"],
-        assignee=row["assignee"],
-        deleted=bool(row["deleted"]),
-        container=row["container"] or "",
-        kind=row["kind"] or "issue",
-        numbers=tuple((str(name), float(value)) for name, value in row["numbers"] or ()),
-        linked_krs=tuple(row["linked_krs"] or ()),
+        source=row.source,
+        external_id=row.external_id,
+        url=row.url or "",
+        title=row.title or "",
+        state=_STATES[row.state],
+        updated_at=updated_at.replace(tzinfo=UTC) if updated_at.tzinfo is None else updated_at.astimezone(UTC),
+        labels=tuple(row.labels or ()),
+        points=row.points,
+        assignee=row.assignee,
+        deleted=bool(row.deleted),
+        container=row.container or "",
+        kind=row.kind or "issue",
+        numbers=tuple((str(name), float(value)) for name, value in row.numbers) if row.numbers else (),
+        linked_krs=tuple(row.linked_krs or ()),
     )
 
 

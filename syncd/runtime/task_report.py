@@ -142,7 +142,7 @@ def _lookup(conn: Connection, sources: Sequence[str], external_ids: Sequence[str
 
 def _report(conn: Connection, config: SyncdConfig, row: Any) -> TaskReport:
     okr = build_okr(config)
-    snapshot = row_snapshot(row._mapping)
+    snapshot = row_snapshot(row)
     kr_ids = [link.kr_id for link in match_task(snapshot, okr.rules).links]
     explanation = explain_task(snapshot, okr.rules, okr.key_results, linked_tasks(conn, kr_ids))
     stored = conn.execute(select(TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id == row.id).order_by(TASK_LINKS.c.kr_id))
