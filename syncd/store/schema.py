@@ -140,7 +140,11 @@ class CheckInRow(Base):
     """A KR's value at a time: every progress change, and each metric check-in (API/CLI)."""
 
     __tablename__ = "check_ins"
-    __table_args__ = (Index("ix_check_ins_kr_at", "kr_id", "at"),)
+    __table_args__ = (
+        Index("ix_check_ins_kr_at", "kr_id", "at"),
+        # A recompute reads a KR's metric check-ins without walking its whole progress history.
+        Index("ix_check_ins_kr_kind_at", "kr_id", "kind", "at"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     kr_id: Mapped[str] = mapped_column(ForeignKey("key_results.id"))
     at: Mapped[datetime]

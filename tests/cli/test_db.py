@@ -11,9 +11,12 @@ from typer.testing import CliRunner, Result
 
 from syncd.cli.main import build_app
 from syncd.store.engine import create_store_engine
+from syncd.store.migrate import head_revision
 from tests.support.store import postgres_schema, write_config
 
 CYCLE = {"start": date(2026, 10, 1), "end": date(2026, 12, 31)}
+
+HEAD = head_revision()
 
 
 def syncd(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -34,9 +37,9 @@ def test_upgrade_creates_sqlite_store_then_is_current(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'syncd.db'}", **CYCLE)
     first = syncd("db", "upgrade", "--config", str(config))
     assert first.exit_code == 0, first.output
-    assert first.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: upgraded from empty to 0002\n"
+    assert first.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: upgraded from empty to {HEAD}\n"
     second = syncd("db", "upgrade", "--config", str(config))
-    assert second.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: already at 0002\n"
+    assert second.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: already at {HEAD}\n"
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
     assert "key_results" in inspect(engine).get_table_names()
     engine.dispose()
@@ -47,7 +50,7 @@ def test_relative_sqlite_path_is_created_in_working_directory(tmp_path: Path, mo
     monkeypatch.chdir(tmp_path)
     write_config(tmp_path, "sqlite:///syncd.db", **CYCLE)
     result = syncd("db", "upgrade")
-    assert result.stdout == "store at sqlite:///syncd.db: upgraded from empty to 0002\n"
+    assert result.stdout == f"store at sqlite:///syncd.db: upgraded from empty to {HEAD}\n"
     assert (tmp_path / "syncd.db").is_file()
 
 
@@ -58,9 +61,9 @@ def test_upgrade_on_postgresql_via_environment(tmp_path: Path, postgres_url: str
         result = syncd("db", "upgrade", "--config", str(config), env={"SYNCD_DATABASE_URL": url})
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith(f"store at {url}: ")
-        assert result.stdout.endswith(": upgraded from empty to 0002\n")
+        assert result.stdout.endswith(f": upgraded from empty to {HEAD}\n")
         again = syncd("db", "upgrade", "--config", str(config), env={"SYNCD_DATABASE_URL": url})
-        assert again.stdout.endswith(": already at 0002\n")
+        assert again.stdout.endswith(f": already at {HEAD}\n")
     assert not (tmp_path / "unused.db").exists()
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 
 from syncd.core.model import TaskState
 from syncd.ports import WriteKind
+from syncd.runtime.progress_book import metric_checkins
 from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import EPOCH, task
@@ -79,6 +81,16 @@ class TestKrProgress:
         assert kr["progress"] == pytest.approx(0.5)  # from 7 towards 2, now 4.5
         assert kr["current"] == 4.5
         assert _progress_checkins(env, "ENG-1.3") == [0.5]
+
+    def test_metric_check_ins_are_read_without_walking_the_progress_history(self, env: WorkerEnv) -> None:
+        """Every recompute reads a KR's metric check-ins; a year of progress check-ins must not slow it."""
+        statements: list[tuple[str, Any]] = []
+        with env.engine.connect() as conn:
+            event.listen(conn, "before_cursor_execute", lambda *args: statements.append((args[2], args[3])))
+            metric_checkins(conn, ["ENG-1.3"])
+            ((sql, parameters),) = statements
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+        assert plan == ["SEARCH check_ins USING INDEX ix_check_ins_kr_kind_at (kr_id=? AND kind=?)"]
 
     def test_deleted_task_leaves_the_numerator_and_denominator(self, env: WorkerEnv) -> None:
         env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))

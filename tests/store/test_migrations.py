@@ -57,9 +57,9 @@ def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
 def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
     """An empty store is not current; the message names the command that fixes it."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
-    assert pending_revisions(engine) == ["0001", "0002"]
+    assert pending_revisions(engine) == ["0001", "0002", "0003"]
     with pytest.raises(
-        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0002\); run `syncd db upgrade` first"
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0003\); run `syncd db upgrade` first"
     ):
         require_current(engine)
     engine.dispose()
@@ -74,7 +74,7 @@ def test_unknown_revision_is_explained(sqlite_engine: Engine) -> None:
 
 
 def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
-    """A store left at 0001 (with data) upgrades to head, keeping its rows and adding the new table."""
+    """A store left at 0001 (with data) upgrades to head, keeping its rows and adding the new table and index."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0001")
@@ -82,9 +82,10 @@ def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
         conn.exec_driver_sql(
             "INSERT INTO cycles (id, title, start, \"end\") VALUES ('Q', '', '2026-10-01', '2026-12-31')"
         )
-    assert pending_revisions(engine) == ["0002"]
-    assert upgrade(engine) == ("0001", "0002")
+    assert pending_revisions(engine) == ["0002", "0003"]
+    assert upgrade(engine) == ("0001", "0003")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT id FROM cycles").scalars().all() == ["Q"]
         assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
+    assert "ix_check_ins_kr_kind_at" in {index["name"] for index in inspect(engine).get_indexes("check_ins")}
     engine.dispose()
