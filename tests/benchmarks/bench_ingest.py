@@ -1,6 +1,6 @@
 """Webhook ingest benchmark: `syncd run` against a bare ASGI endpoint and a raw single-insert endpoint.
 
-Run from the repository root (takes about a minute; ~2 more with PostgreSQL):
+Run from the repository root (takes about two minutes; ~2 more with PostgreSQL):
 
     python -m tests.benchmarks.bench_ingest                      # SQLite (WAL)
     SYNCD_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test python -m tests.benchmarks.bench_ingest
@@ -8,8 +8,9 @@ Run from the repository root (takes about a minute; ~2 more with PostgreSQL):
 Every server runs in its own process under the same uvicorn settings; one load generator (raw asyncio
 streams, HTTP/1.1 keep-alive, this process) drives each in turn: signed GitHub `issues` deliveries, each
 a newer state of one of 200 labelled issues (so the worker of `--role all` has real changes to apply,
-not redeliveries of one state), with unique delivery ids, at a fixed 100 req/s for 5 s (open loop: latency measured from each request's
-scheduled time, so a stall is not hidden), then at 32 connections for 10 s (closed loop: req/s). All servers
+not redeliveries of one state), with unique delivery ids, at a fixed 100 req/s for 20 s (open loop:
+latency measured from each request's scheduled time, so a stall is not hidden; 2,000 samples, so the
+p99 is not one hiccup of the machine), then at 32 connections for 10 s (closed loop: req/s). All servers
 run at once and are measured in interleaved turns, so other load on the machine hits each alike. The bare
 endpoint's figure is the ceiling of generator + server on this machine. Prints req/s, the ratio to the
 raw-insert endpoint (target >= 0.5) and p50/p99 ack latency at 100 req/s (target p99 < 20 ms).
@@ -253,7 +254,7 @@ def syncd_daemon(directory: Path, store_url: str, role: str, log_level: str) -> 
 
 
 def measure_all(
-    ports: dict[str, int], seconds: float, stores: dict[str, str], rounds: int = 5
+    ports: dict[str, int], seconds: float, stores: dict[str, str], latency_seconds: float, rounds: int = 5
 ) -> dict[str, dict[str, Any]]:
     """Latency at 100 req/s, then throughput at 32 connections, interleaved in `rounds` short turns per
     server so that load from anything else on the machine falls on every server alike.
@@ -269,7 +270,7 @@ def measure_all(
     # Latency first: a steady 100 req/s, before the bursts leave the worker a backlog to apply.
     for _ in range(rounds):
         for name, port in ports.items():
-            _add(totals[name], asyncio.run(fixed_rate(port, 100.0, 5.0 / rounds)))
+            _add(totals[name], asyncio.run(fixed_rate(port, 100.0, latency_seconds / rounds)))
     for _ in range(rounds):
         for name, port in ports.items():
             _add(totals[name], asyncio.run(closed_loop(port, seconds / rounds, 32)))
@@ -307,7 +308,9 @@ def store_url(kind: str, directory: Path, name: str) -> Iterator[str]:
         yield url
 
 
-def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_level: str) -> None:
+def run_suite(
+    kind: str, directory: Path, *, seconds: float, latency_seconds: float, roles: list[str], log_level: str
+) -> None:
     """Measure the baselines and syncd on one store kind ("sqlite" or a PostgreSQL URL); print the table."""
     with ExitStack() as stack:
         ports = {"bare ASGI 200": stack.enter_context(baseline("bare"))}
@@ -318,13 +321,14 @@ def run_suite(kind: str, seconds: float, directory: Path, roles: list[str], log_
             name = f"syncd run --role {role}"
             stores[name] = stack.enter_context(store_url(kind, directory, f"syncd-{role}"))
             ports[name] = stack.enter_context(syncd_daemon(directory, stores[name], role, log_level))
-        results = measure_all(ports, seconds, stores)
+        results = measure_all(ports, seconds, stores, latency_seconds)
         for name, url in stores.items():
             results[name]["stored"] = stored_deliveries(url)
     raw = results["raw single insert"]["rps"]
     label = "SQLite (WAL)" if kind == "sqlite" else "PostgreSQL"
     print(
-        f"\n{label}: {len(_TEMPLATE)} B signed deliveries over {ISSUES} issues, 32 connections x {seconds:g}s; 100 req/s x 5s"
+        f"\n{label}: {len(_TEMPLATE)} B signed deliveries over {ISSUES} issues, 32 connections x {seconds:g}s; "
+        f"100 req/s x {latency_seconds:g}s"
     )
     print(f"{'endpoint':28} {'req/s':>8} {'vs raw':>7} {'p50 ms':>7} {'p99 ms':>7}  statuses")
     for name, row in results.items():
@@ -373,16 +377,25 @@ def main() -> None:
         serve(sys.argv[2], int(sys.argv[3]), sys.argv[4] if len(sys.argv) > 4 else "")
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="closed-loop (throughput) seconds per server")
+    parser.add_argument(
+        "--latency-seconds", type=float, default=20.0, help="seconds at 100 req/s per server (p99 of 100 x this)"
+    )
     parser.add_argument("--roles", default="web,all", help="syncd roles to measure, comma-separated")
     parser.add_argument("--log-level", default="info", help="syncd log level during the run")
     options = parser.parse_args()
     roles = [role for role in options.roles.split(",") if role]
+    timing: dict[str, Any] = {
+        "seconds": options.seconds,
+        "latency_seconds": options.latency_seconds,
+        "roles": roles,
+        "log_level": options.log_level,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        run_suite("sqlite", options.seconds, Path(tmp), roles, options.log_level)
+        run_suite("sqlite", Path(tmp), **timing)
         postgres = os.environ.get("SYNCD_TEST_POSTGRES_URL")
         if postgres:
-            run_suite(postgres, options.seconds, Path(tmp), roles, options.log_level)
+            run_suite(postgres, Path(tmp), **timing)
 
 
 if __name__ == "__main__":
