@@ -195,9 +195,10 @@ def _replace_links(conn: Connection, task_ids: Sequence[int], links: Sequence[di
 
 
 def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> None:
-    """Ask the recompute step to look at these KRs (an earlier mark is kept; ids in lock order).
+    """Ask the recompute step to look at these KRs (an earlier mark's time is kept; ids in lock order).
 
-    Every row is written, even one already dirty: the write takes the KR's row lock, which orders this
+    Every row is written, even one already dirty, and its `dirty_marks` counted: a recompute that read
+    the tasks before this mark must not clear it (see `syncd.runtime.recompute`). And the write takes the KR's row lock, which orders this
     transaction's task changes against a recompute of that KR on another replica. With a mark skipped
     because the KR was already dirty, a recompute that had read the tasks before this transaction
     committed would clear the mark and keep a stale figure (seen with three workers on PostgreSQL)."""
@@ -206,7 +207,10 @@ def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> No
         conn.execute(
             update(KEY_RESULTS)
             .where(KEY_RESULTS.c.id.in_(chunk))
-            .values(dirty_since=func.coalesce(KEY_RESULTS.c.dirty_since, to_utc(now)))
+            .values(
+                dirty_since=func.coalesce(KEY_RESULTS.c.dirty_since, to_utc(now)),
+                dirty_marks=KEY_RESULTS.c.dirty_marks + 1,
+            )
         )
 
 

@@ -65,6 +65,10 @@ class ProgressBook:
         self._progress: dict[str, KrProgress] = {}
         self._changed_at: dict[str, datetime | None] = {}
 
+    def adopt(self, progress: Mapping[str, KrProgress]) -> None:
+        """Take progress already computed at this book's `now` from the same tasks (not read again)."""
+        self._progress.update(progress)
+
     def compute(self, kr_ids: Iterable[str]) -> Mapping[str, KrProgress]:
         """Progress of the given KRs (those the config knows), loading what is not known yet."""
         wanted = [kr for kr in dict.fromkeys(kr_ids) if kr in self.model.key_results]

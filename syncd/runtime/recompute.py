@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, exists, insert, select, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
@@ -68,29 +69,48 @@ class Recompute:
 
     # -- dirty KRs -----------------------------------------------------------------------------
     def recompute_krs(self, debounce: timedelta = timedelta(0)) -> int:
-        """Recompute one batch of KRs dirty for at least `debounce`, in one transaction; returns how many."""
+        """Recompute one batch of KRs dirty for at least `debounce`, in one transaction; returns how many.
+
+        On SQLite (one writer for the whole file) the KRs' progress is computed first, outside the write
+        transaction, so that webhook ingest does not wait while their tasks are read; the transaction
+        keeps a result only for a KR not marked again meanwhile (`dirty_marks` unchanged) and computes
+        the others itself. PostgreSQL locks rows, so there it all happens in the transaction."""
         started = time.perf_counter()
-        work = partial(self._recompute_krs, debounce=debounce)
+        now = self.runtime.clock()
+        model = self.okr.model(self.runtime.loaded)
+        ahead = self._read_ahead(model, now, debounce) if self.runtime.engine.dialect.name == "sqlite" else None
+        if ahead is not None and not ahead.marks:
+            return 0  # nothing due: no write transaction just to look
+        work = partial(self._recompute_krs, model=model, now=now, debounce=debounce, ahead=ahead)
         count = run_in_transaction(self.runtime.engine, work, what="recompute KRs", derived=True)
         if count:
             self.runtime.metrics.recompute_seconds.observe(time.perf_counter() - started)
         return count
 
-    def _recompute_krs(self, conn: Connection, debounce: timedelta) -> int:
-        now = self.runtime.clock()
-        model = self.okr.model(self.runtime.loaded)
-        query = (
-            select(KEY_RESULTS)
-            .where(KEY_RESULTS.c.dirty_since.is_not(None), KEY_RESULTS.c.dirty_since <= to_utc(now - debounce))
-            .order_by(KEY_RESULTS.c.id)
-        )
-        if conn.execute(query.with_only_columns(KEY_RESULTS.c.id).limit(1)).first() is None:
+    def _read_ahead(self, model: OkrModel, now: datetime, debounce: timedelta) -> _ReadAhead:
+        """The due KRs' marks, then their progress (read in that order: a task change committed after
+        the marks were read counts a new mark, which the write transaction sees)."""
+        with self.runtime.engine.connect() as conn:
+            marks: dict[str, int] = dict(
+                conn.execute(_due(now, debounce, KEY_RESULTS.c.id, KEY_RESULTS.c.dirty_marks)).all()
+            )
+            return _ReadAhead(marks, ProgressBook(conn, model, now).compute(marks) if marks else {})
+
+    def _recompute_krs(
+        self, conn: Connection, model: OkrModel, now: datetime, debounce: timedelta, ahead: _ReadAhead | None
+    ) -> int:
+        query = _due(now, debounce, *KEY_RESULTS.c)
+        if conn.execute(query.with_only_columns(KEY_RESULTS.c.id)).first() is None:
             return 0  # nothing due: do not take the rollup lock just to look
         lock_rollup(conn)
-        rows = {row.id: row for row in conn.execute(skip_locked(conn, query.limit(RECOMPUTE_BATCH)))}
+        rows = {row.id: row for row in conn.execute(skip_locked(conn, query))}
         if not rows:
             return 0
         book = ProgressBook(conn, model, now)
+        if ahead is not None:
+            book.adopt(
+                {kr: p for kr, p in ahead.progress.items() if kr in rows and rows[kr].dirty_marks == ahead.marks[kr]}
+            )
         fresh = book.compute(rows)
         entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
         update_objectives(conn, model, fresh, now, model.thresholds)
@@ -143,6 +163,24 @@ class Recompute:
         DesiredState(self.runtime, model, ProgressBook(conn, model, now), now).for_tasks(conn, ids)
         conn.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(dirty_since=None))
         return len(ids)
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    """Progress of due KRs computed before the write transaction, with the marks it was computed at."""
+
+    marks: dict[str, int]
+    progress: Mapping[str, KrProgress]
+
+
+def _due(now: datetime, debounce: timedelta, *columns: Any) -> Select[Any]:
+    """The first `RECOMPUTE_BATCH` KRs (in id order) dirty for at least `debounce` at `now`."""
+    return (
+        select(*columns)
+        .where(KEY_RESULTS.c.dirty_since.is_not(None), KEY_RESULTS.c.dirty_since <= to_utc(now - debounce))
+        .order_by(KEY_RESULTS.c.id)
+        .limit(RECOMPUTE_BATCH)
+    )
 
 
 def _check_in(progress: KrProgress, current: float, model: OkrModel, now: datetime) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from syncd.config.models import SyncdConfig
 from syncd.core.status import as_utc
@@ -147,10 +147,13 @@ def _cols(table: Table, names: Sequence[str]) -> list[Any]:
 
 
 def _mark_dirty(conn: Connection, kr_ids: Sequence[str], now: datetime) -> None:
-    """Ask the recompute step to look at these KRs again (keeps an earlier mark)."""
+    """Ask the recompute step to look at these KRs again (keeps an earlier mark's time, counts the mark:
+    a recompute computed under the config before this one must not clear it)."""
     if kr_ids:
         conn.execute(
             update(KEY_RESULTS)
-            .where(KEY_RESULTS.c.id.in_(kr_ids), KEY_RESULTS.c.dirty_since.is_(None))
-            .values(dirty_since=now)
+            .where(KEY_RESULTS.c.id.in_(kr_ids))
+            .values(
+                dirty_since=func.coalesce(KEY_RESULTS.c.dirty_since, now), dirty_marks=KEY_RESULTS.c.dirty_marks + 1
+            )
         )

@@ -94,6 +94,9 @@ class KeyResult(Base):
     computed_at: Mapped[datetime | None]
     #: Set when a linked task changed; the recompute step claims dirty KRs, recomputes, and clears it.
     dirty_since: Mapped[datetime | None] = mapped_column(index=True)
+    #: Counts the marks (every one, even on a KR already dirty): a recompute computed outside the write
+    #: transaction is kept only if no mark came in between (see `syncd.runtime.recompute`).
+    dirty_marks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     archived_at: Mapped[datetime | None]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -101,6 +102,24 @@ class TestShutdown:
             assert asyncio.run(scenario()) == 0
         names = [entry["event"] for entry in logs]
         assert names.index("daemon.signal") < names.index("daemon.stopping") < names.index("daemon.stopped")
+
+    def test_start_up_objects_are_left_out_of_garbage_collection_while_serving(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        """A full collection walking every start-up object held the GIL for ~100 ms (webhook answers
+        stalled); while the daemon serves they are frozen, and given back when it stops."""
+        daemon = make_daemon(engine, tmp_path, [PoliteComponent])
+
+        async def scenario() -> int:
+            running = asyncio.create_task(daemon.run())
+            await asyncio.to_thread(wait_until, lambda: daemon.server.started, timeout=10, what="server started")
+            frozen = gc.get_freeze_count()
+            daemon.stop.set()
+            await running
+            return frozen
+
+        assert asyncio.run(scenario()) > 10_000
+        assert gc.get_freeze_count() == 0
 
     def test_a_stuck_component_is_cancelled_at_the_deadline(self, engine: Engine, tmp_path: Path) -> None:
         """A component ignoring the stop does not hold the process past the deadline."""

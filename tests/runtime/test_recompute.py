@@ -82,6 +82,31 @@ class TestKrProgress:
         assert kr["current"] == 4.5
         assert _progress_checkins(env, "ENG-1.3") == [0.5]
 
+    def test_a_change_between_reading_ahead_and_writing_is_not_lost(
+        self, env: WorkerEnv, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On SQLite progress is computed before the write lock; a task that changes in between (a
+        delivery applied meanwhile) must count, not be overwritten by the older figure."""
+        env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"]))
+        env.deliver("task.changed", snapshot=task("acme/web#2", labels=["kr:ENG-1.1"]))
+        worker = Worker(env.runtime)
+        worker.deliveries.apply_batch()
+        read_ahead = worker.recompute._read_ahead
+
+        def read_ahead_then_a_delivery(*args: Any) -> Any:
+            ahead = read_ahead(*args)
+            assert ahead.progress["ENG-1.1"].progress == 0.0  # computed before the change below
+            done = task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE, updated_at=env.clock.advance(1))
+            env.deliver("task.changed", snapshot=done)
+            assert worker.deliveries.apply_batch() == 1
+            return ahead
+
+        monkeypatch.setattr(worker.recompute, "_read_ahead", read_ahead_then_a_delivery)
+        worker.recompute.recompute_krs()
+        kr = env.kr("ENG-1.1")
+        assert kr["progress"] == pytest.approx(0.5)
+        assert kr["dirty_since"] is None
+
     def test_metric_check_ins_are_read_without_walking_the_progress_history(self, env: WorkerEnv) -> None:
         """Every recompute reads a KR's metric check-ins; a year of progress check-ins must not slow it."""
         statements: list[tuple[str, Any]] = []
