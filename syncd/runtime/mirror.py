@@ -198,10 +198,11 @@ def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> No
     """Ask the recompute step to look at these KRs (an earlier mark's time is kept; ids in lock order).
 
     Every row is written, even one already dirty, and its `dirty_marks` counted: a recompute that read
-    the tasks before this mark must not clear it (see `syncd.runtime.recompute`). And the write takes the KR's row lock, which orders this
-    transaction's task changes against a recompute of that KR on another replica. With a mark skipped
-    because the KR was already dirty, a recompute that had read the tasks before this transaction
-    committed would clear the mark and keep a stale figure (seen with three workers on PostgreSQL)."""
+    the tasks before this mark must not clear it (see `syncd.runtime.recompute`). The write also takes
+    the KR's row lock, which orders this transaction's task changes against a recompute of that KR on
+    another replica. With a mark skipped because the KR was already dirty, a recompute that had read the
+    tasks before this transaction committed would clear the mark and keep a stale figure (seen with
+    three workers on PostgreSQL)."""
     ordered = sorted(set(kr_ids))
     for chunk in chunks(ordered):
         conn.execute(
