@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
 from syncd.runtime.rows import (
-    KEY_RESULTS,
     REFRESH_REQUESTS,
     TASK_LINKS,
     TASKS,
@@ -34,6 +33,7 @@ from syncd.runtime.rows import (
     to_utc,
     unknown_json,
 )
+from syncd.store.okr import mark_key_results_dirty
 from syncd.store.upsert import dialect_insert, upsert
 
 #: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
@@ -205,14 +205,7 @@ def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> No
     three workers on PostgreSQL)."""
     ordered = sorted(set(kr_ids))
     for chunk in chunks(ordered):
-        conn.execute(
-            update(KEY_RESULTS)
-            .where(KEY_RESULTS.c.id.in_(chunk))
-            .values(
-                dirty_since=func.coalesce(KEY_RESULTS.c.dirty_since, to_utc(now)),
-                dirty_marks=KEY_RESULTS.c.dirty_marks + 1,
-            )
-        )
+        mark_key_results_dirty(conn, chunk, to_utc(now))
 
 
 def mark_tasks_dirty(conn: Connection, task_ids: Iterable[int], now: datetime) -> None:

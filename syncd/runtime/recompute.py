@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Select, bindparam, exists, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
@@ -43,10 +43,13 @@ PROGRESS_EPSILON = 1e-9
 
 log = structlog.get_logger("syncd.runtime.recompute")
 
-#: Whether any KR dirty since `:cutoff` or earlier, and any dirty task, waits (two index-backed EXISTS, one round trip).
-_ANYTHING_DUE = select(
-    exists().where(KEY_RESULTS.c.dirty_since <= bindparam("cutoff")), exists().where(TASKS.c.dirty_since.is_not(None))
-)
+#: A KR dirty since `:cutoff` or earlier (NULL, not dirty, never compares).
+_KR_DUE = KEY_RESULTS.c.dirty_since <= bindparam("cutoff")
+#: Whether any KR is due, and any dirty task waits (two index-backed EXISTS, one round trip).
+_ANYTHING_DUE = select(exists().where(_KR_DUE), exists().where(TASKS.c.dirty_since.is_not(None)))
+#: The first `RECOMPUTE_BATCH` due KRs, in id (lock) order.
+_DUE_KRS = select(KEY_RESULTS).where(_KR_DUE).order_by(KEY_RESULTS.c.id).limit(RECOMPUTE_BATCH)
+_DUE_MARKS = _DUE_KRS.with_only_columns(KEY_RESULTS.c.id, KEY_RESULTS.c.dirty_marks)
 
 
 class Recompute:
@@ -91,19 +94,17 @@ class Recompute:
         """The due KRs' marks, then their progress (read in that order: a task change committed after
         the marks were read counts a new mark, which the write transaction sees)."""
         with self.runtime.engine.connect() as conn:
-            marks: dict[str, int] = dict(
-                conn.execute(_due(now, debounce, KEY_RESULTS.c.id, KEY_RESULTS.c.dirty_marks)).all()
-            )
+            marks: dict[str, int] = dict(conn.execute(_DUE_MARKS, {"cutoff": to_utc(now - debounce)}).all())
             return _ReadAhead(marks, ProgressBook(conn, model, now).compute(marks) if marks else {})
 
     def _recompute_krs(
         self, conn: Connection, model: OkrModel, now: datetime, debounce: timedelta, ahead: _ReadAhead | None
     ) -> int:
-        query = _due(now, debounce, *KEY_RESULTS.c)
-        if conn.execute(query.with_only_columns(KEY_RESULTS.c.id)).first() is None:
-            return 0  # nothing due: do not take the rollup lock just to look
+        cutoff = {"cutoff": to_utc(now - debounce)}
+        if ahead is None and conn.execute(_DUE_MARKS, cutoff).first() is None:
+            return 0  # nothing due: do not take the rollup lock just to look (the read-ahead looked already)
         lock_rollup(conn)
-        rows = {row.id: row for row in conn.execute(skip_locked(conn, query))}
+        rows = {row.id: row for row in conn.execute(skip_locked(conn, _DUE_KRS), cutoff)}
         if not rows:
             return 0
         book = ProgressBook(conn, model, now)
@@ -171,16 +172,6 @@ class _ReadAhead:
 
     marks: dict[str, int]
     progress: Mapping[str, KrProgress]
-
-
-def _due(now: datetime, debounce: timedelta, *columns: Any) -> Select[Any]:
-    """The first `RECOMPUTE_BATCH` KRs (in id order) dirty for at least `debounce` at `now`."""
-    return (
-        select(*columns)
-        .where(KEY_RESULTS.c.dirty_since.is_not(None), KEY_RESULTS.c.dirty_since <= to_utc(now - debounce))
-        .order_by(KEY_RESULTS.c.id)
-        .limit(RECOMPUTE_BATCH)
-    )
 
 
 def _check_in(progress: KrProgress, current: float, model: OkrModel, now: datetime) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def sync_config(engine: Engine, config: SyncdConfig, now: datetime) -> SyncRepor
         cycles = _sync_table(conn, CYCLES, rows["cycles"], now)
         objectives = _sync_table(conn, OBJECTIVES, rows["objectives"], now)
         key_results = _sync_table(conn, KEY_RESULTS, rows["key_results"], now)
-        _mark_dirty(conn, (*key_results.added, *key_results.updated, *key_results.restored), now)
+        mark_key_results_dirty(conn, (*key_results.added, *key_results.updated, *key_results.restored), now)
         retired = _retire_unconfigured_sources(conn, [source.name for source in config.sources], now)
     return SyncReport(cycles=cycles, objectives=objectives, key_results=key_results, retired_tasks=retired)
 
@@ -118,7 +118,7 @@ def _retire_unconfigured_sources(conn: Connection, sources: Sequence[str], now: 
     kr_ids = conn.execute(
         select(TASK_LINKS.c.kr_id).distinct().join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id).where(orphaned)
     ).scalars()
-    _mark_dirty(conn, sorted(kr_ids), now)
+    mark_key_results_dirty(conn, sorted(kr_ids), now)
     return conn.execute(update(TASKS).where(orphaned).values(deleted=True)).rowcount
 
 
@@ -146,9 +146,9 @@ def _cols(table: Table, names: Sequence[str]) -> list[Any]:
     return [table.c[name] for name in names]
 
 
-def _mark_dirty(conn: Connection, kr_ids: Sequence[str], now: datetime) -> None:
-    """Ask the recompute step to look at these KRs again (keeps an earlier mark's time, counts the mark:
-    a recompute computed under the config before this one must not clear it)."""
+def mark_key_results_dirty(conn: Connection, kr_ids: Sequence[str], now: datetime) -> None:
+    """Ask the recompute step to look at these KRs again: an earlier mark's time is kept, every mark is
+    counted in `dirty_marks` (a recompute computed before this mark must not clear it). `now` in UTC."""
     if kr_ids:
         conn.execute(
             update(KEY_RESULTS)
