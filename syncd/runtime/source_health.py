@@ -1,8 +1,8 @@
-"""One source's health as `syncd status` and `/readyz` read it (`source_state`), logged once per change.
+"""One source's health as `syncd status` and `/readyz`'s info read it (`source_state`), logged once per change.
 
 A failure is logged when the source starts failing and a recovery when it works again, not on every
-poll in between (Home Assistant's coordinator does the same). `failing_since` lets `/readyz` fail only
-once a source has been down for longer than its threshold.
+poll in between (Home Assistant's coordinator does the same). `failing_since` says how long a source has
+been down; it is reported, never a readiness failure (a tracker outage must not take the web role out).
 """
 
 from __future__ import annotations
