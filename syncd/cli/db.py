@@ -1,6 +1,9 @@
-"""`syncd db upgrade`: create or migrate the store's tables; and opening the store the way commands do it."""
+"""`syncd db upgrade` / `syncd db wait`: migrate the store, or wait until it is migrated; opening it as commands do."""
 
 from __future__ import annotations
+
+import time
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,7 +14,7 @@ from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
 from syncd.config.models import SyncdConfig
 from syncd.store.engine import open_store, resolve_url
 from syncd.store.errors import StoreError, display_url
-from syncd.store.migrate import upgrade
+from syncd.store.migrate import head_revision, require_current, upgrade
 
 db_app = typer.Typer(
     help="Manage the OKR store (SQLite file or PostgreSQL database).", no_args_is_help=True, add_completion=False
@@ -56,3 +59,33 @@ def upgrade_command(config: ConfigOption = None) -> None:
         typer.echo(f"store at {where}: already at {after}")
     else:
         typer.echo(f"store at {where}: upgraded from {before or 'empty'} to {after}")
+
+
+@db_app.command("wait")
+def wait_command(
+    config: ConfigOption = None,
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds to wait before giving up.")] = 300.0,
+    interval: Annotated[float, typer.Option(min=0.05, help="Seconds between two looks.")] = 2.0,
+) -> None:
+    """Wait until the store is migrated to this version of syncd (by `syncd db upgrade` elsewhere); change nothing.
+
+    For a pod's init container, so Deployments started with `--no-migrate` wait for the migration Job.
+    Exit 0 once the store is current; 1 when it is still unreachable or behind after `--timeout` seconds.
+    """
+    loaded = load_config_or_exit(config)
+    where = display_url(resolve_url(loaded.store.url))
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            engine = open_store(loaded.store.url, pool_size=1, create=False)
+            try:
+                require_current(engine)
+            finally:
+                engine.dispose()
+        except StoreError as error:
+            if time.monotonic() + interval > deadline:
+                raise fail(f"error: still not ready after {timeout:g}s: {error}") from None
+            time.sleep(interval)
+            continue
+        typer.echo(f"store at {where}: at {head_revision()}")
+        return

@@ -101,3 +101,29 @@ def test_help_describes_upgrade() -> None:
     result = syncd("db", "--help")
     assert result.exit_code == 0
     assert "upgrade" in result.stdout
+
+
+def test_wait_returns_once_the_store_is_migrated(tmp_path: Path) -> None:
+    """`db wait` (a pod's init container) exits 0 as soon as another process has migrated the store."""
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'syncd.db'}", **CYCLE)
+    assert syncd("db", "upgrade", "--config", str(config)).exit_code == 0
+    result = syncd("db", "wait", "--config", str(config), "--timeout", "5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"store at sqlite:///{tmp_path / 'syncd.db'}: at {HEAD}\n"
+
+
+def test_wait_gives_up_on_a_store_nobody_migrates(tmp_path: Path) -> None:
+    """An empty store stays unmigrated: exit 1 after the timeout, in one line saying what to run; nothing is created."""
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'syncd.db'}", **CYCLE)
+    result = syncd("db", "wait", "--config", str(config), "--timeout", "1", "--interval", "0.2")
+    assert_one_line_failure(result, contains="still not ready after 1s")
+    assert "no store at" in result.stderr
+    assert "syncd db upgrade" in result.stderr
+    assert not (tmp_path / "syncd.db").exists()
+
+
+def test_wait_keeps_waiting_through_an_unreachable_postgresql(tmp_path: Path) -> None:
+    """A database that does not answer yet (still starting) is waited for, then reported in one line."""
+    config = write_config(tmp_path, "postgresql://postgres@127.0.0.1:1/none", **CYCLE)
+    result = syncd("db", "wait", "--config", str(config), "--timeout", "1", "--interval", "0.2")
+    assert_one_line_failure(result, contains="after 1s")

@@ -1,7 +1,9 @@
 """deploy/: what can be checked without a container engine or a cluster.
 
-The manifests parse and hang together, every command line they give the image parses against the
-real CLI, the files the Dockerfile copies exist, and the config shipped in the ConfigMap validates.
+The manifests parse and hang together as the set `kubectl apply -k` applies (rendered by `kubectl kustomize`
+where kubectl is installed, as in CI), every command line they give the image parses against the real CLI,
+the files the Dockerfile copies exist, one image tag is named everywhere, and the shipped config validates.
+`docker build` runs too where a Docker daemon answers.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +30,29 @@ DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "kubernetes"
 
 
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+IMAGE = f"syncd:{VERSION}"
+#: Files beside the manifests that are not applied: kustomize's own, and the example Secret.
+NOT_APPLIED = {"kustomization.yaml", "secret.example.yaml"}
+
+
+def _kustomization() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    return loaded
+
+
 def _k8s_documents() -> list[dict[str, Any]]:
+    """The objects of the files the kustomization lists, as written (before kustomize sets the image tag)."""
     docs: list[dict[str, Any]] = []
-    for path in sorted(K8S.glob("*.yaml")):
-        if path.name == "kustomization.yaml":  # kustomize's own file, not an object for the cluster
-            continue
-        docs.extend(doc for doc in yaml.safe_load_all(path.read_text()) if doc)
+    for name in _kustomization()["resources"]:
+        docs.extend(doc for doc in yaml.safe_load_all((K8S / name).read_text()) if doc)
     return docs
+
+
+def _secret_example() -> dict[str, str]:
+    (secret,) = [doc for doc in yaml.safe_load_all((K8S / "secret.example.yaml").read_text()) if doc]
+    assert secret["kind"] == "Secret"
+    return dict(secret["stringData"])
 
 
 def _by_kind(kind: str) -> list[dict[str, Any]]:
@@ -73,7 +93,6 @@ class TestKubernetesManifests:
         docs = _k8s_documents()
         assert {doc["kind"] for doc in docs} >= {
             "ConfigMap",
-            "Secret",
             "Deployment",
             "Service",
             "PodDisruptionBudget",
@@ -117,16 +136,80 @@ class TestKubernetesManifests:
     def test_configmap_config_validates_with_the_secret_variables(self, tmp_path: Path) -> None:
         """The shipped syncd.yaml is valid once the Secret's variables are in the environment."""
         (configmap,) = _by_kind("ConfigMap")
-        (secret,) = _by_kind("Secret")
         path = tmp_path / "syncd.yaml"
         path.write_text(configmap["data"]["syncd.yaml"])
-        config = load_config(path, environ=dict(secret["stringData"]))
+        config = load_config(path, environ=_secret_example())
         assert [source.name for source in config.sources] == ["acme-github", "acme-asana"]
 
     def test_every_manifest_is_in_the_kustomization(self) -> None:
         """`kubectl apply -k deploy/kubernetes` applies every file."""
-        listed = set(yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"])
-        assert listed == {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+        listed = set(_kustomization()["resources"])
+        assert listed == {p.name for p in K8S.glob("*.yaml")} - NOT_APPLIED
+
+
+@pytest.fixture(scope="module")
+def rendered() -> list[dict[str, Any]]:
+    """What `kubectl apply -k deploy/kubernetes` would apply, rendered offline by `kubectl kustomize`."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed (CI has it): cannot render the kustomization")
+    result = subprocess.run([kubectl, "kustomize", str(K8S)], capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def _pod_specs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [doc["spec"]["template"]["spec"] for doc in docs if doc["kind"] in {"Deployment", "Job"}]
+
+
+class TestRenderedKustomization:
+    """The manifests as a set, as kustomize renders them for the cluster."""
+
+    def test_applying_the_set_never_overwrites_the_real_secret(self, rendered: list[dict[str, Any]]) -> None:
+        """No Secret is applied; every pod reads the one the admin created, whose keys the example documents."""
+        assert "Secret" not in {doc["kind"] for doc in rendered}
+        for pod in _pod_specs(rendered):
+            for container in pod.get("initContainers", []) + pod["containers"]:
+                assert container["envFrom"] == [{"secretRef": {"name": "syncd-secrets"}}]
+        example_env = {
+            line.split("=", 1)[0] for line in (DEPLOY / "env.example").read_text().splitlines() if "=" in line
+        }
+        assert set(_secret_example()) <= example_env, "env.example must hold every variable of the Secret"
+
+    def test_every_image_is_the_package_version(self, rendered: list[dict[str, Any]]) -> None:
+        """One tag everywhere: the kustomization, compose and the Dockerfile's build command name `syncd:VERSION`."""
+        images = {c["image"] for pod in _pod_specs(rendered) for c in pod.get("initContainers", []) + pod["containers"]}
+        assert images == {IMAGE}
+        compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+        assert {service["image"] for name, service in compose["services"].items() if name != "postgres"} == {IMAGE}
+        assert f"-t {IMAGE} ." in (DEPLOY / "Dockerfile").read_text()
+
+    def test_pods_wait_for_the_migration_job(self, rendered: list[dict[str, Any]]) -> None:
+        """Deployments start `--no-migrate` behind an init container running `syncd db wait`; the Job migrates and
+        removes itself once finished, so the next release's apply can create it again (a Job's template is immutable)."""
+        for doc in rendered:
+            pod = doc["spec"]["template"]["spec"] if doc["kind"] in {"Deployment", "Job"} else None
+            if doc["kind"] == "Deployment":
+                (container,) = pod["containers"]
+                assert "--no-migrate" in container["args"]
+                (init,) = pod["initContainers"]
+                assert init["args"][:2] == ["db", "wait"]
+                _assert_cli_accepts(init["args"])
+                assert init["volumeMounts"] == container["volumeMounts"]
+            if doc["kind"] == "Job":
+                assert pod["containers"][0]["args"] == ["db", "upgrade"]
+                assert doc["spec"]["ttlSecondsAfterFinished"] > 0
+
+    def test_rendered_objects_are_complete(self, rendered: list[dict[str, Any]]) -> None:
+        """Each object has apiVersion, kind and a name, and every pod mounts only volumes it declares."""
+        assert {doc["kind"] for doc in rendered} == {"ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "Job"}
+        for doc in rendered:
+            assert doc["apiVersion"], doc
+            assert doc["metadata"]["name"], doc
+        for pod in _pod_specs(rendered):
+            declared = {volume["name"] for volume in pod["volumes"]}
+            for container in pod.get("initContainers", []) + pod["containers"]:
+                assert {mount["name"] for mount in container["volumeMounts"]} <= declared
 
 
 class TestDockerfile:
@@ -155,6 +238,52 @@ class TestDockerfile:
         assert users
         assert users[-1] not in {"root", "0"}
         assert any(line.startswith("HEALTHCHECK") and "/healthz" in line for line in final)
+
+    def test_healthcheck_asks_the_port_the_server_listens_on(self) -> None:
+        """The HEALTHCHECK reads the same SYNCD_PORT that `syncd run` listens on: no port written twice."""
+        lines = self._lines()
+        env = next(line for line in lines if line.startswith("ENV") and "SYNCD_PORT=" in line)
+        assert "SYNCD_PORT=8080" in env
+        health = next(line for line in lines if line.startswith("HEALTHCHECK"))
+        assert "SYNCD_PORT" in health
+        assert "8080/healthz" not in health
+        cmd = next(line for line in reversed(lines) if line.startswith("CMD"))
+        assert "--port" not in cmd, "the port comes from SYNCD_PORT, not from the command line"
+
+    def test_dockerignore_keeps_the_context_small(self) -> None:
+        """A build from the root sends no virtualenv, tests or caches: everything is ignored but what is copied."""
+        patterns = [
+            line.strip()
+            for line in (REPO / ".dockerignore").read_text().splitlines()
+            if line.strip()[:1] not in {"", "#"}
+        ]
+        assert patterns[0] == "*"
+        admitted = {p.removeprefix("!").rstrip("/") for p in patterns if p.startswith("!")}
+        copied = {
+            source.rstrip("/")
+            for line in self._lines()
+            if line.startswith("COPY") and "--from=" not in line
+            for source in line.split()[1:-1]
+        }
+        for source in copied:
+            assert any(source == a or source.startswith(f"{a}/") for a in admitted), (
+                f"{source} is not sent to the build"
+            )
+        assert not admitted & {".venv", "tests", ".git"}
+
+    def test_docker_build(self, tmp_path: Path) -> None:
+        """`docker build` of the image, where a Docker daemon answers (not on this CI machine: it has no daemon)."""
+        docker = shutil.which("docker")
+        if docker is None or subprocess.run([docker, "info"], capture_output=True, check=False).returncode != 0:
+            pytest.skip("no Docker daemon answers here: the image build is checked as text only")
+        result = subprocess.run(
+            [docker, "build", "-f", str(DEPLOY / "Dockerfile"), "-t", IMAGE, str(REPO)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
 
     def test_entrypoint_and_command_parse_with_the_real_cli(self) -> None:
         """ENTRYPOINT + CMD form a valid `syncd` command line."""
