@@ -6,7 +6,7 @@ import importlib
 
 from adapters.asana.config import AsanaSourceConfig
 from adapters.github.config import GitHubSourceConfig
-from syncd.ports import SourceAdapter
+from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 
 SourceConfigUnion = GitHubSourceConfig | AsanaSourceConfig
 
@@ -18,8 +18,9 @@ ADAPTER_MODULES: dict[str, str] = {
 }
 
 
-def build_adapter(config: SourceConfigUnion) -> SourceAdapter:
-    """Build the adapter for one source config (imports that tracker's SDK only now)."""
+def build_adapter(config: SourceConfigUnion, observer: RequestObserver = ignore_request) -> SourceAdapter:
+    """Build the adapter for one source config (imports that tracker's SDK only now); `observer` is told of
+    every request it makes."""
     module = importlib.import_module(ADAPTER_MODULES[config.kind])
-    adapter: SourceAdapter = module.build_adapter(config)
+    adapter: SourceAdapter = module.build_adapter(config, observer)
     return adapter

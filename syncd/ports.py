@@ -7,12 +7,13 @@ blocking methods that the runtime calls from a bounded thread pool. Failures of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from syncd.core.errors import NotFound, Permanent, RateLimited, TrackerError
 from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 
@@ -125,6 +126,58 @@ class Budget:
     remaining: int | None = None
     limit: int | None = None
     resets_at: datetime | None = None
+
+
+class RequestReason(StrEnum):
+    """How one tracker request ended, as metrics and `syncd status` count it."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"  # 429, a 403 with the budget spent, a secondary limit
+    SERVER_ERROR = "server_error"  # 5xx
+    TRANSPORT_ERROR = "transport_error"  # no answer: refused, reset, timed out
+    NOT_FOUND = "not_found"  # 404/410: a deleted or moved object, an everyday answer
+    CLIENT_ERROR = "client_error"  # other 4xx: credentials, permissions, a bad request
+
+    @property
+    def is_trouble(self) -> bool:
+        """Whether this outcome says the source is throttled or failing (a 404 is an answer, not trouble)."""
+        return self not in (RequestReason.OK, RequestReason.NOT_FOUND)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOutcome:
+    """One request to a tracker as its client saw it: how it ended, its status, the budget it reported."""
+
+    reason: RequestReason
+    status: int | None = None
+    budget: Budget | None = None
+    #: The failure's one-line message (clients never put credentials in it; the runtime redacts it anyway).
+    error: str | None = None
+
+    @classmethod
+    def failed(cls, error: TrackerError, budget: Budget | None = None) -> RequestOutcome:
+        """The outcome of a request that failed with `error` (already mapped by the client)."""
+        if isinstance(error, RateLimited):
+            reason = RequestReason.RATE_LIMITED
+        elif isinstance(error, NotFound):
+            reason = RequestReason.NOT_FOUND
+        elif isinstance(error, Permanent):
+            reason = RequestReason.CLIENT_ERROR
+        elif error.status is not None and error.status >= 500:
+            reason = RequestReason.SERVER_ERROR
+        elif error.status is None:
+            reason = RequestReason.TRANSPORT_ERROR
+        else:
+            reason = RequestReason.CLIENT_ERROR
+        return cls(reason, error.status, budget, str(error).splitlines()[0] if str(error) else type(error).__name__)
+
+
+#: Told of every request a client makes (from the client's threads: it must be quick and thread-safe).
+RequestObserver = Callable[[RequestOutcome], None]
+
+
+def ignore_request(_outcome: RequestOutcome) -> None:
+    """The observer of a client nobody watches (tests, one-off commands)."""
 
 
 @dataclass(frozen=True, slots=True)

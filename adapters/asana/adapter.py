@@ -34,10 +34,12 @@ from syncd.ports import (
     OnlineCheck,
     PollResult,
     PushWrite,
+    RequestObserver,
     WebhookAction,
     WebhookIntake,
     WriteKind,
     WriteResult,
+    ignore_request,
 )
 
 #: Requests per minute by Asana plan.
@@ -49,7 +51,9 @@ MAX_EVENT_PAGES = 50
 class AsanaAdapter(ProfiledAdapter):
     """One Asana source: webhooks, Events API polls, batched fetches, comments, fields and goals."""
 
-    def __init__(self, config: AsanaSourceConfig, client: AsanaClient | None = None) -> None:
+    def __init__(
+        self, config: AsanaSourceConfig, client: AsanaClient | None = None, observer: RequestObserver = ignore_request
+    ) -> None:
         self._config = config
         # Asana allows at most 15 concurrent writes; the config says how many of them we use.
         self.profile = SourceProfile(
@@ -60,6 +64,7 @@ class AsanaAdapter(ProfiledAdapter):
             token=config.token.get_secret_value(),
             timeout=config.timeout.total_seconds(),
             requests_per_minute=PLAN_LIMITS[config.plan],
+            observer=observer,
         )
         self._team_projects: tuple[tuple[str, ...], float] | None = None
         self._lock = threading.Lock()
@@ -199,6 +204,6 @@ def _write_limits(config: AsanaSourceConfig) -> tuple[RateLimit, ...]:
     return (RateLimit(per_minute, timedelta(minutes=1)),)
 
 
-def build_adapter(config: AsanaSourceConfig) -> AsanaAdapter:
-    """The factory `adapters.registry` calls."""
-    return AsanaAdapter(config)
+def build_adapter(config: AsanaSourceConfig, observer: RequestObserver = ignore_request) -> AsanaAdapter:
+    """The factory `adapters.registry` calls; `observer` is told of every request the adapter makes."""
+    return AsanaAdapter(config, observer=observer)

@@ -28,7 +28,7 @@ from urllib3.util.retry import Retry
 
 from adapters.inline_retry import InlineRetry
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
-from syncd.ports import Budget
+from syncd.ports import Budget, RequestObserver, RequestOutcome, RequestReason, ignore_request
 
 PAGE_LIMIT = 100
 POOL_SIZE = 20
@@ -71,7 +71,9 @@ class AsanaClient:
         timeout: float,
         requests_per_minute: int,
         sleep: Callable[[float], None] = time.sleep,
+        observer: RequestObserver = ignore_request,
     ) -> None:
+        self._observer = observer
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
@@ -260,17 +262,25 @@ class AsanaClient:
     def _once(self, what: str, fn: Callable[..., Any], *args: Any) -> JSON:
         self._count()
         try:
-            body, _status, _headers = fn(
+            body, status, _headers = fn(
                 *args, full_payload=True, _return_http_data_only=False, _request_timeout=self._timeout
             )
         except ApiException as error:
-            raise self._failure(what, error) from None
+            failure = self._failure(what, error)
+            if isinstance(failure, TrackerError):
+                self._observer(RequestOutcome.failed(failure, self.budget()))
+            else:  # 412 with a fresh sync token: an answer of the Events API, not a failure
+                self._observer(RequestOutcome(RequestReason.OK, 412, self.budget()))
+            raise failure from None
         except urllib3.exceptions.HTTPError as error:
-            raise Retriable(
-                f"asana {what} failed in transit ({type(error).__name__}); it will be retried", delay=0
-            ) from None
+            transit = Retriable(f"asana {what} failed in transit ({type(error).__name__}); it will be retried", delay=0)
+            self._observer(RequestOutcome.failed(transit, self.budget()))
+            raise transit from None
         if not isinstance(body, dict):
-            raise Retriable(f"asana {what} answered a body that is not a JSON object", delay=0)
+            odd = Retriable(f"asana {what} answered a body that is not a JSON object", delay=0, status=status)
+            self._observer(RequestOutcome.failed(odd, self.budget()))
+            raise odd
+        self._observer(RequestOutcome(RequestReason.OK, status, self.budget()))
         return body
 
     def _failure(self, what: str, error: ApiException) -> TrackerError | _SyncExpired:

@@ -33,10 +33,12 @@ from syncd.ports import (
     OnlineCheck,
     PollResult,
     PushWrite,
+    RequestObserver,
     WebhookAction,
     WebhookIntake,
     WriteKind,
     WriteResult,
+    ignore_request,
 )
 
 #: GitHub's documented limit on content-creating requests per minute (secondary rate limit).
@@ -53,11 +55,17 @@ def _iso(moment: datetime | None) -> str | None:
 class GitHubAdapter(ProfiledAdapter):
     """One configured GitHub source (see `syncd.ports.SourceAdapter`)."""
 
-    def __init__(self, config: GitHubSourceConfig, *, client: GitHubClient | None = None) -> None:
+    def __init__(
+        self,
+        config: GitHubSourceConfig,
+        *,
+        client: GitHubClient | None = None,
+        observer: RequestObserver = ignore_request,
+    ) -> None:
         self.config = config
         # One write at a time: GitHub's secondary limits punish concurrent content writes.
         self.profile = SourceProfile(config.name, "github", CommentFormat.MARKDOWN, _write_limits(config), 1)
-        self.client = client or GitHubClient(config)
+        self.client = client or GitHubClient(config, observer=observer)
         self._pusher = Pusher(config, self.client)
         self._org_repos: tuple[float, tuple[str, ...]] | None = None
 
@@ -211,6 +219,7 @@ def _cursor(bookmark: Bookmark | None) -> datetime | None:
         return None
 
 
-def build_adapter(config: GitHubSourceConfig) -> GitHubAdapter:
-    """The registry's factory: an adapter for one `kind: github` source (no I/O until used)."""
-    return GitHubAdapter(config)
+def build_adapter(config: GitHubSourceConfig, observer: RequestObserver = ignore_request) -> GitHubAdapter:
+    """The registry's factory: an adapter for one `kind: github` source (no I/O until used); `observer` is told
+    of every request it makes."""
+    return GitHubAdapter(config, observer=observer)

@@ -26,7 +26,7 @@ from adapters.github.config import GitHubSourceConfig
 from adapters.inline_retry import InlineRetry
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
 from syncd.core.retry import BACKOFF_BASE, INLINE_WAIT_LIMIT
-from syncd.ports import Budget
+from syncd.ports import Budget, RequestObserver, RequestOutcome, RequestReason, ignore_request
 
 T = TypeVar("T")
 JsonObject = dict[str, Any]
@@ -102,9 +102,11 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
         backoff_base: float = BACKOFF_BASE,
         inline_wait_limit: float = INLINE_WAIT_LIMIT,
+        observer: RequestObserver = ignore_request,
     ) -> None:
         self.config = config
         self._clock = clock
+        self._observer = observer
         self._retry = InlineRetry(INLINE_ATTEMPTS, sleep, backoff_base=backoff_base, wait_limit=inline_wait_limit)
         self._lock = threading.Lock()
         self._github: Github | None = None
@@ -193,10 +195,19 @@ class GitHubClient:
         def logged(attempt: int, error: BaseException | None) -> None:
             log.info("github.retrying", source=self.config.name, where=where, attempt=attempt, error=str(error))
 
-        try:
-            return self._retry.call(once, idempotent=idempotent, on_retry=logged)
-        finally:
+        def observed() -> T:
+            # Every attempt is told to the observer, the in-line retries' too: a storm they hide still counts.
+            try:
+                result = once()
+            except TrackerError as error:
+                self._note_budget()
+                self._observer(RequestOutcome.failed(error, self._budget))
+                raise
             self._note_budget()
+            self._observer(RequestOutcome(RequestReason.OK, budget=self._budget))
+            return result
+
+        return self._retry.call(observed, idempotent=idempotent, on_retry=logged)
 
     def _note_budget(self) -> None:
         if self._github is None:

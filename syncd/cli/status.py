@@ -124,6 +124,10 @@ def _sources_table(sources: tuple[SourceStatus, ...], now: datetime) -> Table:
         freshness = "disabled" if not source.enabled else _freshness(source.age_seconds)
         budget = "unknown" if source.budget_remaining is None else _budget(source)
         error = Text(source.last_error, style="red") if source.last_error else Text("none", style="dim")
+        if source.trouble and source.trouble_since:
+            error = Text(f"since {_time(source.trouble_since)}: {source.trouble}", style="yellow")
+            if source.last_error:
+                error.append(f"\n{source.last_error}", style="red")
         table.add_row(source.name, source.kind, freshness, error, budget)
     return table
 

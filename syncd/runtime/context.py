@@ -18,10 +18,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
+from syncd.logs import SecretRedactor
 from syncd.ports import SourceAdapter
 from syncd.runtime.holds import SourceHolds
 from syncd.runtime.metrics import Metrics
+from syncd.runtime.request_watch import RequestWatch
 
 
 def utc_now() -> datetime:
@@ -58,6 +61,16 @@ class Runtime:
     deliveries_waiting: asyncio.Event = field(default_factory=asyncio.Event)
     #: Sources that asked us to wait (Retry-After): shared by the scheduler and the pusher of this process.
     holds: SourceHolds = field(default_factory=SourceHolds)
+    #: Every tracker request of this process, counted, and each source's throttling or failures while they last.
+    requests: RequestWatch = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The clock is read through the runtime: a test that swaps `runtime.clock` later moves the watch too.
+        self.requests = RequestWatch(self.metrics, lambda: self.clock(), redact=self.redact)  # noqa: PLW0108
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret of the config in force replaced (error text before it is stored or shown)."""
+        return SecretRedactor(config_secrets(self.config))._text(text)
 
     @property
     def config(self) -> SyncdConfig:

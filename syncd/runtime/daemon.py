@@ -106,7 +106,8 @@ def prepare(config: SyncdConfig, options: DaemonOptions) -> Prepared:
         runtime = Runtime(loaded=LoadedConfig(config, options.config_path, {}), engine=engine)
         sync_config(engine, config, runtime.clock())
         components = component_factories(options.roles)
-        runtime.loaded = LoadedConfig(config, options.config_path, build_adapters(config))
+        adapters = build_adapters(config, runtime.requests.observer)
+        runtime.loaded = LoadedConfig(config, options.config_path, adapters)
     except BaseException:
         engine.dispose()
         lock.release()
@@ -184,6 +185,7 @@ class Daemon:
         tasks = [self._spawn("server", self._serve())]
         tasks += [self._spawn(type(c).__name__, c.run(self.stop)) for c in self._components()]
         tasks.append(self._spawn("reloader", self.reloader.watch(self.stop)))
+        tasks.append(self._spawn("request_watch", self.runtime.requests.run(self.stop, self.runtime.engine)))
         freeze_start_up_objects()
         try:
             log.info("daemon.started", host=self.options.host, port=self.options.port, roles=sorted(self.options.roles))

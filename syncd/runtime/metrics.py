@@ -30,8 +30,8 @@ class Metrics:
         )
         self.api_requests = Counter(
             "syncd_tracker_requests",
-            "Requests made to trackers, by source and outcome.",
-            ["source", "outcome"],
+            "Requests made to trackers (every attempt, in-line retries too), by source, outcome and HTTP status.",
+            ["source", "outcome", "status"],
             registry=r,
         )
         self.rate_limit_remaining = Gauge(

@@ -162,7 +162,6 @@ class SourcePusher:
         an adapter's in-line retry may have sent the request that landed well after the call began."""
         self.pacer.record(self.runtime.clock())
         self.runtime.metrics.push_writes.labels(source=self.source, kind=job.kind.value, outcome=outcome).inc()
-        self.runtime.metrics.api_requests.labels(source=self.source, outcome=outcome).inc()
         return outcome
 
     def release(self, jobs: list[PushJob]) -> None:

@@ -23,7 +23,7 @@ from syncd.config.errors import ConfigError
 from syncd.config.loader import load_config
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
-from syncd.ports import SourceAdapter
+from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.recompute import mark_active_krs_dirty
 from syncd.runtime.rows import TASKS, to_utc
@@ -34,13 +34,16 @@ from syncd.store.okr import sync_config
 log = structlog.get_logger("syncd.reload")
 
 
-def build_adapters(config: SyncdConfig) -> dict[str, SourceAdapter]:
-    """One adapter per enabled source; adapters already built are closed if a later one fails."""
+def build_adapters(
+    config: SyncdConfig, observers: Callable[[str], RequestObserver] | None = None
+) -> dict[str, SourceAdapter]:
+    """One adapter per enabled source, each told of its requests by `observers(source)` if given; adapters
+    already built are closed if a later one fails."""
     built: dict[str, SourceAdapter] = {}
     try:
         for source in config.sources:
             if source.enabled:
-                built[source.name] = build_adapter(source)
+                built[source.name] = build_adapter(source, observers(source.name) if observers else ignore_request)
     except BaseException:
         close_adapters(built)
         raise
@@ -107,7 +110,7 @@ class ConfigReloader:
         """Load, validate and swap in the config file (blocking). False, and the old one kept, if it is refused."""
         try:
             config = load_config(self.path)
-            adapters = build_adapters(config)
+            adapters = build_adapters(config, self.runtime.requests.observer)
         except ConfigError as error:
             log.error("config.reload_rejected", path=str(self.path), problems=[str(p) for p in error.problems])
             return False

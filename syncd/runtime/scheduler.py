@@ -139,7 +139,6 @@ class SourceCoordinator:
 
     def _save(self, result: PollResult, started_at: datetime) -> None:
         rules = self.okr.model(self.runtime.loaded).rules
-        self.runtime.metrics.api_requests.labels(source=self.source, outcome="ok").inc(result.requests)
         self._store(lambda conn: save_poll(conn, self.source, result, rules, started_at))
 
     # -- refresh requests ----------------------------------------------------------------------
@@ -200,7 +199,6 @@ class SourceCoordinator:
         self._held_until = now + timedelta(seconds=delay)
         if isinstance(error, RateLimited):
             self.runtime.holds.hold(self.source, self._held_until)
-        self.runtime.metrics.api_requests.labels(source=self.source, outcome="error").inc()
         message = f"{type(error).__name__}: {error}"
         self._store(lambda conn: source_health.record_failure(conn, self.source, now, message))
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["rate_limit", "secondary", "server_error", "slow"]
+FaultKind = Literal["rate_limit", "secondary", "budget_spent", "server_error", "slow"]
 PathSyntax = Literal["glob", "regex"]
 
 

@@ -265,6 +265,12 @@ class SourceStateRow(Base):
     budget_remaining: Mapped[int | None] = mapped_column(Integer)
     budget_limit: Mapped[int | None] = mapped_column(Integer)
     budget_resets_at: Mapped[datetime | None]
+    #: Requests throttled or failing (429, 5xx, no answer) since then, in-line retries included; None: none lately.
+    trouble_since: Mapped[datetime | None]
+    #: What that trouble is, in one line: "rate limited (429): 12 of 40 requests in the last minute refused ...".
+    trouble: Mapped[str | None] = mapped_column(Text)
+    #: When a daemon last saw a troubled request (a reader can tell a stale row of a stopped daemon).
+    trouble_seen_at: Mapped[datetime | None]
 
 
 class WebhookSecret(Base):

@@ -7,7 +7,7 @@ assembles them with the OKR half. Times come back in UTC (SQLite stores them wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Text, cast, func, or_, select
@@ -65,6 +65,13 @@ class SourceStatus:
     budget_remaining: int | None = None
     budget_limit: int | None = None
     budget_resets_at: datetime | None = None
+    #: Requests being throttled or failing now (in-line retries included), and since when; None when not.
+    trouble: str | None = None
+    trouble_since: datetime | None = None
+
+
+#: A trouble not seen again for this long is a stopped daemon's last word, not news.
+TROUBLE_SHOWN_FOR = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,8 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) 
     if state is None:
         return SourceStatus(source.name, source.kind, source.enabled)
     success = optional_utc(state.last_success_at)
+    seen = optional_utc(state.trouble_seen_at)
+    current = state.trouble is not None and seen is not None and now - seen < TROUBLE_SHOWN_FOR
     return SourceStatus(
         name=source.name,
         kind=source.kind,
@@ -137,6 +146,8 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) 
         budget_remaining=state.budget_remaining,
         budget_limit=state.budget_limit,
         budget_resets_at=optional_utc(state.budget_resets_at),
+        trouble=state.trouble if current else None,
+        trouble_since=optional_utc(state.trouble_since) if current else None,
     )
 
 

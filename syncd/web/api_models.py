@@ -79,6 +79,10 @@ class SourceOut(ApiModel):
     budget_remaining: int | None
     budget_limit: int | None
     budget_resets_at: datetime | None
+    trouble: str | None = Field(
+        default=None, description="Requests being throttled or failing now (in-line retries included); null when not."
+    )
+    trouble_since: datetime | None = None
 
 
 class SourcesOut(ApiModel):

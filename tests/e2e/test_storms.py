@@ -8,10 +8,17 @@ simulator refuses a 13th within a minute with a 403) and the demand exceeds it, 
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -90,6 +97,7 @@ class TestStorm:
         with running_daemon(config, env=DAEMON_ENV) as daemon:
             sim.add_webhook_target(f"{daemon.url}/webhooks/{SOURCE}", GITHUB_WEBHOOK_SECRET)
             wait_until(lambda: _comments_match_the_store(sim, store_url), timeout=40, what="the first comments")
+            self._assert_the_storm_shows(daemon.url, config)
             time.sleep(1.1)  # a newer whole-second updated_at for the changes below
             for number in issues[:3]:
                 sim.close_issue(REPO, number)
@@ -104,6 +112,31 @@ class TestStorm:
             )
         requests = [r for r in sim.requests if r.api == "rest"]
         self._assert_polite(requests, sim)
+
+    @staticmethod
+    def _assert_the_storm_shows(url: str, config: Path) -> None:
+        """While the storm lasts, `status --json` says the source is throttled or failing, and `/metrics` counts
+        the refused attempts by outcome and status, although the in-line retries made every poll succeed."""
+
+        def troubled() -> dict[str, Any] | None:
+            result = subprocess.run(
+                [sys.executable, "-m", "syncd.cli.main", "status", "--json", "--config", str(config)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, **DAEMON_ENV},
+                check=True,
+            )
+            (source,) = json.loads(result.stdout)["sources"]
+            return source if source["trouble"] else None
+
+        source = wait_until(troubled, timeout=20, what="the storm in syncd status --json", interval=0.5)
+        assert re.match(r"(rate limited \(429\)|server error \(502\)): \d+ of \d+ requests", source["trouble"])
+        assert source["trouble_since"]
+        metrics = httpx.get(f"{url}/metrics", timeout=5).text
+        for outcome, status in (("rate_limited", "429"), ("server_error", "502")):
+            line = f'syncd_tracker_requests_total{{outcome="{outcome}",source="{SOURCE}",status="{status}"}}'
+            assert line in metrics, f"{line} missing from /metrics"
+            assert float(metrics.split(line, 1)[1].split()[0]) > 0
 
     @staticmethod
     def _assert_polite(requests: list[LoggedRequest], sim: GitHubSimulator) -> None:

@@ -1,6 +1,7 @@
 """GitHub's fault knobs: make the next N (or a fraction p of) matching requests fail or crawl.
 
 `rate_limit` (429 with Retry-After), `secondary_limit` (403 secondary rate limit without headers),
+`budget_spent` (403 with `x-ratelimit-remaining: 0`, what GitHub answers when the hourly budget is gone),
 `server_error` (502 by default), `slow` (answer after `delay` seconds). Rules match by method and a
 glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.faults`).
 """
@@ -20,6 +21,10 @@ class GitHubFaults(FaultPlan):
     def secondary_limit(self, count: int | None = 1, **match: str | float | None) -> FaultRule:
         """Answer 403 "secondary rate limit" with no Retry-After and no rate-limit headers at zero."""
         return self.add(FaultRule("secondary", count=count, status=403, retry_after=None, **match))  # type: ignore[arg-type]
+
+    def budget_spent(self, count: int | None = 1, *, reset_in: float = 60.0, **match: str | float | None) -> FaultRule:
+        """Answer 403 "API rate limit exceeded" with `x-ratelimit-remaining: 0` and a reset `reset_in` seconds away."""
+        return self.add(FaultRule("budget_spent", count=count, status=403, delay=reset_in, **match))  # type: ignore[arg-type]
 
     def server_error(self, count: int | None = 1, *, status: int = 502, **match: str | float | None) -> FaultRule:
         """Answer a 5xx (502 Bad Gateway by default)."""

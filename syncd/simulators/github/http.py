@@ -178,4 +178,11 @@ class Pipeline:
             return self._with_rate(error_reply(fault.status, SECONDARY_MESSAGE, **headers))
         if fault.kind == "secondary":
             return error_reply(403, SECONDARY_MESSAGE)
+        if fault.kind == "budget_spent":
+            spent = error_reply(403, "API rate limit exceeded for this token.")
+            spent.headers.update(self.budget.headers())
+            spent.headers.update(
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time() + fault.delay))}
+            )
+            return spent
         return error_reply(fault.status, "Server Error")
