@@ -18,11 +18,11 @@ _WHOLE_REFERENCE = re.compile(r"^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$")
 
 @dataclass
 class Substitution:
-    """The data with references replaced, the paths whose values came from the environment, and problems."""
+    """The data with references replaced, the variables used at each path (name -> value), and problems."""
 
     data: Any
     secrets: frozenset[KeyPath] = frozenset()
-    from_environment: set[KeyPath] = field(default_factory=set)
+    from_environment: dict[KeyPath, dict[str, str]] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
 
 
@@ -78,7 +78,7 @@ def _replacement(
     escaped, name = match.group(1), match.group(2)
     if escaped:
         return "${" + name + "}"
-    out.from_environment.add(path)
+    out.from_environment.setdefault(path, {})[name] = environ.get(name, "")
     message = _reference_problem(name, environ, secret=path in out.secrets)
     if message is not None:
         position = document.position_of(path)

@@ -56,7 +56,7 @@ def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConf
     substitution = substitute_environment(document, environ, secrets)
     problems += substitution.problems
     resolved = LocatedDocument(document.file, substitution.data, document.positions)
-    config, invalid = validate_document(SyncdConfig, resolved, {*secrets, *substitution.from_environment})
+    config, invalid = validate_document(SyncdConfig, resolved, secrets, substitution.from_environment)
     problems += invalid + reference_problems(resolved)
     if problems or config is None:
         raise ConfigError(problems)
