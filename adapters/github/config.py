@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 
 from syncd.config.source import SourceConfig, StrictModel
+from syncd.config.types import EnvironmentUrl
 
 #: GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
 _GHES_REST_SUFFIX = "/api/v3"
@@ -32,8 +33,8 @@ class GitHubSourceConfig(SourceConfig):
     """A GitHub.com or GitHub Enterprise Server connection."""
 
     kind: Literal["github"]
-    base_url: str = "https://api.github.com"
-    graphql_url: str | None = Field(
+    base_url: EnvironmentUrl = "https://api.github.com"
+    graphql_url: EnvironmentUrl | None = Field(
         default=None, description="GraphQL endpoint; derived from base_url when omitted (GHES: /api/graphql)."
     )
     token: SecretStr | None = Field(default=None, description="Personal or fine-grained token (use ${ENV}).")

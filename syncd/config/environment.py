@@ -1,4 +1,7 @@
-"""`${ENV_VAR}` references in string values, and the rule that secrets are given only that way."""
+"""`${ENV_VAR}` references: allowed in secrets and URL keys only, and the rule that secrets are given only that way.
+
+Elsewhere a reference would copy an environment value into titles, comments, the API and error messages.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +17,38 @@ from syncd.config.positions import KeyPath, LocatedDocument, format_path, value_
 _REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WHOLE_REFERENCE = re.compile(r"^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$")
+#: Said when a reference is written where it may not be (the keys are marked in the models).
+_WHERE_ALLOWED = (
+    "only secrets (tokens, webhook secrets, keys) and URLs (store.url, server.public_url, base_url, graphql_url) "
+    "may be ${NAME} references: write the value itself (or $${NAME} for the literal text)"
+)
 
 
 @dataclass
 class Substitution:
-    """The data with references replaced, the paths whose values came from the environment, and problems."""
+    """The data with references replaced, the variables used at each path (name -> value), and problems."""
 
     data: Any
     secrets: frozenset[KeyPath] = frozenset()
-    from_environment: set[KeyPath] = field(default_factory=set)
+    allowed: frozenset[KeyPath] | None = None
+    from_environment: dict[KeyPath, dict[str, str]] = field(default_factory=dict)
     problems: list[ConfigProblem] = field(default_factory=list)
 
 
 def substitute_environment(
-    document: LocatedDocument, environ: Mapping[str, str], secrets: Iterable[KeyPath] = ()
+    document: LocatedDocument,
+    environ: Mapping[str, str],
+    secrets: Iterable[KeyPath] = (),
+    allowed: Iterable[KeyPath] | None = None,
 ) -> Substitution:
-    """Replace every `${NAME}` in string values; a missing variable (or an empty one for a secret) is a problem."""
-    result = Substitution(data=None, secrets=frozenset(secrets))
+    """Replace every `${NAME}` in string values at `allowed` paths (default: everywhere).
+
+    A reference anywhere else is a problem and stays unresolved (its value must not reach a title, a comment or
+    an error); so is a missing variable, or an empty one for a secret.
+    """
+    result = Substitution(
+        data=None, secrets=frozenset(secrets), allowed=None if allowed is None else frozenset(allowed)
+    )
     result.data = _substitute(document, environ, document.data, (), result)
     return result
 
@@ -78,12 +96,19 @@ def _replacement(
     escaped, name = match.group(1), match.group(2)
     if escaped:
         return "${" + name + "}"
-    out.from_environment.add(path)
+    if _NAME.match(name) and out.allowed is not None and path not in out.allowed:
+        _add_problem(document, path, out, f"${{{name}}} is not allowed here; {_WHERE_ALLOWED}")
+        return match.group(0)
+    out.from_environment.setdefault(path, {})[name] = environ.get(name, "")
     message = _reference_problem(name, environ, secret=path in out.secrets)
     if message is not None:
-        position = document.position_of(path)
-        out.problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
+        _add_problem(document, path, out, message)
     return environ.get(name, "")
+
+
+def _add_problem(document: LocatedDocument, path: KeyPath, out: Substitution, message: str) -> None:
+    position = document.position_of(path)
+    out.problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
 
 
 def _reference_problem(name: str, environ: Mapping[str, str], *, secret: bool) -> str | None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, SecretStr
 
 from syncd.config.positions import KeyPath, value_at
+from syncd.config.types import EnvironmentAllowed
 
 
 def model_at(root: type[BaseModel], data: Any, path: KeyPath) -> type[BaseModel] | None:
@@ -24,7 +25,12 @@ def model_at(root: type[BaseModel], data: Any, path: KeyPath) -> type[BaseModel]
 
 def secret_paths(root: type[BaseModel], data: Any) -> Iterator[KeyPath]:
     """Every key path in `data` whose field is a `SecretStr` (token, webhook_secret, private_key, ...)."""
-    yield from _secrets(root, data, ())
+    yield from _secrets(root, data, (), urls=False)
+
+
+def environment_paths(root: type[BaseModel], data: Any) -> Iterator[KeyPath]:
+    """Every key path in `data` that may be a `${NAME}` reference: secrets, and URLs marked `EnvironmentAllowed`."""
+    yield from _secrets(root, data, (), urls=True)
 
 
 def known_kinds(root: type[BaseModel], list_field: str) -> list[str]:
@@ -34,8 +40,8 @@ def known_kinds(root: type[BaseModel], list_field: str) -> list[str]:
     return sorted(tag for member in _members(item) for tag in _kind_tags(member))
 
 
-def _secrets(annotation: Any, data: Any, path: KeyPath) -> Iterator[KeyPath]:
-    if SecretStr in _members(annotation):
+def _secrets(annotation: Any, data: Any, path: KeyPath, *, urls: bool) -> Iterator[KeyPath]:
+    if SecretStr in _members(annotation) or (urls and _allows_environment(annotation)):
         yield path
         return
     children: list[str | int] = []
@@ -46,7 +52,7 @@ def _secrets(annotation: Any, data: Any, path: KeyPath) -> Iterator[KeyPath]:
     for segment in children:
         child = _child(annotation, data, segment)
         if child is not None:
-            yield from _secrets(child, value_at(data, (segment,)), (*path, segment))
+            yield from _secrets(child, value_at(data, (segment,)), (*path, segment), urls=urls)
 
 
 def _child(annotation: Any, data: Any, segment: str | int) -> Any:
@@ -54,7 +60,10 @@ def _child(annotation: Any, data: Any, segment: str | int) -> Any:
     model = _as_model(annotation, data)
     if model is not None:
         field = model.model_fields.get(segment) if isinstance(segment, str) else None
-        return None if field is None else field.annotation
+        if field is None:
+            return None
+        # pydantic moves a field's own `Annotated[...]` metadata onto the FieldInfo; put it back for the walkers.
+        return Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
     for member in _members(annotation):
         origin, args = get_origin(member), get_args(member)
         if origin is list and isinstance(segment, int):
@@ -72,6 +81,18 @@ def _as_model(annotation: Any, data: Any) -> type[BaseModel] | None:
     if tagged:
         return tagged[0]
     return models[0] if len(models) == 1 else None
+
+
+def _allows_environment(annotation: Any) -> bool:
+    """Whether `annotation` (or a member of its union) carries the `EnvironmentAllowed` marker."""
+    if get_origin(annotation) is Annotated:
+        _, *metadata = get_args(annotation)
+        return any(isinstance(item, EnvironmentAllowed) for item in metadata) or _allows_environment(
+            get_args(annotation)[0]
+        )
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_allows_environment(arg) for arg in get_args(annotation))
+    return False
 
 
 def _members(annotation: Any) -> list[Any]:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, SecretStr
 
 from syncd.config.environment import literal_secret_problems, substitute_environment
 from syncd.config.errors import ConfigError, ConfigProblem
-from syncd.config.fields import secret_paths
+from syncd.config.fields import environment_paths, secret_paths
 from syncd.config.includes import read_config_file
 from syncd.config.models import SyncdConfig
 from syncd.config.positions import LocatedDocument
@@ -53,11 +53,14 @@ def config_secrets(config: BaseModel) -> list[str]:
 def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConfig:
     secrets = list(secret_paths(SyncdConfig, document.data))
     problems = literal_secret_problems(document, secrets)
-    substitution = substitute_environment(document, environ, secrets)
+    allowed = environment_paths(SyncdConfig, document.data)
+    substitution = substitute_environment(document, environ, secrets, allowed)
     problems += substitution.problems
     resolved = LocatedDocument(document.file, substitution.data, document.positions)
-    config, invalid = validate_document(SyncdConfig, resolved, {*secrets, *substitution.from_environment})
-    problems += invalid + reference_problems(resolved)
+    config, invalid = validate_document(SyncdConfig, resolved, secrets, substitution.from_environment)
+    # One problem per key: a reference refused or unset says so, not also that its stand-in is not a duration.
+    explained = {problem.key for problem in substitution.problems}
+    problems += [problem for problem in invalid if problem.key not in explained] + reference_problems(resolved)
     if problems or config is None:
         raise ConfigError(problems)
     return config

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validat
 
 from adapters.registry import SourceConfigUnion
 from syncd.config.source import StrictModel
-from syncd.config.types import Duration
+from syncd.config.types import Duration, EnvironmentUrl
 
 KR_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -22,7 +22,9 @@ KR_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 class StoreConfig(StrictModel):
     """Where the OKR store lives; `SYNCD_DATABASE_URL` overrides `url`."""
 
-    url: str = Field(default="sqlite:///syncd.db", description="SQLAlchemy URL: sqlite:///FILE or postgresql://...")
+    url: EnvironmentUrl = Field(
+        default="sqlite:///syncd.db", description="SQLAlchemy URL: sqlite:///FILE or postgresql://..."
+    )
     pool_size: int = Field(default=5, ge=1, description="Connections per process (PostgreSQL).")
 
 
@@ -31,7 +33,9 @@ class ServerConfig(StrictModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    public_url: str | None = Field(default=None, description="URL trackers reach us at, for `webhooks install`.")
+    public_url: EnvironmentUrl | None = Field(
+        default=None, description="URL trackers reach us at, for `webhooks install`."
+    )
     max_body_bytes: int = Field(default=26_214_400, ge=1024, description="Webhook body limit (413 past it).")
     api_token: SecretStr | None = Field(default=None, description="Bearer token of /api/v1 (use ${ENV}).")
 

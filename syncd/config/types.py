@@ -1,8 +1,9 @@
-"""Value types the admin writes in YAML: durations (`30s`, `5m`, `6h`, or seconds) and KR ids."""
+"""Value types the admin writes in YAML: durations (`30s`, `5m`, `6h`, or seconds) and URLs that may read `${ENV}`."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -43,3 +44,12 @@ Duration = Annotated[
         }
     ),
 ]
+
+
+@dataclass(frozen=True)
+class EnvironmentAllowed:
+    """Marks a non-secret field whose value may be a `${NAME}` reference (a URL that differs per deployment)."""
+
+
+#: A URL the admin may give as `${NAME}` (store.url, base_url, ...); other plain keys may not read the environment.
+EnvironmentUrl = Annotated[str, EnvironmentAllowed()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -32,13 +32,20 @@ _PATTERNS = {
 
 
 def validate_document(
-    model: type[M], document: LocatedDocument, hidden: Collection[KeyPath]
+    model: type[M],
+    document: LocatedDocument,
+    hidden: Collection[KeyPath],
+    from_environment: Mapping[KeyPath, Mapping[str, str]] | None = None,
 ) -> tuple[M | None, list[ConfigProblem]]:
-    """The validated model, or None and one problem per pydantic error; values at `hidden` paths are never shown."""
+    """The validated model, or None and one problem per pydantic error.
+
+    Values at `hidden` paths are never shown; nor is any value that `from_environment` says a path's
+    `${NAME}` references resolved to: a message would show `${NAME}` in its place.
+    """
     try:
         return model.model_validate(document.data), []
     except ValidationError as error:
-        translator = _Translator(model, document, hidden)
+        translator = _Translator(model, document, hidden, from_environment or {})
         return None, [translator.problem(detail) for detail in error.errors(include_url=False)]
 
 
@@ -51,10 +58,17 @@ def suggestion(word: str, choices: Collection[str]) -> str:
 class _Translator:
     """Knows the root model and the data, so it can map a pydantic `loc` to a key path and explain it."""
 
-    def __init__(self, model: type[BaseModel], document: LocatedDocument, hidden: Collection[KeyPath]) -> None:
+    def __init__(
+        self,
+        model: type[BaseModel],
+        document: LocatedDocument,
+        hidden: Collection[KeyPath],
+        from_environment: Mapping[KeyPath, Mapping[str, str]],
+    ) -> None:
         self.model = model
         self.document = document
-        self.hidden = hidden
+        self.hidden = {*hidden, *from_environment}
+        self.from_environment = from_environment
 
     def problem(self, detail: ErrorDetails) -> ConfigProblem:
         """One problem for one pydantic error."""
@@ -63,7 +77,21 @@ class _Translator:
         if kind in ("union_tag_invalid", "union_tag_not_found"):
             path = (*path, "kind")
         position = self.document.position_of(path)
-        return ConfigProblem(position.file, position.line, format_path(path), self._message(detail, path))
+        message = self._without_environment_values(self._message(detail, path), path)
+        return ConfigProblem(position.file, position.line, format_path(path), message)
+
+    def _without_environment_values(self, message: str, path: KeyPath) -> str:
+        """`message` with each value that came from `${NAME}` at or below `path` written as `${NAME}`."""
+        references = {
+            name: value
+            for where, used in self.from_environment.items()
+            if where[: len(path)] == path or path[: len(where)] == where
+            for name, value in used.items()
+            if value
+        }
+        for name, value in sorted(references.items(), key=lambda item: -len(item[1])):
+            message = message.replace(value, f"${{{name}}}")
+        return message
 
     def _path(self, loc: tuple[int | str, ...]) -> KeyPath:
         """Follow `loc` through the data, dropping the segments pydantic adds for union members and tags."""

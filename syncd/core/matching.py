@@ -99,6 +99,9 @@ class MatchRules:
 def _closest(wanted: str, canonical: Mapping[str, str]) -> tuple[str, ...]:
     """The closest ids by difflib ratio; ties go to the smaller id (difflib's own would take the larger).
 
+    The ratio is scored as `get_close_matches` scores it, candidate first and `wanted` second: difflib's
+    ratio depends on the argument order, so tests comparing with difflib must use the same order.
+
     Exact but quick: candidates are tried in order of difflib's cheap upper bound (`quick_ratio`),
     stopping once that bound falls below the third-best ratio already found."""
     matcher = difflib.SequenceMatcher()

@@ -1,4 +1,4 @@
-"""`${ENV_VAR}` references: substituted in any string, required for secrets, never echoed in errors."""
+"""`${ENV_VAR}` references: substituted in secrets and URL keys, required for secrets, never echoed in errors."""
 
 from __future__ import annotations
 
@@ -39,10 +39,10 @@ class TestSubstitution:
         assert source.token is not None
         assert source.token.get_secret_value() == "ghp_s3cret-value"
 
-    def test_a_reference_can_give_a_number(self, tmp_path: Path) -> None:
-        """`port: ${SYNCD_PORT}` becomes the integer the variable holds."""
-        path = write_config(tmp_path, MINIMAL + "server:\n  port: ${SYNCD_PORT}\n")
-        assert load_config(path, environ={"SYNCD_PORT": "9090"}).server.port == 9090
+    def test_a_reference_gives_the_store_url(self, tmp_path: Path) -> None:
+        """`store.url: ${SYNCD_DB}` is one of the documented URL keys that may read the environment."""
+        path = write_config(tmp_path, MINIMAL + "store:\n  url: ${SYNCD_DB}\n")
+        assert load_config(path, environ={"SYNCD_DB": "sqlite:///x.db"}).store.url == "sqlite:///x.db"
 
     def test_double_dollar_writes_a_literal_reference(self, tmp_path: Path) -> None:
         """`$${NAME}` is kept as the text `${NAME}` and needs no variable."""
@@ -106,10 +106,12 @@ class TestProblems:
             "put it in an environment variable and write ${SERVER_API_TOKEN} here"
         ]
 
-    def test_value_from_the_environment_is_not_echoed_in_a_type_error(self, tmp_path: Path) -> None:
-        """A variable with a wrong value is reported without showing that value (it may be sensitive)."""
+    def test_a_reference_in_a_plain_key_is_refused_without_its_value(self, tmp_path: Path) -> None:
+        """`port: ${SYNCD_PORT}` is refused (`syncd run` reads SYNCD_PORT itself); the value is not shown."""
         path = write_config(tmp_path, MINIMAL + "server:\n  port: ${SYNCD_PORT}\n")
         problems = _problems(path, {"SYNCD_PORT": "not-a-port-xyz"})
         assert problems == [
-            f"{path}:4: server.port: Input should be a valid integer, unable to parse string as an integer"
+            f"{path}:4: server.port: ${{SYNCD_PORT}} is not allowed here; only secrets (tokens, webhook secrets, "
+            "keys) and URLs (store.url, server.public_url, base_url, graphql_url) may be ${NAME} references: "
+            "write the value itself (or $${NAME} for the literal text)"
         ]

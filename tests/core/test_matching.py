@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syncd.core.matching import Link, MatchRules, Rule, UnknownKr, match_task, task_points
@@ -196,14 +196,34 @@ class TestMatchRules:
 IDS = st.text(alphabet="ENGOPS-.123", min_size=1, max_size=8)
 
 
+def _plain_ratio(candidate: str, wanted: str) -> float:
+    """difflib's ratio in `get_close_matches`' argument order: the candidate first, the wanted word second.
+
+    The order matters (`ratio('322', '231212')` is 0.67, the other way round 0.44)."""
+    return difflib.SequenceMatcher(None, candidate, wanted).ratio()
+
+
 @settings(max_examples=150)
 @given(known=st.frozensets(IDS, min_size=1, max_size=25), wanted=IDS)
+@example(known=frozenset({"322"}), wanted="231212")
 def test_suggestions_equal_a_plain_difflib_ranking(known: frozenset[str], wanted: str) -> None:
     """The quick search suggests exactly the three best difflib ratios (>= 0.6), ties to the smaller id."""
     spelled = {kr_id.casefold(): kr_id for kr_id in sorted(known)}
     scored = sorted(
-        (-difflib.SequenceMatcher(None, wanted.casefold(), key).ratio(), kr_id)
+        (-_plain_ratio(key, wanted.casefold()), kr_id)
         for key, kr_id in spelled.items()
-        if difflib.SequenceMatcher(None, wanted.casefold(), key).ratio() >= 0.6
+        if _plain_ratio(key, wanted.casefold()) >= 0.6
     )
     assert MatchRules("kr:", known).suggestions(wanted) == tuple(kr_id for _, kr_id in scored[:3])
+
+
+@settings(max_examples=150)
+@given(known=st.frozensets(IDS, min_size=1, max_size=25), wanted=IDS)
+@example(known=frozenset({"322"}), wanted="231212")
+def test_suggestions_score_like_difflib_get_close_matches(known: frozenset[str], wanted: str) -> None:
+    """Every suggestion is one `difflib.get_close_matches` finds too: both score in the same argument order."""
+    spelled = {kr_id.casefold(): kr_id for kr_id in known}
+    close = difflib.get_close_matches(wanted.casefold(), list(spelled), n=len(spelled), cutoff=0.6)
+    suggested = MatchRules("kr:", known).suggestions(wanted)
+    assert {kr_id.casefold() for kr_id in suggested} <= set(close)
+    assert len(suggested) == min(3, len(close))

@@ -1,0 +1,109 @@
+"""Hostile configs: each is refused with a one-line config error, within a second, and never echoes a secret."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from syncd.config.errors import ConfigError
+from syncd.config.loader import load_config
+from tests.support.configs import MINIMAL, write_config
+
+#: Distinctive secret values: any of them in an error message is a leak.
+ASANA_TOKEN = "asana-MARKER-7f3c9e1d2b"
+ENV = {"ASANA_TOKEN": ASANA_TOKEN}
+DEADLINE_SECONDS = 1.0
+
+
+def refused(path: Path, environ: Mapping[str, str] = ENV) -> list[str]:
+    """The problems `load_config` reports for `path`, after checking it answered within the deadline."""
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ=environ)
+    assert time.perf_counter() - started < DEADLINE_SECONDS
+    problems = [str(problem) for problem in caught.value.problems]
+    assert all("\n" not in problem for problem in problems), problems
+    for value in environ.values():
+        assert value not in str(caught.value)
+    return problems
+
+
+def asana_source(**extra: str) -> str:
+    """An Asana source whose token is `${ASANA_TOKEN}`, with extra `key: value` lines."""
+    lines = "".join(f"    {key}: {value}\n" for key, value in extra.items())
+    return (
+        "sources:\n  - name: acme-asana\n    kind: asana\n    token: ${ASANA_TOKEN}\n"
+        "    workspace: '1'\n    projects: ['2']\n" + lines
+    )
+
+
+class TestEnvironmentValuesAreNeverEchoed:
+    """A value resolved from `${ENV}` appears in no validation error, whatever the key."""
+
+    def test_a_secret_given_as_a_duration_is_not_shown(self, tmp_path: Path) -> None:
+        """`poll_interval: ${ASANA_TOKEN}` is refused at its line without printing the token."""
+        path = write_config(tmp_path, MINIMAL + asana_source(poll_interval="${ASANA_TOKEN}"))
+        [problem] = refused(path)
+        assert problem.startswith(f"{path}:9: sources[0].poll_interval: ")
+        assert "${ASANA_TOKEN}" in problem
+
+
+class TestEnvironmentReferencesOnlyWhereDocumented:
+    """`${ENV}` gives secrets and URLs only; anywhere else, in any file, it is a config error naming file:line and key."""
+
+    def test_a_reference_in_an_included_title_is_refused(self, tmp_path: Path) -> None:
+        """An included KR title 'KR ${ASANA_TOKEN}' would publish the token in comments: refused at its line."""
+        write_config(
+            tmp_path,
+            "objectives:\n  - id: ENG-1\n    title: Ship\n    cycle: 2026-Q4\n"
+            "    key_results:\n      - {id: ENG-1.1, title: 'KR ${ASANA_TOKEN}'}\n",
+            "okrs/eng.yaml",
+        )
+        path = write_config(tmp_path, MINIMAL + "include: [okrs/eng.yaml]\n")
+        [problem] = refused(path)
+        assert problem.startswith(f"{tmp_path / 'okrs' / 'eng.yaml'}:6: objectives[0].key_results[0].title: ")
+        assert "${ASANA_TOKEN} is not allowed here" in problem
+
+    def test_a_reference_in_the_main_file_is_refused_too(self, tmp_path: Path) -> None:
+        """The rule is the same in the main file: a cycle title may not read the environment."""
+        path = write_config(tmp_path, MINIMAL.replace("2026-12-31}", "2026-12-31, title: 'Q4 ${ASANA_TOKEN}'}"))
+        assert refused(path) == [
+            f"{path}:2: cycles[0].title: ${{ASANA_TOKEN}} is not allowed here; only secrets (tokens, webhook "
+            "secrets, keys) and URLs (store.url, server.public_url, base_url, graphql_url) may be ${NAME} "
+            "references: write the value itself (or $${NAME} for the literal text)"
+        ]
+
+    def test_a_reference_in_a_list_item_is_refused(self, tmp_path: Path) -> None:
+        """`repos: [${REPO}]` is not a URL or a secret."""
+        source = "sources:\n  - {name: gh, kind: github, token: '${ASANA_TOKEN}', repos: ['${ASANA_TOKEN}']}\n"
+        problems = refused(write_config(tmp_path, MINIMAL + source))
+        assert any(": sources[0].repos[0]: ${ASANA_TOKEN} is not allowed here" in problem for problem in problems)
+
+    def test_secrets_and_url_keys_still_take_references(self, tmp_path: Path) -> None:
+        """Tokens, webhook secrets, store.url, server.public_url, base_url and graphql_url read the environment."""
+        source = (
+            "store: {url: '${DB_URL}'}\nserver: {public_url: '${PUBLIC}', api_token: '${API}'}\n"
+            "sources:\n  - {name: gh, kind: github, token: '${TOKEN}', webhook_secret: '${SECRET}',\n"
+            "     base_url: 'https://${HOST}/api/v3', graphql_url: '${GRAPHQL}', repos: [a/b]}\n"
+        )
+        environ = {
+            "DB_URL": "sqlite:///x.db",
+            "PUBLIC": "https://syncd.example.com",
+            "API": "api-token-0123456789abcdef",
+            "TOKEN": "ghp_0123456789abcdef",
+            "SECRET": "webhook-secret-0123456789",
+            "HOST": "ghe.acme.internal",
+            "GRAPHQL": "https://ghe.acme.internal/api/graphql",
+        }
+        config = load_config(write_config(tmp_path, MINIMAL + source), environ=environ)
+        assert config.store.url == "sqlite:///x.db"
+        assert config.server.public_url == "https://syncd.example.com"
+        assert config.sources[0].base_url == "https://ghe.acme.internal/api/v3"
+
+    def test_a_literal_reference_is_still_allowed_anywhere(self, tmp_path: Path) -> None:
+        """`$${NAME}` reads nothing from the environment, so any key may hold it."""
+        path = write_config(tmp_path, MINIMAL.replace("2026-12-31}", "2026-12-31, title: 'costs $${PRICE}'}"))
+        assert load_config(path, environ={}).cycles[0].title == "costs ${PRICE}"
