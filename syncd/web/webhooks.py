@@ -145,6 +145,29 @@ def request_headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
 
 
+class StoreOutage:
+    """A store outage as the webhook route logs it: once when deliveries start being refused, once when one is
+    stored again (with how many were refused in between); each refusal is counted in the metrics, not logged."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+        self.since: float | None = None
+
+    def refused_one(self, source: str, error: str) -> None:
+        """A delivery was answered 503 because the store could not confirm it."""
+        self.refused += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            log.error("webhook.store_unavailable", source=source, error=error)
+
+    def stored(self, source: str) -> None:
+        """A delivery was stored: the outage, if there was one, is over."""
+        if self.since is not None:
+            lasted = round(time.monotonic() - self.since, 1)
+            log.info("webhook.store_recovered", source=source, refused=self.refused, outage_seconds=lasted)
+            self.since, self.refused = None, 0
+
+
 class WebhookEndpoint:
     """The route's state: the runtime, the group-commit writer and the handshake secrets."""
 
@@ -152,6 +175,7 @@ class WebhookEndpoint:
         self.runtime = runtime
         self.writer = writer
         self.secrets = HandshakeSecrets(runtime)
+        self.outage = StoreOutage()
         self.ingest_timeout = ingest_timeout
         self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
 
@@ -216,7 +240,7 @@ class WebhookEndpoint:
             except SignatureError as error:
                 if unreadable is not None:
                     # Not verifiable now is not the same as forged: let the tracker retry later.
-                    log.error("webhook.store_unavailable", source=adapter.name, error=str(unreadable))
+                    self.outage.refused_one(adapter.name, str(unreadable))
                     raise Answer(503, "store_unavailable", str(unreadable), _RETRY_AFTER) from None
                 if attempt == 1 and await self._refreshed():
                     continue
@@ -276,7 +300,7 @@ class WebhookEndpoint:
             log.warning("webhook.handshake_unexpected", source=source, resource=handshake.resource[:300])
             raise Answer(403, "handshake_unexpected", str(error)) from None
         except (SQLAlchemyError, TimeoutError) as error:
-            log.error("webhook.store_unavailable", source=source, error=type(error).__name__)
+            self.outage.refused_one(source, type(error).__name__)
             raise Answer(503, "store_unavailable", "the handshake secret could not be stored", _RETRY_AFTER) from None
         self.secrets.remember(source, handshake.secret)
         log.info("webhook.handshake_stored", source=source, resource=handshake.resource)
@@ -288,8 +312,10 @@ class WebhookEndpoint:
         try:
             outcome = await self.writer.submit(row)
         except StoreUnavailable as error:
-            log.error("webhook.store_unavailable", source=source, delivery_id=accepted.delivery_id, error=str(error))
+            self.outage.refused_one(source, str(error))
             raise Answer(503, "store_unavailable", str(error), _RETRY_AFTER) from None
+        if self.outage.since is not None:
+            self.outage.stored(source)
         duplicate = outcome is IngestOutcome.DUPLICATE
         # Debug, not info: one line per delivery would cost more than the rest of the ack path.
         if _stdlib_log.isEnabledFor(logging.DEBUG):

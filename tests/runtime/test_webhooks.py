@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 from sqlalchemy import Engine, func, select
 
 from syncd.runtime.context import Runtime
@@ -362,6 +363,41 @@ class TestStoreUnavailable:
         assert response.status_code == 503
         assert response.headers["retry-after"] == "5"
         assert response.json()["status"] == "store_unavailable"
+
+    async def test_an_outage_is_logged_once_and_its_end_once(self, runtime: Runtime, engine: Engine) -> None:
+        """Refused deliveries during an outage (the SQLite write lock held elsewhere) are one
+        `webhook.store_unavailable` line, the rest counted in `syncd_webhook_deliveries{outcome="store_unavailable"}`;
+        the first delivery stored after it is one `webhook.store_recovered` line saying how many were refused."""
+        app = create_app(runtime, ingest_timeout=0.2)
+        holder = engine.raw_connection()
+        holder.execute("BEGIN EXCLUSIVE")  # type: ignore[attr-defined]
+        with structlog.testing.capture_logs() as logs:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+                try:
+                    for number in range(6):
+                        body = issue_event(number=number)
+                        response = await http.post(
+                            "/webhooks/gh", content=body, headers=signed_headers(body, f"d-{number}")
+                        )
+                        assert response.status_code == 503
+                finally:
+                    holder.rollback()
+                    holder.close()
+                for number in range(6, 9):
+                    body = issue_event(number=number)
+                    response = await http.post(
+                        "/webhooks/gh", content=body, headers=signed_headers(body, f"d-{number}")
+                    )
+                    assert response.status_code == 202
+        assert app.state.writer.close(timeout=15)
+        events = [entry["event"] for entry in logs if entry["event"].startswith("webhook.store")]
+        assert events == ["webhook.store_unavailable", "webhook.store_recovered"]
+        recovered = next(entry for entry in logs if entry["event"] == "webhook.store_recovered")
+        assert recovered["refused"] == 6
+        refused = runtime.metrics.registry.get_sample_value(
+            "syncd_webhook_deliveries_total", {"source": "gh", "outcome": "store_unavailable"}
+        )
+        assert refused == 6
 
     async def test_locked_sqlite_is_503_within_the_timeout(self, runtime: Runtime, engine: Engine) -> None:
         """Another connection holds the SQLite write lock: the delivery is answered 503 at the ingest timeout."""
