@@ -76,8 +76,8 @@ def _emitted_events() -> set[str]:
                     if isinstance(arg, ast.IfExp):
                         names.update(v.value for v in (arg.body, arg.orelse) if isinstance(v, ast.Constant))
         # `event = "a" if duplicate else "b"; log.debug(event, ...)`: the names are assigned just before the call.
-        names.update(re.findall(r'event = "([a-z_.]+)" if \w+ else "[a-z_.]+"', path.read_text()))
-        names.update(re.findall(r'event = "[a-z_.]+" if \w+ else "([a-z_.]+)"', path.read_text()))
+        for chosen in re.findall(r'event = "([a-z_.]+)" if [^\n]+ else "([a-z_.]+)"', path.read_text()):
+            names.update(chosen)
     return names
 
 
