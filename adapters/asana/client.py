@@ -74,6 +74,7 @@ class AsanaClient:
         observer: RequestObserver = ignore_request,
     ) -> None:
         self._observer = observer
+        self._closed = False
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
@@ -222,7 +223,8 @@ class AsanaClient:
             return Budget(max(0, self._limit - len(self._recent)), self._limit, datetime.fromtimestamp(resets, UTC))
 
     def close(self) -> None:
-        """Release the SDK's thread pool and connections."""
+        """Release the SDK's thread pool and connections; later calls are refused before anything is sent."""
+        self._closed = True
         pool = getattr(self._api, "pool", None)
         if pool is not None:
             pool.close()
@@ -260,6 +262,8 @@ class AsanaClient:
         return self._retry.call(lambda: self._once(what, fn, *args), idempotent=idempotent)
 
     def _once(self, what: str, fn: Callable[..., Any], *args: Any) -> JSON:
+        if self._closed:
+            raise Permanent(f"asana {what} not sent: the client is closed (syncd is stopping)")
         self._count()
         try:
             body, status, _headers = fn(

@@ -113,6 +113,7 @@ class GitHubClient:
         self._auth: Auth.Token | Auth.AppInstallationAuth | None = None
         self._http = httpx.Client(timeout=config.timeout.total_seconds())
         self._budget = Budget()
+        self._closed = False
 
     # -- connection ----------------------------------------------------------------------------
 
@@ -158,7 +159,9 @@ class GitHubClient:
         return str(self._auth.token)
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections; from now on every call is refused before it sends anything (a daemon past its
+        stop deadline closes its clients so that a thread it leaves behind cannot write any more)."""
+        self._closed = True
         self._http.close()
         if self._github is not None:
             self._github.close()
@@ -180,6 +183,8 @@ class GitHubClient:
 
         Building the client (finding an app installation) and refreshing an installation token happen
         inside PyGithub calls, so they are guarded too."""
+        if self._closed:
+            raise Permanent(f"{where} not sent: the client is closed (syncd is stopping)")
         try:
             return operation()
         except GithubException as error:

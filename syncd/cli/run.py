@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -88,8 +90,15 @@ def run(
     def relog(new: SyncdConfig) -> None:
         configure_logging(level=log_level, secrets=config_secrets(new))
 
+    daemon = Daemon(prepared, options, on_reloaded=relog)
     try:
-        code = asyncio.run(Daemon(prepared, options, on_reloaded=relog).run())
+        code = asyncio.run(daemon.run())
     finally:
         prepared.close()
+    if daemon.abandoned:
+        # Threads still wait for a tracker past the deadline; a normal exit would join them (for as long as the
+        # tracker holds them). Their clients are closed and their results unwanted: leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     raise typer.Exit(code)

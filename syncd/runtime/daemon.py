@@ -178,6 +178,8 @@ class Daemon:
             )
         )
         self.failed = False
+        #: Whether the stop left calls behind (threads still waiting for a tracker): the process must not wait.
+        self.abandoned = False
 
     async def run(self) -> int:
         """Serve until a stop signal; return the exit code (0 after a graceful stop)."""
@@ -257,6 +259,11 @@ class Daemon:
             drained = await loop.run_in_executor(None, self.writer.close, max(0.0, deadline - loop.time()))
             log.info("daemon.ingest_drained", complete=drained)
         _done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - loop.time()))
+        if pending:
+            # Abandon in-flight tracker calls before any lease is given back: a closed client refuses every
+            # request not yet sent, so a thread left waiting can no longer write once another replica may.
+            self.abandoned = True
+            close_adapters(self.runtime.loaded.adapters)
         for task in pending:
             log.warning("daemon.deadline_exceeded", component=task.get_name())
             task.cancel()
