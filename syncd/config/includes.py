@@ -10,6 +10,8 @@ from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.positions import KeyPath, LocatedDocument, format_path, parse_yaml
 
 INCLUDE_KEY = "include"
+#: The most a config file may hold; past it the file is refused unread (a config is text an admin writes).
+MAX_FILE_BYTES = 1024 * 1024
 #: The lists an included file may add items to; any other key in it is a problem.
 INCLUDABLE: tuple[KeyPath, ...] = (("cycles",), ("objectives",), ("sources",), ("matching", "rules"))
 
@@ -26,12 +28,20 @@ def read_config_file(path: Path) -> LocatedDocument:
 def read_text(path: Path, shown: str) -> str:
     """The file's text; a missing, unreadable or non-UTF-8 file is a `ConfigError` saying what to do."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         message = "config file not found; pass --config FILE, set SYNCD_CONFIG, or create ./syncd.yaml"
         raise ConfigError([ConfigProblem(shown, None, "", message)]) from None
     except OSError as error:
         raise ConfigError([ConfigProblem(shown, None, "", f"cannot read the file: {error.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        line = raw[:MAX_FILE_BYTES].count(b"\n") + 1
+        message = (
+            "the file is larger than 1 MiB (the most a config file may be); "
+            "split it with include: or remove what it does not need"
+        )
+        raise ConfigError([ConfigProblem(shown, line, "", message)])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -12,6 +12,9 @@ from syncd.config.errors import ConfigError, ConfigProblem
 
 KeyPath = tuple[str | int, ...]
 
+#: How many values YAML aliases (`*name`, `<<: *name`) may add by repetition: ample for reuse, far below a bomb.
+ALIAS_BUDGET = 10_000
+
 
 @dataclass(frozen=True)
 class Position:
@@ -63,6 +66,8 @@ def parse_yaml(text: str, file: str) -> LocatedDocument:
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
+        if root is not None:
+            _check_alias_expansion(root, file)
         builder = _Builder(loader, file)
         data = None if root is None else builder.build(root, ())
     except yaml.MarkedYAMLError as error:
@@ -80,6 +85,45 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> ConfigProblem:
     mark = error.problem_mark or error.context_mark
     what = " ".join(part for part in (error.context, error.problem) if part)
     return ConfigProblem(file, None if mark is None else mark.line + 1, "", f"YAML syntax error: {what}")
+
+
+class _AliasBomb(Exception):
+    """Raised inside the size count at the first (innermost) node whose aliases expand past the budget."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def _check_alias_expansion(root: Node, file: str) -> None:
+    """Refuse a document whose aliases would expand past `ALIAS_BUDGET` values, before anything is expanded.
+
+    Composed nodes are shared by their aliases, so the graph stays small; counting each node's expanded size
+    once (memoized) costs no more than the file, while building the data would cost the whole expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a recursive anchor counts once here; the builder refuses it with its own message
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total
+        if total > len(sizes) + ALIAS_BUDGET:  # more than the budget beyond the distinct nodes seen
+            raise _AliasBomb(node)
+        return total
+
+    try:
+        size(root)
+    except _AliasBomb as bomb:
+        message = (
+            f"the YAML aliases in this value expand to more than {ALIAS_BUDGET:,} repeated values; "
+            "write the repeated parts out, or reuse them less"
+        )
+        raise ConfigError([ConfigProblem(file, bomb.node.start_mark.line + 1, "", message)]) from None
 
 
 class _Builder:

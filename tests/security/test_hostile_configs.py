@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping
+import tracemalloc
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,70 @@ class TestEnvironmentReferencesOnlyWhereDocumented:
         """`$${NAME}` reads nothing from the environment, so any key may hold it."""
         path = write_config(tmp_path, MINIMAL.replace("2026-12-31}", "2026-12-31, title: 'costs $${PRICE}'}"))
         assert load_config(path, environ={}).cycles[0].title == "costs ${PRICE}"
+
+
+def billion_laughs() -> str:
+    """The classic alias bomb: nine levels of nine aliases, about 400 bytes that expand to 387 million nodes."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def within_memory(megabytes: float) -> contextlib.AbstractContextManager[None]:
+    """Fail when the block's Python allocations peak above `megabytes`."""
+
+    @contextlib.contextmanager
+    def measured() -> Iterator[None]:
+        tracemalloc.start()
+        try:
+            yield
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < megabytes * 2**20, f"peaked at {peak / 2**20:.1f} MiB"
+
+    return measured()
+
+
+class TestAliasBombsAndHugeFiles:
+    """YAML aliases may expand only within a small budget, and a config file is at most 1 MiB."""
+
+    def test_billion_laughs_is_refused_quickly_in_bounded_memory(self, tmp_path: Path) -> None:
+        """The 400-byte bomb is a one-line error naming the line that expands too far, not a MemoryError."""
+        text = billion_laughs()
+        assert len(text.encode()) < 410
+        path = write_config(tmp_path, text)
+        with within_memory(20):
+            [problem] = refused(path)
+        assert problem.startswith(f"{path}:")
+        assert "YAML aliases" in problem
+        assert "expand" in problem
+
+    def test_merge_key_bomb_is_refused(self, tmp_path: Path) -> None:
+        """`<<: [*a, *a, ...]` nests mappings the same way; the budget counts merged keys too."""
+        lines = ["a0: &a0 {k0: 1, k1: 2, k2: 3, k3: 4, k4: 5, k5: 6, k6: 7, k7: 8, k8: 9, k9: 10}"]
+        lines += [f"a{n}: &a{n} {{<<: [{', '.join([f'*a{n - 1}'] * 9)}], x{n}: 1}}" for n in range(1, 10)]
+        path = write_config(tmp_path, "\n".join(lines) + "\n")
+        with within_memory(20):
+            [problem] = refused(path)
+        assert "YAML aliases" in problem
+
+    def test_aliases_within_the_budget_still_work(self, tmp_path: Path) -> None:
+        """Ordinary reuse (one source's settings merged into the next) loads as before."""
+        text = (
+            MINIMAL + "sources:\n  - &one {name: one, kind: github, token: '${ASANA_TOKEN}', repos: [a/b]}\n"
+            "  - {<<: *one, name: two}\n"
+        )
+        config = load_config(write_config(tmp_path, text), environ=ENV)
+        assert [source.name for source in config.sources] == ["one", "two"]
+
+    def test_a_file_over_one_mebibyte_is_refused(self, tmp_path: Path) -> None:
+        """A config past 1 MiB is refused at the line where it crosses the cap, without being parsed."""
+        padding = "# " + "x" * 1000 + "\n"
+        path = write_config(tmp_path, MINIMAL + padding * 1100)
+        [problem] = refused(path)
+        assert problem == (
+            f"{path}:1048: the file is larger than 1 MiB (the most a config file may be); "
+            "split it with include: or remove what it does not need"
+        )
