@@ -12,6 +12,8 @@ from syncd.config.positions import KeyPath, LocatedDocument, format_path, parse_
 INCLUDE_KEY = "include"
 #: The most a config file may hold; past it the file is refused unread (a config is text an admin writes).
 MAX_FILE_BYTES = 1024 * 1024
+#: How many files deep includes may nest (main file -> included -> ...): teams need one or two levels.
+MAX_INCLUDE_DEPTH = 16
 #: The lists an included file may add items to; any other key in it is a problem.
 INCLUDABLE: tuple[KeyPath, ...] = (("cycles",), ("objectives",), ("sources",), ("matching", "rules"))
 
@@ -98,6 +100,12 @@ class _IncludeReader:
     ) -> bool:
         """True when the included file exists and is not already being read (which would be an include cycle)."""
         (target, shown), where = included, (INCLUDE_KEY, index)
+        if len(chain) > MAX_INCLUDE_DEPTH:
+            message = (
+                f"includes are nested more than {MAX_INCLUDE_DEPTH} files deep; include the files from fewer levels"
+            )
+            self._problem(parent, where, message)
+            return False
         if target.resolve() in chain:
             loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
             self._problem(parent, where, f"include cycle: {loop}; remove one of these includes")

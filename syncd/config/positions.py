@@ -14,6 +14,8 @@ KeyPath = tuple[str | int, ...]
 
 #: How many values YAML aliases (`*name`, `<<: *name`) may add by repetition: ample for reuse, far below a bomb.
 ALIAS_BUDGET = 10_000
+#: How deep values may nest (flow or block): real configs use under ten levels; PyYAML's composer recurses per level.
+MAX_NESTING = 50
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,68 @@ def value_at(data: Any, path: KeyPath) -> Any:
 
 def parse_yaml(text: str, file: str) -> LocatedDocument:
     """Parse one YAML document, recording positions; a syntax error or a repeated key raises `ConfigError`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _BoundedLoader(text)  # the reader refuses control characters here, before any parsing
+    except yaml.reader.ReaderError as error:
+        raise ConfigError([_character_problem(error, text, file)]) from None
     try:
         root = loader.get_single_node()
         if root is not None:
             _check_alias_expansion(root, file)
         builder = _Builder(loader, file)
         data = None if root is None else builder.build(root, ())
+    except _TooDeep as error:
+        message = (
+            f"values are nested more than {MAX_NESTING} levels deep; a config needs a few levels, so flatten this value"
+        )
+        raise ConfigError([ConfigProblem(file, error.mark.line + 1, "", message)]) from None
+    except yaml.reader.ReaderError as error:
+        raise ConfigError([_character_problem(error, text, file)]) from None
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_problem(error, file)]) from None
     except yaml.YAMLError as error:
-        raise ConfigError([ConfigProblem(file, None, "", f"YAML error: {error}")]) from None
+        raise ConfigError([ConfigProblem(file, None, "", "YAML error: " + " ".join(str(error).split()))]) from None
     finally:
         loader.dispose()
     if builder.problems:
         raise ConfigError(builder.problems)
     return LocatedDocument(file, data, builder.positions)
+
+
+class _TooDeep(Exception):
+    """Raised by the composer at the first node past `MAX_NESTING` levels."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader whose composer refuses to nest deeper than `MAX_NESTING` (instead of a RecursionError)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        """Compose one node, counting how deep the current one is."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                # types-PyYAML leaves Parser.peek_event unannotated; it returns the next Event.
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _character_problem(error: yaml.reader.ReaderError, text: str, file: str) -> ConfigProblem:
+    """A character YAML refuses (NUL, other controls), by code point and line; the file's text is not shown."""
+    line = text[: error.position].count("\n") + 1
+    message = (
+        f"the file contains the control character U+{error.character:04X}, which YAML does not allow; "
+        "remove it (is this a binary file?)"
+    )
+    return ConfigProblem(file, line, "", message)
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> ConfigProblem:

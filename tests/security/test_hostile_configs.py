@@ -176,3 +176,52 @@ class TestAliasBombsAndHugeFiles:
             f"{path}:1048: the file is larger than 1 MiB (the most a config file may be); "
             "split it with include: or remove what it does not need"
         )
+
+
+class TestDeepAndBinaryInput:
+    """Deep nesting, long include chains and binary bytes are one-line errors, never a traceback."""
+
+    @pytest.mark.parametrize(
+        ("opening", "closing"), [("[", "]"), ("{a: ", "}"), ("[{a: ", "}]")], ids=["seqs", "maps", "mixed"]
+    )
+    def test_deeply_nested_flow_collections_are_refused(self, tmp_path: Path, opening: str, closing: str) -> None:
+        """Ten thousand nested flow collections hit the nesting cap, at the line where they start."""
+        path = write_config(tmp_path, MINIMAL + "x: " + opening * 10_000 + closing * 10_000 + "\n")
+        [problem] = refused(path)
+        assert problem == (
+            f"{path}:3: values are nested more than 50 levels deep; a config needs a few levels, so flatten this value"
+        )
+
+    def test_deeply_nested_block_mappings_are_refused(self, tmp_path: Path) -> None:
+        """Indentation nesting counts the same as flow nesting."""
+        text = MINIMAL + "".join(" " * level + f"k{level}:\n" for level in range(200)) + " " * 200 + "v: 1\n"
+        [problem] = refused(write_config(tmp_path, text))
+        assert "nested more than 50 levels deep" in problem
+
+    def test_a_thousand_chained_includes_stop_at_the_include_depth(self, tmp_path: Path) -> None:
+        """f0 includes f1 ... includes f999: refused where the chain passes the include depth, naming that file."""
+        for number in range(1000):
+            write_config(tmp_path, f"include: [f{number + 1}.yaml]\n", f"f{number}.yaml")
+        write_config(tmp_path, "cycles: []\n", "f1000.yaml")
+        path = write_config(tmp_path, MINIMAL + "include: [f0.yaml]\n")
+        [problem] = refused(path)
+        assert problem == (
+            f"{tmp_path / 'f15.yaml'}:1: include[0]: includes are nested more than 16 files deep; "
+            "include the files from fewer levels"
+        )
+
+    def test_a_nul_byte_is_refused_at_its_line(self, tmp_path: Path) -> None:
+        """A NUL (or another control character) is named by code point and line, not by a PyYAML traceback."""
+        path = write_config(tmp_path, MINIMAL + "objectives: []\nx: 'a\0b'\n")
+        assert refused(path) == [
+            f"{path}:4: the file contains the control character U+0000, which YAML does not allow; "
+            "remove it (is this a binary file?)"
+        ]
+
+    def test_including_proc_self_environ_is_refused_without_showing_it(self, tmp_path: Path) -> None:
+        """`include: ["/proc/self/environ"]` is a one-line error that shows none of the environment."""
+        if not Path("/proc/self/environ").exists():
+            pytest.skip("no /proc/self/environ on this system")
+        path = write_config(tmp_path, MINIMAL + 'include: ["/proc/self/environ"]\n')
+        [problem] = refused(path, {"MARKER": "environ-MARKER-5d1e"})
+        assert "PATH=" not in problem
