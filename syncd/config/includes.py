@@ -10,6 +10,8 @@ from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.positions import KeyPath, LocatedDocument, format_path, parse_yaml
 
 INCLUDE_KEY = "include"
+#: Top-level key of the main config that lets includes leave its directory (off: a config cannot read other files).
+OUTSIDE_KEY = "include_outside"
 #: The most a config file may hold; past it the file is refused unread (a config is text an admin writes).
 MAX_FILE_BYTES = 1024 * 1024
 #: How many files deep includes may nest (main file -> included -> ...): teams need one or two levels.
@@ -19,7 +21,10 @@ INCLUDABLE: tuple[KeyPath, ...] = (("cycles",), ("objectives",), ("sources",), (
 
 
 def read_config_file(path: Path) -> LocatedDocument:
-    """Read `path` and every file it includes (relative to the including file) into one located document."""
+    """Read `path` and every file it includes (relative to the including file) into one located document.
+
+    Included files must resolve, after symlinks, inside `path`'s directory unless its `include_outside` is true.
+    """
     reader = _IncludeReader()
     document = reader.read(path, str(path), ())
     if reader.problems:
@@ -56,11 +61,15 @@ class _IncludeReader:
 
     def __init__(self) -> None:
         self.problems: list[ConfigProblem] = []
+        #: The main config's directory (resolved, and as shown), which includes must stay in; None if they may leave.
+        self.root: tuple[Path, Path] | None = None
 
     def read(self, path: Path, shown: str, chain: tuple[Path, ...]) -> LocatedDocument:
         document = parse_yaml(read_text(path, shown), shown)
         if not isinstance(document.data, dict) or INCLUDE_KEY not in document.data:
             return document
+        if not chain and document.data.get(OUTSIDE_KEY) is not True:
+            self.root = (path.resolve().parent, path.absolute().parent)
         entries = document.data.pop(INCLUDE_KEY)
         for index, entry in enumerate(self._entries(document, entries)):
             included = self._read_included(document, path, (*chain, path.resolve()), entry, index)
@@ -98,7 +107,8 @@ class _IncludeReader:
     def _includable_path(
         self, parent: LocatedDocument, included: tuple[Path, str], chain: tuple[Path, ...], index: int
     ) -> bool:
-        """True when the included file exists and is not already being read (which would be an include cycle)."""
+        """True when the included file is not too deep, not already being read (a cycle), inside the main config's
+        directory after symlinks (unless `include_outside: true`), and exists."""
         (target, shown), where = included, (INCLUDE_KEY, index)
         if len(chain) > MAX_INCLUDE_DEPTH:
             message = (
@@ -109,6 +119,13 @@ class _IncludeReader:
         if target.resolve() in chain:
             loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
             self._problem(parent, where, f"include cycle: {loop}; remove one of these includes")
+            return False
+        if self.root is not None and not target.resolve().is_relative_to(self.root[0]):
+            message = (
+                f"included file {shown} is outside the main config's directory {self.root[1]}; move it there, "
+                f"or set {OUTSIDE_KEY}: true at the top of the main config"
+            )
+            self._problem(parent, where, message)
             return False
         if not target.is_file():
             self._problem(parent, where, f"included file {shown} not found; fix the path")

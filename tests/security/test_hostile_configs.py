@@ -222,6 +222,60 @@ class TestDeepAndBinaryInput:
         """`include: ["/proc/self/environ"]` is a one-line error that shows none of the environment."""
         if not Path("/proc/self/environ").exists():
             pytest.skip("no /proc/self/environ on this system")
-        path = write_config(tmp_path, MINIMAL + 'include: ["/proc/self/environ"]\n')
-        [problem] = refused(path, {"MARKER": "environ-MARKER-5d1e"})
-        assert "PATH=" not in problem
+        for allow in ("", "include_outside: true\n"):
+            path = write_config(tmp_path, MINIMAL + allow + 'include: ["/proc/self/environ"]\n')
+            [problem] = refused(path, {"MARKER": "environ-MARKER-5d1e"})
+            assert "PATH=" not in problem
+
+
+OUTSIDE = (
+    "is outside the main config's directory {root}; move it there, or set include_outside: true "
+    "at the top of the main config"
+)
+
+
+class TestIncludesStayInTheConfigDirectory:
+    """Included files resolve (after symlinks) inside the main config's directory unless `include_outside: true`."""
+
+    def _outside_file(self, tmp_path: Path) -> Path:
+        return write_config(tmp_path, "cycles:\n  - {id: X, start: 2026-01-01, end: 2026-03-31}\n", "elsewhere/x.yaml")
+
+    @pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink"])
+    def test_a_file_outside_is_refused(self, tmp_path: Path, how: str) -> None:
+        """`../`, an absolute path and a symlink pointing out are each refused at the include line, saying why."""
+        outside = self._outside_file(tmp_path)
+        config_dir = tmp_path / "config"
+        entry = {"dotdot": "../elsewhere/x.yaml", "absolute": str(outside), "symlink": "link.yaml"}[how]
+        if how == "symlink":
+            config_dir.mkdir()
+            (config_dir / "link.yaml").symlink_to(outside)
+        path = write_config(config_dir, MINIMAL + f"include: ['{entry}']\n")
+        [problem] = refused(path)
+        assert problem.startswith(f"{path}:3: include[0]: included file ")
+        assert problem.endswith(OUTSIDE.format(root=config_dir))
+
+    def test_a_nested_include_is_held_to_the_main_config_directory(self, tmp_path: Path) -> None:
+        """A file in a subfolder may include a sibling, but not climb above the main config's folder."""
+        self._outside_file(tmp_path)
+        config_dir = tmp_path / "config"
+        write_config(config_dir, "cycles: []\n", "okrs/b.yaml")
+        write_config(config_dir, "include: [b.yaml, ../../elsewhere/x.yaml]\n", "okrs/a.yaml")
+        path = write_config(config_dir, MINIMAL + "include: [okrs/a.yaml]\n")
+        [problem] = refused(path)
+        assert problem.startswith(f"{config_dir / 'okrs' / 'a.yaml'}:1: include[1]: included file ")
+        assert problem.endswith(OUTSIDE.format(root=config_dir))
+
+    def test_include_outside_true_allows_it(self, tmp_path: Path) -> None:
+        """The main config's `include_outside: true` lets an admin share files across folders on purpose."""
+        self._outside_file(tmp_path)
+        path = write_config(tmp_path / "config", MINIMAL + "include_outside: true\ninclude: [../elsewhere/x.yaml]\n")
+        config = load_config(path, environ={})
+        assert [cycle.id for cycle in config.cycles] == ["2026-Q4", "X"]
+        assert config.include_outside is True
+
+    def test_an_included_file_cannot_allow_itself_out(self, tmp_path: Path) -> None:
+        """Only the main config decides: `include_outside` in an included file is refused like any other key."""
+        write_config(tmp_path, "include_outside: true\n", "okrs/a.yaml")
+        path = write_config(tmp_path, MINIMAL + "include: [okrs/a.yaml]\n")
+        [problem] = refused(path)
+        assert ": include_outside: an included file may only add" in problem
