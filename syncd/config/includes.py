@@ -10,12 +10,21 @@ from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.positions import KeyPath, LocatedDocument, format_path, parse_yaml
 
 INCLUDE_KEY = "include"
+#: Top-level key of the main config that lets includes leave its directory (off: a config cannot read other files).
+OUTSIDE_KEY = "include_outside"
+#: The most a config file may hold; past it the file is refused unread (a config is text an admin writes).
+MAX_FILE_BYTES = 1024 * 1024
+#: How many files deep includes may nest (main file -> included -> ...): teams need one or two levels.
+MAX_INCLUDE_DEPTH = 16
 #: The lists an included file may add items to; any other key in it is a problem.
 INCLUDABLE: tuple[KeyPath, ...] = (("cycles",), ("objectives",), ("sources",), ("matching", "rules"))
 
 
 def read_config_file(path: Path) -> LocatedDocument:
-    """Read `path` and every file it includes (relative to the including file) into one located document."""
+    """Read `path` and every file it includes (relative to the including file) into one located document.
+
+    Included files must resolve, after symlinks, inside `path`'s directory unless its `include_outside` is true.
+    """
     reader = _IncludeReader()
     document = reader.read(path, str(path), ())
     if reader.problems:
@@ -26,12 +35,20 @@ def read_config_file(path: Path) -> LocatedDocument:
 def read_text(path: Path, shown: str) -> str:
     """The file's text; a missing, unreadable or non-UTF-8 file is a `ConfigError` saying what to do."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         message = "config file not found; pass --config FILE, set SYNCD_CONFIG, or create ./syncd.yaml"
         raise ConfigError([ConfigProblem(shown, None, "", message)]) from None
     except OSError as error:
         raise ConfigError([ConfigProblem(shown, None, "", f"cannot read the file: {error.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        line = raw[:MAX_FILE_BYTES].count(b"\n") + 1
+        message = (
+            "the file is larger than 1 MiB (the most a config file may be); "
+            "split it with include: or remove what it does not need"
+        )
+        raise ConfigError([ConfigProblem(shown, line, "", message)])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -44,11 +61,15 @@ class _IncludeReader:
 
     def __init__(self) -> None:
         self.problems: list[ConfigProblem] = []
+        #: The main config's directory (resolved, and as shown), which includes must stay in; None if they may leave.
+        self.root: tuple[Path, Path] | None = None
 
     def read(self, path: Path, shown: str, chain: tuple[Path, ...]) -> LocatedDocument:
         document = parse_yaml(read_text(path, shown), shown)
         if not isinstance(document.data, dict) or INCLUDE_KEY not in document.data:
             return document
+        if not chain and document.data.get(OUTSIDE_KEY) is not True:
+            self.root = (path.resolve().parent, path.absolute().parent)
         entries = document.data.pop(INCLUDE_KEY)
         for index, entry in enumerate(self._entries(document, entries)):
             included = self._read_included(document, path, (*chain, path.resolve()), entry, index)
@@ -86,11 +107,25 @@ class _IncludeReader:
     def _includable_path(
         self, parent: LocatedDocument, included: tuple[Path, str], chain: tuple[Path, ...], index: int
     ) -> bool:
-        """True when the included file exists and is not already being read (which would be an include cycle)."""
+        """True when the included file is not too deep, not already being read (a cycle), inside the main config's
+        directory after symlinks (unless `include_outside: true`), and exists."""
         (target, shown), where = included, (INCLUDE_KEY, index)
+        if len(chain) > MAX_INCLUDE_DEPTH:
+            message = (
+                f"includes are nested more than {MAX_INCLUDE_DEPTH} files deep; include the files from fewer levels"
+            )
+            self._problem(parent, where, message)
+            return False
         if target.resolve() in chain:
             loop = " -> ".join([*(str(step) for step in chain), str(target.resolve())])
             self._problem(parent, where, f"include cycle: {loop}; remove one of these includes")
+            return False
+        if self.root is not None and not target.resolve().is_relative_to(self.root[0]):
+            message = (
+                f"included file {shown} is outside the main config's directory {self.root[1]}; move it there, "
+                f"or set {OUTSIDE_KEY}: true at the top of the main config"
+            )
+            self._problem(parent, where, message)
             return False
         if not target.is_file():
             self._problem(parent, where, f"included file {shown} not found; fix the path")

@@ -185,7 +185,10 @@ class PushConfig(StrictModel):
 def _document_include(schema: dict[str, Any]) -> None:
     """`include:` is read by the loader before validation; the schema lists it so editors accept it."""
     schema.setdefault("properties", {})["include"] = {
-        "description": "Files (relative to this one) that add cycles, objectives, sources and matching.rules.",
+        "description": (
+            "Files (relative to this one) that add cycles, objectives, sources and matching.rules; they must be "
+            "inside the main config's directory unless include_outside is true."
+        ),
         "items": {"type": "string"},
         "type": "array",
     }
@@ -204,3 +207,7 @@ class SyncdConfig(StrictModel):
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     progress: ProgressConfig = Field(default_factory=ProgressConfig)
     push: PushConfig = Field(default_factory=PushConfig)
+    include_outside: bool = Field(
+        default=False,
+        description="Let include: read files outside this config's directory (checked after symlinks). Main file only.",
+    )

@@ -12,6 +12,11 @@ from syncd.config.errors import ConfigError, ConfigProblem
 
 KeyPath = tuple[str | int, ...]
 
+#: How many values YAML aliases (`*name`, `<<: *name`) may add by repetition: ample for reuse, far below a bomb.
+ALIAS_BUDGET = 10_000
+#: How deep values may nest (flow or block): real configs use under ten levels; PyYAML's composer recurses per level.
+MAX_NESTING = 50
+
 
 @dataclass(frozen=True)
 class Position:
@@ -60,15 +65,27 @@ def value_at(data: Any, path: KeyPath) -> Any:
 
 def parse_yaml(text: str, file: str) -> LocatedDocument:
     """Parse one YAML document, recording positions; a syntax error or a repeated key raises `ConfigError`."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _BoundedLoader(text)  # the reader refuses control characters here, before any parsing
+    except yaml.reader.ReaderError as error:
+        raise ConfigError([_character_problem(error, text, file)]) from None
     try:
         root = loader.get_single_node()
+        if root is not None:
+            _check_alias_expansion(root, file)
         builder = _Builder(loader, file)
         data = None if root is None else builder.build(root, ())
+    except _TooDeep as error:
+        message = (
+            f"values are nested more than {MAX_NESTING} levels deep; a config needs a few levels, so flatten this value"
+        )
+        raise ConfigError([ConfigProblem(file, error.mark.line + 1, "", message)]) from None
+    except yaml.reader.ReaderError as error:
+        raise ConfigError([_character_problem(error, text, file)]) from None
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_syntax_problem(error, file)]) from None
     except yaml.YAMLError as error:
-        raise ConfigError([ConfigProblem(file, None, "", f"YAML error: {error}")]) from None
+        raise ConfigError([ConfigProblem(file, None, "", "YAML error: " + " ".join(str(error).split()))]) from None
     finally:
         loader.dispose()
     if builder.problems:
@@ -76,10 +93,85 @@ def parse_yaml(text: str, file: str) -> LocatedDocument:
     return LocatedDocument(file, data, builder.positions)
 
 
+class _TooDeep(Exception):
+    """Raised by the composer at the first node past `MAX_NESTING` levels."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader whose composer refuses to nest deeper than `MAX_NESTING` (instead of a RecursionError)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        """Compose one node, counting how deep the current one is."""
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                # types-PyYAML leaves Parser.peek_event unannotated; it returns the next Event.
+                raise _TooDeep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _character_problem(error: yaml.reader.ReaderError, text: str, file: str) -> ConfigProblem:
+    """A character YAML refuses (NUL, other controls), by code point and line; the file's text is not shown."""
+    line = text[: error.position].count("\n") + 1
+    message = (
+        f"the file contains the control character U+{error.character:04X}, which YAML does not allow; "
+        "remove it (is this a binary file?)"
+    )
+    return ConfigProblem(file, line, "", message)
+
+
 def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> ConfigProblem:
     mark = error.problem_mark or error.context_mark
     what = " ".join(part for part in (error.context, error.problem) if part)
     return ConfigProblem(file, None if mark is None else mark.line + 1, "", f"YAML syntax error: {what}")
+
+
+class _AliasBomb(Exception):
+    """Raised inside the size count at the first (innermost) node whose aliases expand past the budget."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def _check_alias_expansion(root: Node, file: str) -> None:
+    """Refuse a document whose aliases would expand past `ALIAS_BUDGET` values, before anything is expanded.
+
+    Composed nodes are shared by their aliases, so the graph stays small; counting each node's expanded size
+    once (memoized) costs no more than the file, while building the data would cost the whole expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a recursive anchor counts once here; the builder refuses it with its own message
+        total = 1
+        if isinstance(node, SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total
+        if total > len(sizes) + ALIAS_BUDGET:  # more than the budget beyond the distinct nodes seen
+            raise _AliasBomb(node)
+        return total
+
+    try:
+        size(root)
+    except _AliasBomb as bomb:
+        message = (
+            f"the YAML aliases in this value expand to more than {ALIAS_BUDGET:,} repeated values; "
+            "write the repeated parts out, or reuse them less"
+        )
+        raise ConfigError([ConfigProblem(file, bomb.node.start_mark.line + 1, "", message)]) from None
 
 
 class _Builder:

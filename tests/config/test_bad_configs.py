@@ -207,7 +207,7 @@ CASES = [
         "yaml boolean word as a key",
         CYCLE + "on: push\n",
         "{file}:3: on: unknown key; expected one of: store, server, cycles, objectives, sources, matching, "
-        "progress, push",
+        "progress, push, include_outside",
     ),
     BadConfig(
         "empty file",
