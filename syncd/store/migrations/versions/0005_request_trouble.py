@@ -5,8 +5,8 @@ The scheduler's `failing_since` / `last_error` say whether the last *poll* faile
 of a daemon saw: since when requests are being refused, what the last refusal said, and how many of the
 recent requests failed, so `syncd status` and `status --json` show a storm while it lasts.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
