@@ -110,6 +110,9 @@ class PushWrite:
     number: float | None = None
     remote_id: str | None = None
     marker: str | None = None  # the hidden marker that finds a comment again after a lost id
+    #: An earlier write's outcome is unknown (crash or lost answer): re-read the tracker, do not trust
+    #: `remote_id` alone, and make sure exactly one object carries the marker afterwards.
+    unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)

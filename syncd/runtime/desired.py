@@ -199,7 +199,8 @@ def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
     kept, and so is a passed one while a write is waiting (the change joins the pending write; a
     Retry-After is kept too); otherwise the target waits the window from now."""
     scheduled = as_utc(row.next_attempt_at) if row is not None else None
-    waiting = row is not None and row.desired_hash != row.applied_hash and not row.failed_permanently
+    unsettled = row is not None and (row.desired_hash != row.applied_hash or row.inflight_hash is not None)
+    waiting = unsettled and not row.failed_permanently
     if scheduled is not None and (scheduled > now or waiting):
         return scheduled
     result: datetime = now + window

@@ -1,9 +1,10 @@
 """The writes of a plan, in words: each target's old content -> new content as a diff, and what the
 write budget of each source needs to make them all.
 
-A target is a write when its desired content differs from what was applied and it has not been given
-up on. "Old" is what the store says was applied (`applied_text`; for numbers, the desired value that
-was applied), else nothing: syncd has not written the target yet.
+A target is a write when its desired content differs from what was applied, or a write of it was
+interrupted (its outcome unknown: the daemon re-writes it), and it has not been given up on. "Old" is
+what the store says was applied (`applied_text`; for numbers, the desired value that was applied), else
+nothing: syncd has not written the target yet; after an interrupted write it is unknown.
 """
 
 from __future__ import annotations
@@ -74,10 +75,11 @@ def planned_writes(
     writes = []
     for target in sorted(after):
         row = after[target]
-        if row.failed_permanently or row.desired_hash == row.applied_hash:
+        interrupted = row.inflight_hash is not None
+        if row.failed_permanently or (row.desired_hash == row.applied_hash and not interrupted):
             continue
         source, kind, key = target
-        old_text, old_number, known = _old(before.get(target))
+        old_text, old_number, known = _old(before.get(target)) if not interrupted else (None, None, False)
         writes.append(
             PlannedWrite(
                 source=source,
@@ -89,7 +91,15 @@ def planned_writes(
                 old_known=known,
                 new_text=row.desired_text,
                 new_number=row.desired_number,
-                diff=write_diff(target, old_text, old_number, row.desired_text, row.desired_number, known=known),
+                diff=write_diff(
+                    target,
+                    old_text,
+                    old_number,
+                    row.desired_text,
+                    row.desired_number,
+                    known=known,
+                    interrupted=interrupted,
+                ),
             )
         )
     return writes
@@ -114,16 +124,21 @@ def write_diff(
     new_number: float | None,
     *,
     known: bool,
+    interrupted: bool = False,
 ) -> str:
-    """A unified diff for text (`old` empty when not written yet); `old -> new` for numbers."""
+    """A unified diff for text (`old` empty when not written yet or unknown after an interrupted write);
+    `old -> new` for numbers."""
     name = " ".join(target)
     if new_text is None and old_text is None:
-        old = format_number(old_number) if old_number is not None else ("unknown" if known else "not set by syncd")
+        unset = "unknown (a write was interrupted)" if interrupted else "not set by syncd"
+        old = format_number(old_number) if old_number is not None else ("unknown" if known else unset)
         new = format_number(new_number) if new_number is not None else "empty"
         return f"{name}: {old} -> {new}"
     before = (old_text or "").splitlines(keepends=True)
     after = (new_text or "").splitlines(keepends=True)
     label = "(applied)" if known else "(not written by syncd yet)"
+    if interrupted:
+        label = "(unknown: a write was interrupted)"
     lines = difflib.unified_diff(before, after, fromfile=f"{name} {label}", tofile=f"{name} (planned)")
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 

@@ -1,11 +1,15 @@
 """The store side of pushing: which targets are due (newest change first), claims, and recorded outcomes.
 
-A target is due when its desired hash differs from the applied one, it has not failed permanently,
-and its `next_attempt_at` has come. Due targets are claimed (`claimed_by`/`claimed_until`) before the
-tracker call, outside any transaction, and the outcome is recorded afterwards: the hash that was
-written becomes `applied_hash` (if the desired state moved meanwhile, the target stays due, one
-coalescing window later), a `Retriable` failure moves `next_attempt_at` by exactly the delay asked for,
-a `Permanent` one is kept with its message for `syncd status`.
+A target is due when its desired hash differs from the applied one (or a write of it is in flight),
+it has not failed permanently, and its `next_attempt_at` has come. Due targets are claimed
+(`claimed_by`/`claimed_until`) before the tracker call, outside any transaction. Just before the call
+the write is recorded as in flight (`inflight_hash`, its own committed transaction: a write-ahead), and
+the outcome is recorded afterwards: the hash that was written becomes `applied_hash` and the write-ahead
+is cleared (if the desired state moved meanwhile, the target stays due, one coalescing window later), a
+`Retriable` failure moves `next_attempt_at` by exactly the delay asked for, a `Permanent` one is kept with
+its message for `syncd status`. A failure leaves the write-ahead in place: the request may have landed.
+While it is there the target is unknown: due whatever the hashes say, and written with `unknown` set so
+the adapter re-reads the tracker first (a crash between a write and its record is repaired this way).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class PushJob:
     hash: str
     remote_id: str | None
     attempts: int
+    #: An earlier write's outcome was never recorded: the tracker may hold anything, `remote_id` included.
+    unknown: bool = False
 
     @property
     def task(self) -> TaskRef | None:
@@ -46,10 +52,10 @@ class PushJob:
 
 
 def wanted_condition() -> Any:
-    """SQL condition: targets whose desired content is not what was last applied (permanent failures aside)."""
-    return (PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, "")) & (
-        PUSH_TARGETS.c.failed_permanently.is_(False)
-    )
+    """SQL condition: targets whose desired content is not known to be in the tracker: not what was last
+    applied, or a write is in flight (its outcome unknown). Permanent failures aside."""
+    differs = PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, "")
+    return (differs | PUSH_TARGETS.c.inflight_hash.is_not(None)) & PUSH_TARGETS.c.failed_permanently.is_(False)
 
 
 def due_condition(source: str, now: datetime) -> Any:
@@ -70,7 +76,7 @@ def claim_due(conn: Connection, source: str, holder: str, now: datetime, limit: 
     return [
         PushJob(
             row.id, row.source, WriteKind(row.kind), row.key, row.desired_text, row.desired_number,
-            row.desired_hash, row.remote_id, row.attempts,
+            row.desired_hash, row.remote_id, row.attempts, row.inflight_hash is not None,
         )
         for row in rows
     ]  # fmt: skip
@@ -80,6 +86,17 @@ def next_due_at(conn: Connection, source: str) -> datetime | None:
     """When the earliest pending target of `source` becomes due (to sleep until then)."""
     query = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(PUSH_TARGETS.c.source == source, wanted_condition())
     return as_utc(conn.execute(query).scalar_one_or_none())
+
+
+def record_in_flight(conn: Connection, job: PushJob, holder: str, now: datetime) -> bool:
+    """Write-ahead: the write of `job.hash` starts now. False (nothing recorded) when our claim is gone:
+    the claim lapsed and another replica may be writing this target, so this one must not."""
+    stmt = (
+        update(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.id == job.id, PUSH_TARGETS.c.claimed_by == holder)
+        .values(inflight_hash=job.hash, inflight_at=to_utc(now))
+    )
+    return bool(conn.execute(stmt).rowcount)
 
 
 def record_success(
@@ -102,12 +119,15 @@ def record_success(
         "attempts": 0,
         "last_error": None,
         "next_attempt_at": to_utc(later) if still_due else None,
+        "inflight_hash": None,
+        "inflight_at": None,
     }
     conn.execute(_release(job, holder).values(**values))
 
 
 def record_retry(conn: Connection, job: PushJob, holder: str, error: str, retry_at: datetime) -> None:
-    """The write failed for now; try again at `retry_at` (never sooner)."""
+    """The write failed for now; try again at `retry_at` (never sooner). The write-ahead stays: a timeout
+    or a lost answer says nothing about whether the request landed."""
     values = {"attempts": job.attempts + 1, "last_error": error[:2000], "next_attempt_at": to_utc(retry_at)}
     conn.execute(_release(job, holder).values(**values))
 

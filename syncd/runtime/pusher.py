@@ -5,8 +5,10 @@ replicas and no target is written by two processes at once. Each round it claims
 recently changed first), waits for `WritePacer` (the adapter's `write_limits`) and any Retry-After
 hold, and calls `adapter.apply` in the thread pool, at most `max_concurrent_writes` at a time. A write
 counts against the pace when it ends (conservative: in-line retries inside the adapter may land late),
-so with N writes in flight a window edge can admit at most N - 1 extra (none for GitHub, N = 1). After a
-crash nothing is written twice: a comment is edited in place by its stored id, or found by its marker.
+so with N writes in flight a window edge can admit at most N - 1 extra (none for GitHub, N = 1). Each
+call is preceded by a committed write-ahead on the target (`push_queue.record_in_flight`): a write whose
+outcome was never recorded (kill -9, a lost answer) leaves the target unknown, so it is written again,
+the adapter re-reading the tracker first, instead of trusting an `applied_hash` the tracker may not show.
 With `push.dry_run` it computes nothing new and writes nothing.
 """
 
@@ -34,6 +36,7 @@ from syncd.runtime.push_queue import (
     claim_due,
     clear_stale_claims,
     next_due_at,
+    record_in_flight,
     record_permanent,
     record_retry,
     record_success,
@@ -124,15 +127,27 @@ class SourcePusher:
         return self._applied(job, result)
 
     def _apply(self, adapter: SourceAdapter, job: PushJob) -> WriteResult | None:
-        """Call the tracker through the source's gate; None (claim released) if a hold began meanwhile."""
+        """Call the tracker through the source's gate, after the write-ahead; None (not written) if a hold
+        began meanwhile or our claim was lost."""
         marker = (
             comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
         )
+        write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker, unknown=job.unknown)
         with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
             if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:
                 self.release([job])  # another call was told to wait while this one queued at the gate
                 return None
-            return adapter.apply(job.task, PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker))
+            if not self._write_ahead(job):
+                return None
+            return adapter.apply(job.task, write)
+
+    def _write_ahead(self, job: PushJob) -> bool:
+        """Record, committed, that `job` is about to be written; False when our claim on it lapsed."""
+        now, holder = self.runtime.clock(), self.runtime.worker_id
+        if self._run(lambda conn: record_in_flight(conn, job, holder, now), "write-ahead"):
+            return True
+        log.warning("push.claim_lost", source=self.source, kind=job.kind.value, key=job.key)
+        return False
 
     def _applied(self, job: PushJob, result: WriteResult) -> str:
         now, window, holder = self.runtime.clock(), self.runtime.config.push.coalesce_window, self.runtime.worker_id

@@ -168,7 +168,7 @@ def _targets(conn: Connection, task: TaskSnapshot) -> tuple[TaskTarget, ...]:
             kind=target.kind,
             desired_text=target.desired_text,
             desired_number=target.desired_number,
-            applied=target.applied_hash == target.desired_hash,
+            applied=target.applied_hash == target.desired_hash and target.inflight_hash is None,
             applied_text=target.applied_text,
             applied_at=as_utc(target.applied_at),
             remote_id=target.remote_id,

@@ -242,6 +242,10 @@ class PushTargetRow(Base):
     failed_permanently: Mapped[bool] = mapped_column(Boolean, default=False)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_until: Mapped[datetime | None]
+    #: Write-ahead: the hash of a tracker write started and not yet recorded, and when it started.
+    #: While set, what the tracker holds is unknown and `applied_hash` is not trusted.
+    inflight_hash: Mapped[str | None] = mapped_column(String(64))
+    inflight_at: Mapped[datetime | None]
 
 
 class Lease(Base):

@@ -152,9 +152,12 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) 
 
 
 def queue_depths(conn: Connection, now: datetime) -> QueueDepths:
-    """How much work waits: deliveries, refresh requests, push targets out of date (due now or later)."""
+    """How much work waits: deliveries, refresh requests, push targets out of date or of unknown state after an
+    interrupted write (due now or later)."""
     stale = PUSH_TARGETS.c.failed_permanently.is_(False) & or_(
-        PUSH_TARGETS.c.applied_hash.is_(None), PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash
+        PUSH_TARGETS.c.applied_hash.is_(None),
+        PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash,
+        PUSH_TARGETS.c.inflight_hash.is_not(None),  # a write of unknown outcome: it is made again
     )
     due = or_(PUSH_TARGETS.c.next_attempt_at.is_(None), PUSH_TARGETS.c.next_attempt_at <= as_utc(now))
     counts = select(

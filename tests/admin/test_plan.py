@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from syncd.core.pacing import RateLimit
 from syncd.core.render import NO_LONGER_COUNTS
 from syncd.runtime.plan_writes import budget_seconds
+from syncd.runtime.rows import PUSH_TARGETS
 from syncd.store.schema import Base
 from tests.support.admin_world import AdminWorld
 
@@ -115,6 +116,19 @@ class TestOtherOutcomes:
         assert {w["key"] for w in plan["writes"]} == {f"acme/web#{n}" for n in (1, 2, 3, 4, 6, 7)}
         assert all(w["old_known"] is False and "(not written by syncd yet)" in w["diff"] for w in plan["writes"])
         assert not missing.exists()
+
+    def test_an_interrupted_write_is_planned_again_with_its_old_text_unknown(self, world: AdminWorld) -> None:
+        engine = world.engine()
+        try:
+            with engine.begin() as conn:  # the daemon died between a write to #3 and its record
+                query = PUSH_TARGETS.c.key == "acme/web#3"
+                conn.execute(update(PUSH_TARGETS).where(query).values(inflight_hash=PUSH_TARGETS.c.desired_hash))
+        finally:
+            engine.dispose()
+        plan = json.loads(world.syncd("plan", "--json").stdout)
+        (write,) = plan["writes"]
+        assert (write["key"], write["old_known"]) == ("acme/web#3", False)
+        assert "(unknown: a write was interrupted)" in write["diff"]
 
     def test_an_invalid_config_exits_2_listing_the_problems(self, world: AdminWorld) -> None:
         bad = world.directory / "bad.yaml"

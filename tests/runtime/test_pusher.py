@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
-from syncd.core.model import TaskState
+from syncd.core.model import TaskRef, TaskState
 from syncd.core.pacing import RateLimit
+from syncd.ports import PushWrite, WriteResult
 from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.push_queue import CLAIM_TTL
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.rows import PUSH_TARGETS
 from syncd.runtime.worker import Worker
@@ -42,6 +45,12 @@ def _change(bench: WorkerEnv, external_id: str, **fields: object) -> None:
     snapshot = bench.tracker.put(task(external_id, updated_at=bench.clock(), **fields))  # type: ignore[arg-type]
     bench.deliver("task.changed", snapshot=snapshot)
     Worker(bench.runtime).drain()
+
+
+def _other_connection_targets(bench: WorkerEnv) -> list[Mapping[str, Any]]:
+    """The push targets as another connection sees them (only what was committed)."""
+    with bench.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(select(PUSH_TARGETS))]
 
 
 def _settle(bench: WorkerEnv, pusher: Pusher) -> int:
@@ -244,6 +253,90 @@ class TestCrashSafety:
         assert env.tracker.comment_count("acme/web#1") == 1
         assert len(env.tracker.writes) == 2
         assert env.targets()[0]["remote_id"] == env.tracker.writes[0].remote_id
+
+
+class _Killed(BaseException):
+    """The process dies here: nothing after this point runs (not even the pusher's error handling)."""
+
+
+def _die_after(env: WorkerEnv, then: Callable[[], None] = lambda: None) -> Callable[[TaskRef | None, PushWrite], None]:
+    """An `apply` that lands the write in the tracker, runs `then`, and dies before the outcome is recorded."""
+    original = env.adapter.apply
+
+    def lands_then_dies(task_ref: TaskRef | None, write: PushWrite) -> None:
+        original(task_ref, write)
+        then()
+        raise _Killed
+
+    return lands_then_dies
+
+
+def _back_to_applied(env: WorkerEnv) -> None:
+    """The KR returns to the text last recorded as applied (as a recompute would render it, to the byte)."""
+    with env.engine.begin() as conn:
+        values = {"desired_hash": PUSH_TARGETS.c.applied_hash, "desired_text": PUSH_TARGETS.c.applied_text}
+        conn.execute(update(PUSH_TARGETS).values(**values))
+
+
+class TestWriteAhead:
+    """A write started and never recorded leaves its target unknown: the next pass re-writes it."""
+
+    def test_a_landed_write_is_repaired_after_a_kill_though_the_kr_went_back_to_the_applied_text(
+        self, env: WorkerEnv
+    ) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)  # text A is applied
+        (applied,) = env.tracker.comments["acme/web#1"].values()
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)  # B is desired
+        env.adapter.apply = _die_after(env, then=lambda: _back_to_applied(env))  # type: ignore[method-assign,assignment]
+        with pytest.raises(_Killed):
+            _settle(env, pusher)  # B lands, the KR returns to A, the process dies before recording B
+        (target,) = env.targets()
+        assert env.tracker.comments["acme/web#1"][target["remote_id"]] != applied  # the tracker shows B
+        assert target["desired_hash"] == target["applied_hash"]  # and the store says A is there
+        del env.adapter.apply
+        env.clock.advance(CLAIM_TTL.total_seconds())  # the dead process's claim lapses
+        assert Pusher(env.runtime).run_once() == 1
+        assert env.tracker.comments["acme/web#1"] == {target["remote_id"]: applied}
+        (target,) = env.targets()
+        assert target["inflight_hash"] is None
+
+    def test_a_write_ahead_is_committed_before_the_tracker_is_called(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        seen: list[Mapping[str, Any]] = []
+        original = env.adapter.apply
+
+        def apply_reading_the_store(task_ref: TaskRef | None, write: PushWrite) -> WriteResult:
+            seen.extend(_other_connection_targets(env))
+            return original(task_ref, write)
+
+        env.adapter.apply = apply_reading_the_store  # type: ignore[method-assign]
+        _settle(env, Pusher(env.runtime))
+        assert [(row["inflight_hash"], row["inflight_at"] is not None) for row in seen] == [
+            (seen[0]["desired_hash"], True)
+        ]
+        assert env.targets()[0]["inflight_hash"] is None
+
+    def test_a_failure_of_unknown_outcome_keeps_the_target_due_after_the_kr_returned(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        (applied,) = env.tracker.comments["acme/web#1"].values()
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+        original = env.adapter.apply
+
+        def times_out_after_landing(task_ref: TaskRef | None, write: PushWrite) -> WriteResult:
+            original(task_ref, write)
+            _back_to_applied(env)
+            raise Retriable("read timed out; will retry", delay=5)
+
+        env.adapter.apply = times_out_after_landing  # type: ignore[method-assign]
+        _settle(env, pusher)
+        del env.adapter.apply
+        env.clock.advance(5)
+        assert pusher.run_once() == 1
+        assert list(env.tracker.comments["acme/web#1"].values()) == [applied]
 
 
 class TestModes:

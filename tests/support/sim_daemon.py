@@ -126,7 +126,8 @@ def store_progress(store_url: str) -> dict[str, float]:
 
 
 def store_counts(store_url: str) -> dict[str, int]:
-    """Deliveries by status, dirty KRs, and push targets not yet in sync (0 everywhere once converged)."""
+    """Deliveries by status, dirty KRs, and push targets not yet in sync or with a write in flight (0 everywhere
+    once converged)."""
     engine = create_store_engine(store_url)
     try:
         with engine.connect() as conn:
@@ -141,7 +142,8 @@ def store_counts(store_url: str) -> dict[str, int]:
             ).scalar_one()
             counts["unsynced_targets"] = conn.execute(
                 select(func.count()).where(
-                    PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, "")
+                    (PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, ""))
+                    | PUSH_TARGETS.c.inflight_hash.is_not(None)
                 )
             ).scalar_one()
             return counts
