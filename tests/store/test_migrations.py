@@ -57,9 +57,9 @@ def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
 def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
     """An empty store is not current; the message names the command that fixes it."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
-    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004"]
+    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005"]
     with pytest.raises(
-        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0004\); run `syncd db upgrade` first"
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0005\); run `syncd db upgrade` first"
     ):
         require_current(engine)
     engine.dispose()
@@ -82,8 +82,8 @@ def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
         conn.exec_driver_sql(
             "INSERT INTO cycles (id, title, start, \"end\") VALUES ('Q', '', '2026-10-01', '2026-12-31')"
         )
-    assert pending_revisions(engine) == ["0002", "0003", "0004"]
-    assert upgrade(engine) == ("0001", "0004")
+    assert pending_revisions(engine) == ["0002", "0003", "0004", "0005"]
+    assert upgrade(engine) == ("0001", "0005")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT id FROM cycles").scalars().all() == ["Q"]
         assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
