@@ -30,6 +30,7 @@ from syncd.store.status_query import (
     read_status,
     status_document,
 )
+from syncd.store.status_rows import PACE_WINDOW
 
 STATUS_STYLES = {
     "done": "bold green",
@@ -118,7 +119,7 @@ def _print_warnings(tasks: tuple[UnknownKrTask, ...], console: Console) -> None:
 
 def _sources_table(sources: tuple[SourceStatus, ...], now: datetime) -> Table:
     table = Table(title="Sources", title_justify="left")
-    for header in ("Source", "Kind", "Freshness", "Last error", "Budget left"):
+    for header in ("Source", "Kind", "Freshness", "Last error", "Budget left", "Writes queued"):
         table.add_column(header)
     for source in sources:
         freshness = "disabled" if not source.enabled else _freshness(source.age_seconds)
@@ -128,8 +129,18 @@ def _sources_table(sources: tuple[SourceStatus, ...], now: datetime) -> Table:
             error = Text(f"since {_time(source.trouble_since)}: {source.trouble}", style="yellow")
             if source.last_error:
                 error.append(f"\n{source.last_error}", style="red")
-        table.add_row(source.name, source.kind, freshness, error, budget)
+        table.add_row(source.name, source.kind, freshness, error, budget, _write_queue(source))
     return table
+
+
+def _write_queue(source: SourceStatus) -> str:
+    """ "58, about 1 min at 61/min": the queue and how long it takes at the last five minutes' pace."""
+    if not source.queued_writes:
+        return "none"
+    per_minute = source.recent_writes / (PACE_WINDOW.total_seconds() / 60)
+    if source.queue_eta_seconds is None:
+        return f"{source.queued_writes}, none written in the last {_age(PACE_WINDOW.total_seconds())}"
+    return f"{source.queued_writes}, about {_age(source.queue_eta_seconds)} at {per_minute:.3g}/min"
 
 
 def _budget(source: SourceStatus) -> str:

@@ -6,7 +6,7 @@ assembles them with the OKR half. Times come back in UTC (SQLite stores them wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,8 +68,15 @@ class SourceStatus:
     #: Requests being throttled or failing now (in-line retries included), and since when; None when not.
     trouble: str | None = None
     trouble_since: datetime | None = None
+    #: Writes waiting (out of date, or of unknown outcome), how many were made in the last `PACE_WINDOW`, and how
+    #: long the queue takes at that pace (None: nothing queued, or no write lately to measure a pace by).
+    queued_writes: int = 0
+    recent_writes: int = 0
+    queue_eta_seconds: float | None = None
 
 
+#: The window the current write pace is measured over.
+PACE_WINDOW = timedelta(minutes=5)
 #: A trouble not seen again for this long is a stopped daemon's last word, not news.
 TROUBLE_SHOWN_FOR = timedelta(minutes=5)
 
@@ -122,9 +129,38 @@ def _unknown_label(item: Any) -> UnknownLabel:
 
 
 def source_statuses(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[SourceStatus, ...]:
-    """Every configured source, in config order, with what the store knows of its health."""
+    """Every configured source, in config order, with what the store knows of its health and its write queue."""
     states = {row.source: row for row in conn.execute(select(SOURCE_STATE))}
-    return tuple(_source_status(source, states.get(source.name), now) for source in config.sources)
+    backlog = _write_backlog(conn, now)
+    return tuple(
+        replace(_source_status(source, states.get(source.name), now), **backlog.get(source.name, {}))
+        for source in config.sources
+    )
+
+
+def _write_backlog(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per source: queued writes, writes made in the last PACE_WINDOW, and the queue's time at that pace."""
+    recent = PUSH_TARGETS.c.applied_at >= as_utc(now - PACE_WINDOW)
+    query = select(
+        PUSH_TARGETS.c.source,
+        func.count().filter(_out_of_date()).label("queued"),
+        func.count().filter(recent).label("recent"),
+    ).group_by(PUSH_TARGETS.c.source)
+    backlog: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(query):
+        per_second = row.recent / PACE_WINDOW.total_seconds()
+        eta = row.queued / per_second if row.queued and per_second else None
+        backlog[row.source] = {"queued_writes": row.queued, "recent_writes": row.recent, "queue_eta_seconds": eta}
+    return backlog
+
+
+def _out_of_date() -> Any:
+    """Push targets whose tracker text is not known to be right: out of date, or a write of unknown outcome."""
+    return PUSH_TARGETS.c.failed_permanently.is_(False) & or_(
+        PUSH_TARGETS.c.applied_hash.is_(None),
+        PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash,
+        PUSH_TARGETS.c.inflight_hash.is_not(None),  # a write of unknown outcome: it is made again
+    )
 
 
 def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) -> SourceStatus:
@@ -154,11 +190,7 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) 
 def queue_depths(conn: Connection, now: datetime) -> QueueDepths:
     """How much work waits: deliveries, refresh requests, push targets out of date or of unknown state after an
     interrupted write (due now or later)."""
-    stale = PUSH_TARGETS.c.failed_permanently.is_(False) & or_(
-        PUSH_TARGETS.c.applied_hash.is_(None),
-        PUSH_TARGETS.c.applied_hash != PUSH_TARGETS.c.desired_hash,
-        PUSH_TARGETS.c.inflight_hash.is_not(None),  # a write of unknown outcome: it is made again
-    )
+    stale = _out_of_date()
     due = or_(PUSH_TARGETS.c.next_attempt_at.is_(None), PUSH_TARGETS.c.next_attempt_at <= as_utc(now))
     counts = select(
         _count(DELIVERIES, DELIVERIES.c.status == "pending"),

@@ -83,6 +83,11 @@ class SourceOut(ApiModel):
         default=None, description="Requests being throttled or failing now (in-line retries included); null when not."
     )
     trouble_since: datetime | None = None
+    queued_writes: int = Field(default=0, ge=0, description="Writes waiting: out of date, or of unknown outcome.")
+    recent_writes: int = Field(default=0, ge=0, description="Writes made in the last five minutes.")
+    queue_eta_seconds: float | None = Field(
+        default=None, ge=0, description="How long the queued writes take at the last five minutes' pace."
+    )
 
 
 class SourcesOut(ApiModel):

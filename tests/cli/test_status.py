@@ -185,3 +185,39 @@ def test_status_does_not_need_sources(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Sources" not in result.stdout
     assert "ENG-1.2" in result.stdout
+
+
+def test_status_says_how_long_the_queued_writes_take(tmp_path: Path, store_url: str) -> None:
+    """20 comments out of date after 10 written in the last five minutes (2 a minute): "about 10m"; a source that
+    wrote nothing lately says so instead of guessing; JSON carries the same numbers."""
+    config, env = migrated(tmp_path, store_url, **RUNNING)
+    now = datetime.now(UTC)
+    engine = create_store_engine(store_url)
+    target = {"kind": "comment", "changed_at": now, "attempts": 0, "failed_permanently": False, "applied_at": None}
+    with engine.begin() as conn:
+        written = [
+            {**target, "source": "acme-github", "key": f"acme/web#{n}", "desired_hash": "a", "applied_hash": "a",
+             "applied_at": now - timedelta(minutes=4)}
+            for n in range(10)
+        ]  # fmt: skip
+        queued = [
+            {**target, "source": "acme-github", "key": f"acme/api#{n}", "desired_hash": "b", "applied_hash": "a"}
+            for n in range(20)
+        ]
+        stalled = [
+            {**target, "source": "acme-asana", "key": f"{n}", "desired_hash": "b", "applied_hash": None}
+            for n in range(3)
+        ]
+        conn.execute(insert(T["push_targets"]), written + queued + stalled)
+    engine.dispose()
+    result = syncd("status", "--config", str(config), env=env)
+    assert result.exit_code == 0, result.output
+    (github,) = [line for line in result.stdout.splitlines() if "acme-github" in line and "github" in line]
+    assert "20, about 10m at 2/min" in github
+    (asana,) = [line for line in result.stdout.splitlines() if line.lstrip("│ ").startswith("acme-asana")]
+    assert "3, none written in the last 5m" in asana
+    document = json.loads(syncd("status", "--config", str(config), "--json", env=env).stdout)
+    sources = {source["name"]: source for source in document["sources"]}
+    assert sources["acme-github"]["queued_writes"] == 20
+    assert sources["acme-github"]["queue_eta_seconds"] == pytest.approx(600)
+    assert sources["acme-asana"]["queue_eta_seconds"] is None

@@ -83,12 +83,14 @@ class TestSources:
         assert (sources.generated_at, sources.sources) == (report.generated_at, report.sources)
         assert [source.name for source in sources.sources] == ["acme-github", "acme-asana"]
 
-    def test_only_source_state_is_read(self, store_engine: Engine) -> None:
-        """One SELECT of `source_state`: no KR, task or queue table."""
+    def test_only_source_state_and_the_write_queue_are_read(self, store_engine: Engine) -> None:
+        """One SELECT of `source_state` and one count of the write queue per source: no KR, task or delivery table."""
         seed(store_engine)
         with recorded_statements(store_engine) as statements:
             read_source_health(store_engine, contract_config(sources=SOURCES), MIDWAY)
         selects = [statement for statement, _ in statements if statement.lstrip().upper().startswith("SELECT")]
-        assert len(selects) == 1
-        assert "source_state" in selects[0]
-        assert not any(table in selects[0] for table in ("key_results", "tasks", "deliveries", "push_targets"))
+        assert len(selects) == 2
+        assert "FROM source_state" in selects[0]
+        assert "FROM push_targets GROUP BY push_targets.source" in selects[1]
+        for select_ in selects:
+            assert not any(table in select_ for table in ("key_results", "tasks", "deliveries"))
