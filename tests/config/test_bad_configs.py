@@ -200,7 +200,8 @@ CASES = [
     BadConfig(
         "duration that is not one",
         CYCLE + "push:\n  coalesce_window: soon\n",
-        "{file}:4: push.coalesce_window: 'soon' is not a duration: write 30s, 5m, 6h, 1d, 250ms or a number of seconds",
+        "{file}:4: push.coalesce_window: 'soon' is not a duration: write 30s, 5m, 6h, 1d, 250ms, PT30S "
+        "(ISO 8601 weeks, days, hours, minutes, seconds) or a number of seconds",
     ),
     BadConfig(
         "impossible date",
