@@ -9,7 +9,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from syncd.cli.main import build_app
 from syncd.config.errors import ConfigError
 from syncd.config.loader import load_config
 from tests.support.configs import MINIMAL, write_config
@@ -313,3 +315,41 @@ class TestToySecretsAreRefused:
         token = load_config(path, environ={"API": "x" * 16}).server.api_token
         assert token is not None
         assert token.get_secret_value() == "x" * 16
+
+
+@pytest.fixture(scope="module")
+def warm_cli(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run `syncd check` once on a valid config, so the timed runs measure the config, not first imports."""
+    path = write_config(tmp_path_factory.mktemp("warm"), MINIMAL)
+    assert CliRunner().invoke(build_app(), ["check", "--config", str(path)]).exit_code == 0
+
+
+@pytest.mark.usefixtures("warm_cli")
+class TestSyncdCheckOnHostileConfigs:
+    """`syncd check` itself: exit 1, one problem line and the count, no traceback, within a second."""
+
+    @pytest.mark.parametrize("hostile", ["bomb", "included title", "deep", "nul"])
+    def test_check_prints_one_line_and_exits_one(self, tmp_path: Path, hostile: str) -> None:
+        """Each hostile file gives `file:line: ...` then `config invalid: 1 problem`, nothing else."""
+        if hostile == "included title":
+            write_config(
+                tmp_path,
+                "cycles:\n  - {id: X, start: 2026-01-01, end: 2026-03-31, title: 'KR ${ASANA_TOKEN}'}\n",
+                "x.yaml",
+            )
+        text = {
+            "bomb": billion_laughs(),
+            "included title": MINIMAL + "include: [x.yaml]\n",
+            "deep": "x: " + "[" * 5000 + "]" * 5000 + "\n",
+            "nul": MINIMAL + "x: '\0'\n",
+        }[hostile]
+        path = write_config(tmp_path, text)
+        started = time.perf_counter()
+        result = CliRunner().invoke(build_app(), ["check", "--config", str(path)], env=ENV)
+        assert time.perf_counter() - started < DEADLINE_SECONDS
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == 2, lines
+        assert lines[0].startswith(str(tmp_path))
+        assert lines[1] == "config invalid: 1 problem"
+        assert ASANA_TOKEN not in result.output
