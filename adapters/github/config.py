@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from syncd.config.source import SourceConfig, StrictModel
 from syncd.config.types import EnvironmentUrl
 
 #: GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
 _GHES_REST_SUFFIX = "/api/v3"
+
+
+def _owner_name(repo: str) -> str:
+    """A repository written `owner/name`; checked per item so the error points at the item's own line."""
+    if repo.count("/") != 1 or not all(repo.split("/")):
+        raise ValueError(f"repo {repo!r} is not owner/name; write the repository as owner/name (e.g. acme/web)")
+    return repo
+
+
+#: `owner/name` of a GitHub repository.
+RepoName = Annotated[str, AfterValidator(_owner_name)]
 
 
 class GitHubAppAuth(StrictModel):
@@ -39,7 +50,7 @@ class GitHubSourceConfig(SourceConfig):
     )
     token: SecretStr | None = Field(default=None, description="Personal or fine-grained token (use ${ENV}).")
     app: GitHubAppAuth | None = None
-    repos: list[str] = Field(default_factory=list, description="owner/name of each repository to follow.")
+    repos: list[RepoName] = Field(default_factory=list, description="owner/name of each repository to follow.")
     org: str | None = Field(default=None, description="Follow every repository of this organization.")
     repo_filter: str | None = Field(default=None, description="With org: only repositories matching this regex.")
     webhook_secret: SecretStr | None = Field(default=None, description="Secret of X-Hub-Signature-256 (${ENV}).")
@@ -53,7 +64,9 @@ class GitHubSourceConfig(SourceConfig):
         default=False,
         description="Reserved: the adapter can keep a summary issue per KR, but the daemon does not plan these writes yet.",
     )
-    summary_repo: str | None = Field(default=None, description="owner/name holding summary issues (default: first).")
+    summary_repo: RepoName | None = Field(
+        default=None, description="owner/name holding summary issues (default: first)."
+    )
     summary_label: str = Field(default="okr-summary", min_length=1, description="Label put on summary issues.")
     writes_per_hour: int = Field(default=500, ge=1)
 
@@ -63,9 +76,6 @@ class GitHubSourceConfig(SourceConfig):
             raise ValueError(f"github source {self.name!r} needs exactly one of token or app")
         if not self.repos and not self.org:
             raise ValueError(f"github source {self.name!r} needs repos or org")
-        for repo in [*self.repos, *([self.summary_repo] if self.summary_repo else [])]:
-            if repo.count("/") != 1 or not all(repo.split("/")):
-                raise ValueError(f"github source {self.name!r}: repo {repo!r} is not owner/name")
         if self.repo_filter is not None:
             try:
                 re.compile(self.repo_filter)

@@ -17,6 +17,8 @@ from syncd.config.positions import KeyPath, LocatedDocument, format_path, value_
 _REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WHOLE_REFERENCE = re.compile(r"^\s*\$\{[A-Za-z_][A-Za-z0-9_]*\}\s*$")
+#: Tokens and secrets shorter than this are refused: no tracker issues one, and a guess would find it.
+MIN_SECRET_LENGTH = 16
 #: Said when a reference is written where it may not be (the keys are marked in the models).
 _WHERE_ALLOWED = (
     "only secrets (tokens, webhook secrets, keys) and URLs (store.url, server.public_url, base_url, graphql_url) "
@@ -60,12 +62,32 @@ def literal_secret_problems(document: LocatedDocument, secrets: Iterable[KeyPath
         value = value_at(document.data, path)
         if value is None or (isinstance(value, str) and _WHOLE_REFERENCE.match(value)):
             continue
-        position = document.position_of(path)
         message = (
             "a secret must not be written in the config file; put it in an environment variable "
             f"and write ${{{suggested_variable(path, document.data)}}} here"
         )
-        problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
+        problems.append(_problem_at(document, path, message))
+    return problems
+
+
+def short_secret_problems(
+    document: LocatedDocument, substitution: Substitution, secrets: Iterable[KeyPath]
+) -> list[ConfigProblem]:
+    """A resolved secret shorter than `MIN_SECRET_LENGTH` is a problem naming its key and variable, never its value.
+
+    A toy secret opens the API to a guess, and as a redaction pattern it would rewrite every log line.
+    """
+    problems = []
+    for path in secrets:
+        value, names = value_at(substitution.data, path), substitution.from_environment.get(path)
+        if names is None or not isinstance(value, str) or not value or len(value) >= MIN_SECRET_LENGTH:
+            continue  # a literal is refused as such; an unset or empty variable is reported already
+        message = (
+            f"this secret (from {', '.join(f'${{{name}}}' for name in names)}) is shorter than "
+            f"{MIN_SECRET_LENGTH} characters, too short to be real; use the credential the tracker issued, "
+            "or a random one (openssl rand -hex 32)"
+        )
+        problems.append(_problem_at(document, path, message))
     return problems
 
 
@@ -107,8 +129,12 @@ def _replacement(
 
 
 def _add_problem(document: LocatedDocument, path: KeyPath, out: Substitution, message: str) -> None:
+    out.problems.append(_problem_at(document, path, message))
+
+
+def _problem_at(document: LocatedDocument, path: KeyPath, message: str) -> ConfigProblem:
     position = document.position_of(path)
-    out.problems.append(ConfigProblem(position.file, position.line, format_path(path), message))
+    return ConfigProblem(position.file, position.line, format_path(path), message)
 
 
 def _reference_problem(name: str, environ: Mapping[str, str], *, secret: bool) -> str | None:

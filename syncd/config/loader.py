@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, SecretStr
 
-from syncd.config.environment import literal_secret_problems, substitute_environment
+from syncd.config.environment import literal_secret_problems, short_secret_problems, substitute_environment
 from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.fields import environment_paths, secret_paths
 from syncd.config.includes import read_config_file
@@ -55,7 +55,7 @@ def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConf
     problems = literal_secret_problems(document, secrets)
     allowed = environment_paths(SyncdConfig, document.data)
     substitution = substitute_environment(document, environ, secrets, allowed)
-    problems += substitution.problems
+    problems += substitution.problems + short_secret_problems(document, substitution, secrets)
     resolved = LocatedDocument(document.file, substitution.data, document.positions)
     config, invalid = validate_document(SyncdConfig, resolved, secrets, substitution.from_environment)
     # One problem per key: a reference refused or unset says so, not also that its stand-in is not a duration.

@@ -9,6 +9,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from syncd.config.errors import ConfigError, ConfigProblem
+from syncd.config.syntax import syntax_problem
 
 KeyPath = tuple[str | int, ...]
 
@@ -83,7 +84,7 @@ def parse_yaml(text: str, file: str) -> LocatedDocument:
     except yaml.reader.ReaderError as error:
         raise ConfigError([_character_problem(error, text, file)]) from None
     except yaml.MarkedYAMLError as error:
-        raise ConfigError([_syntax_problem(error, file)]) from None
+        raise ConfigError([syntax_problem(error, file)]) from None
     except yaml.YAMLError as error:
         raise ConfigError([ConfigProblem(file, None, "", "YAML error: " + " ".join(str(error).split()))]) from None
     finally:
@@ -127,12 +128,6 @@ def _character_problem(error: yaml.reader.ReaderError, text: str, file: str) -> 
         "remove it (is this a binary file?)"
     )
     return ConfigProblem(file, line, "", message)
-
-
-def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> ConfigProblem:
-    mark = error.problem_mark or error.context_mark
-    what = " ".join(part for part in (error.context, error.problem) if part)
-    return ConfigProblem(file, None if mark is None else mark.line + 1, "", f"YAML syntax error: {what}")
 
 
 class _AliasBomb(Exception):

@@ -47,11 +47,11 @@ class TestGitHub:
         assert "5 of 5 checks passed" in result.stdout
 
     def test_a_bad_token_fails_with_what_to_do(self, world: AdminWorld) -> None:
-        result = world.syncd("check", "--online", env={"GITHUB_TOKEN": "ghp_revoked"})
+        result = world.syncd("check", "--online", env={"GITHUB_TOKEN": "ghp_revoked-0123456789"})
         assert result.exit_code == 1
         assert lines_with(result.stdout, "credentials", "FAIL", "Bad credentials")
         assert "✗ acme-github credentials: set a valid token, or the app id, key and installation" in result.stdout
-        assert "ghp_revoked" not in result.output
+        assert "ghp_revoked-0123456789" not in result.output
 
     def test_a_missing_repository_fails_and_the_others_pass(self, world: AdminWorld) -> None:
         world.write_config(sources=[github_source(world.sim, repos=["acme/web", "acme/missing"])])
@@ -107,6 +107,6 @@ class TestAsana:
 
     def test_a_bad_token_fails(self, world: AdminWorld, asana_sim: AsanaSimulator, asana_world: AsanaWorld) -> None:
         world.write_config(sources=[asana_source(asana_sim, asana_world)])
-        result = world.syncd("check", "--online", env={"ASANA_TOKEN": "wrong-token"})
+        result = world.syncd("check", "--online", env={"ASANA_TOKEN": "wrong-token-0123456789"})
         assert result.exit_code == 1
         assert lines_with(result.stdout, "token", "FAIL")

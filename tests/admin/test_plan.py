@@ -139,10 +139,10 @@ class TestOtherOutcomes:
         assert "config invalid: 1 problem" in result.stderr
 
     def test_a_tracker_that_refuses_makes_the_plan_incomplete(self, world: AdminWorld) -> None:
-        result = world.syncd("plan", env={"GITHUB_TOKEN": "ghp_revoked"})
+        result = world.syncd("plan", env={"GITHUB_TOKEN": "ghp_revoked-0123456789"})
         assert result.exit_code == 1
         assert "incomplete: acme-github: could not list every task" in result.stdout
-        assert "ghp_revoked" not in result.output
+        assert "ghp_revoked-0123456789" not in result.output
 
 
 class TestWriteBudget:

@@ -39,7 +39,7 @@ from typing import Any
 from syncd.core.signatures import hmac_sha256_hex
 from tests.support.daemon import REPO, DaemonProcess, base_config, free_port, wait_until, write_config
 
-SECRET = "bench-secret"
+SECRET = "bench-webhook-secret-0123"
 SOURCE = {
     "name": "gh",
     "kind": "github",
@@ -244,7 +244,7 @@ def _listening(port: int) -> bool:
 def syncd_daemon(directory: Path, store_url: str, role: str, log_level: str) -> Iterator[int]:
     """A real `syncd run` with one GitHub source; yields its port."""
     config = write_config(directory, base_config(store_url, sources=[SOURCE]), name=f"syncd-{role}.yaml")
-    env = {"BENCH_GITHUB_TOKEN": "t", "BENCH_WEBHOOK_SECRET": SECRET, "SYNCD_LOG_LEVEL": log_level}
+    env = {"BENCH_GITHUB_TOKEN": "bench-token-0123456789", "BENCH_WEBHOOK_SECRET": SECRET, "SYNCD_LOG_LEVEL": log_level}
     daemon = DaemonProcess(config, role=role, env=env).start()
     try:
         daemon.wait_ready(60)

@@ -57,7 +57,7 @@ class TestValidConfig:
     def test_rules_and_database_override_are_shown(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The example's rules are listed, and a store URL from SYNCD_DATABASE_URL is shown without its password."""
         monkeypatch.setenv("SYNCD_DATABASE_URL", "postgresql://syncd:pw-hidden@db:5432/okr")
-        env = {**CONTRACT_ENV, "SYNCD_API_TOKEN": "api"}
+        env = {**CONTRACT_ENV, "SYNCD_API_TOKEN": "api-token-0123456789"}
         code, out, _err = _check("-c", str(EXAMPLE), env=env)
         assert code == 0
         assert "store: postgresql://syncd:***@db:5432/okr (from SYNCD_DATABASE_URL)" in out.splitlines()

@@ -37,7 +37,7 @@ CASES = [
     BadConfig(
         "yaml syntax error",
         CYCLE + "objectives:\n  - id: ENG-1\n    title: [unclosed\n",
-        "{file}:6: YAML syntax error: while parsing a flow sequence expected ',' or ']', but got '<stream end>'",
+        "{file}:5: YAML syntax error: this [list] is not closed with ']', or its items are not separated by commas",
     ),
     BadConfig(
         "unknown key with suggestion",
@@ -138,6 +138,22 @@ CASES = [
         "export GH_MISSING_TOKEN before starting syncd",
     ),
     BadConfig(
+        "repository not owner/name, at its own line",
+        CYCLE
+        + "sources:\n  - name: gh\n    kind: github\n    token: ${GITHUB_TOKEN}\n    repos:\n"
+        + "      - acme/web\n      - acme\n",
+        "{file}:9: sources[0].repos[1]: repo 'acme' is not owner/name; write the repository as owner/name "
+        "(e.g. acme/web)",
+    ),
+    BadConfig(
+        "summary repository not owner/name",
+        CYCLE
+        + "sources:\n  - name: gh\n    kind: github\n    token: ${GITHUB_TOKEN}\n    repos: [a/b]\n"
+        + "    summary_repo: a/b/c\n",
+        "{file}:8: sources[0].summary_repo: repo 'a/b/c' is not owner/name; write the repository as owner/name "
+        "(e.g. acme/web)",
+    ),
+    BadConfig(
         "two sources with one name",
         CYCLE
         + "sources:\n"
@@ -184,7 +200,8 @@ CASES = [
     BadConfig(
         "duration that is not one",
         CYCLE + "push:\n  coalesce_window: soon\n",
-        "{file}:4: push.coalesce_window: 'soon' is not a duration: write 30s, 5m, 6h, 1d, 250ms or a number of seconds",
+        "{file}:4: push.coalesce_window: 'soon' is not a duration: write 30s, 5m, 6h, 1d, 250ms, PT30S "
+        "(ISO 8601 weeks, days, hours, minutes, seconds) or a number of seconds",
     ),
     BadConfig(
         "impossible date",

@@ -19,7 +19,11 @@ sources:
     webhook_secret: ${GITHUB_WEBHOOK_SECRET}
     repos: [acme/web]
 """
-ENV = {"GHE_HOST": "ghe.acme.internal", "GITHUB_TOKEN": "ghp_s3cret-value", "GITHUB_WEBHOOK_SECRET": "whsec-value"}
+ENV = {
+    "GHE_HOST": "ghe.acme.internal",
+    "GITHUB_TOKEN": "ghp_s3cret-value",
+    "GITHUB_WEBHOOK_SECRET": "whsec-value-0123456789",
+}
 
 
 def _problems(path: Path, environ: dict[str, str]) -> list[str]:

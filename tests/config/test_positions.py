@@ -52,7 +52,8 @@ class TestPositions:
         with pytest.raises(ConfigError) as caught:
             parse_yaml("a: 1\n---\nb: 2\n", "f.yaml")
         assert str(caught.value) == (
-            "f.yaml:2: YAML syntax error: expected a single document in the stream but found another document"
+            "f.yaml:2: YAML syntax error: a second YAML document (---) starts here; a config is one document, "
+            "so remove the '---'"
         )
 
 

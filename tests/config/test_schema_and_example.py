@@ -16,10 +16,10 @@ from tests.support.configs import CONTRACT, EXAMPLE, SCHEMA
 
 REGENERATE = "python -m syncd.config.schema > config/syncd.schema.json"
 EXAMPLE_ENV = {
-    "GITHUB_TOKEN": "ghp_example",
-    "GITHUB_WEBHOOK_SECRET": "example-secret",
-    "ASANA_TOKEN": "asana-example",
-    "SYNCD_API_TOKEN": "api-example",
+    "GITHUB_TOKEN": "ghp_example-0123456789",
+    "GITHUB_WEBHOOK_SECRET": "example-secret-0123456789",
+    "ASANA_TOKEN": "asana-example-0123456789",
+    "SYNCD_API_TOKEN": "api-example-0123456789",
 }
 
 

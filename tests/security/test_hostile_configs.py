@@ -9,7 +9,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from syncd.cli.main import build_app
 from syncd.config.errors import ConfigError
 from syncd.config.loader import load_config
 from tests.support.configs import MINIMAL, write_config
@@ -29,7 +31,7 @@ def refused(path: Path, environ: Mapping[str, str] = ENV) -> list[str]:
     problems = [str(problem) for problem in caught.value.problems]
     assert all("\n" not in problem for problem in problems), problems
     for value in environ.values():
-        assert value not in str(caught.value)
+        assert len(value) < 8 or value not in str(caught.value)  # a 1-character value is in every message
     return problems
 
 
@@ -279,3 +281,75 @@ class TestIncludesStayInTheConfigDirectory:
         path = write_config(tmp_path, MINIMAL + "include: [okrs/a.yaml]\n")
         [problem] = refused(path)
         assert ": include_outside: an included file may only add" in problem
+
+
+class TestToySecretsAreRefused:
+    """Tokens and secrets shorter than 16 characters are refused, naming the key and never the value."""
+
+    @pytest.mark.parametrize(
+        ("config", "key"),
+        [
+            ("server: {api_token: '${SHORT}'}\n", "server.api_token"),
+            ("sources:\n  - {name: gh, kind: github, token: '${SHORT}', repos: [a/b]}\n", "sources[0].token"),
+            (
+                "sources:\n  - {name: gh, kind: github, token: '${ASANA_TOKEN}', webhook_secret: '${SHORT}', "
+                "repos: [a/b]}\n",
+                "sources[0].webhook_secret",
+            ),
+            (asana_source().replace("${ASANA_TOKEN}", "${SHORT}"), "sources[0].token"),
+        ],
+        ids=["api_token", "github token", "webhook_secret", "asana token"],
+    )
+    def test_a_short_secret_is_refused_naming_the_key(self, tmp_path: Path, config: str, key: str) -> None:
+        """A one-character secret (it would open the API, and make the redactor rewrite every `t`) is refused."""
+        path = write_config(tmp_path, MINIMAL + config)
+        [problem] = refused(path, {**ENV, "SHORT": "t"})
+        assert problem.endswith(
+            f": {key}: this secret (from ${{SHORT}}) is shorter than 16 characters, too short to be real; "
+            "use the credential the tracker issued, or a random one (openssl rand -hex 32)"
+        )
+
+    def test_sixteen_characters_are_enough(self, tmp_path: Path) -> None:
+        """The floor is 16: a value of exactly that length is accepted."""
+        path = write_config(tmp_path, MINIMAL + "server: {api_token: '${API}'}\n")
+        token = load_config(path, environ={"API": "x" * 16}).server.api_token
+        assert token is not None
+        assert token.get_secret_value() == "x" * 16
+
+
+@pytest.fixture(scope="module")
+def warm_cli(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run `syncd check` once on a valid config, so the timed runs measure the config, not first imports."""
+    path = write_config(tmp_path_factory.mktemp("warm"), MINIMAL)
+    assert CliRunner().invoke(build_app(), ["check", "--config", str(path)]).exit_code == 0
+
+
+@pytest.mark.usefixtures("warm_cli")
+class TestSyncdCheckOnHostileConfigs:
+    """`syncd check` itself: exit 1, one problem line and the count, no traceback, within a second."""
+
+    @pytest.mark.parametrize("hostile", ["bomb", "included title", "deep", "nul"])
+    def test_check_prints_one_line_and_exits_one(self, tmp_path: Path, hostile: str) -> None:
+        """Each hostile file gives `file:line: ...` then `config invalid: 1 problem`, nothing else."""
+        if hostile == "included title":
+            write_config(
+                tmp_path,
+                "cycles:\n  - {id: X, start: 2026-01-01, end: 2026-03-31, title: 'KR ${ASANA_TOKEN}'}\n",
+                "x.yaml",
+            )
+        text = {
+            "bomb": billion_laughs(),
+            "included title": MINIMAL + "include: [x.yaml]\n",
+            "deep": "x: " + "[" * 5000 + "]" * 5000 + "\n",
+            "nul": MINIMAL + "x: '\0'\n",
+        }[hostile]
+        path = write_config(tmp_path, text)
+        started = time.perf_counter()
+        result = CliRunner().invoke(build_app(), ["check", "--config", str(path)], env=ENV)
+        assert time.perf_counter() - started < DEADLINE_SECONDS
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == 2, lines
+        assert lines[0].startswith(str(tmp_path))
+        assert lines[1] == "config invalid: 1 problem"
+        assert ASANA_TOKEN not in result.output

@@ -36,7 +36,7 @@ from syncd.simulators.server import BackgroundServer
 MakeAdapter = Callable[..., AsanaAdapter]
 
 SOURCE = "acme-asana"
-TOKEN = "sim-token"
+TOKEN = "sim-token-0123456789"
 SECTIONS = ("To do", "Doing", "Won't do", "Done")
 
 
@@ -181,7 +181,7 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 5.0, what: str =
 
 @pytest.fixture
 def asana_sim() -> Iterator[AsanaSimulator]:
-    """A running, empty Asana simulator (token `sim-token`)."""
+    """A running, empty Asana simulator (token `sim-token-0123456789`)."""
     sim = AsanaSimulator(token=TOKEN)
     sim.start()
     yield sim

@@ -1,6 +1,6 @@
 """Start a real `syncd run` process for end-to-end tests: free port, config in tmp_path, wait for /readyz.
 
-    with running_daemon(write_config(tmp_path, sources=[...]), env={"GITHUB_TOKEN": "t"}) as daemon:
+    with running_daemon(write_config(tmp_path, sources=[...]), env={"GITHUB_TOKEN": "ghp_0123456789abcdef"}) as daemon:
         httpx.post(f"{daemon.url}/webhooks/gh", ...)
         daemon.wait_for_event("webhook.accepted")
         daemon.kill()            # kill -9 for crash tests; daemon.restart() starts it again on the same port

@@ -29,7 +29,7 @@ from tests.support.github_openapi import load_github_openapi, nonconforming
 if TYPE_CHECKING:
     from adapters.github.adapter import GitHubAdapter
 
-GITHUB_TOKEN = "sim-token"
+GITHUB_TOKEN = "sim-token-0123456789"
 GITHUB_LOGIN = "syncd-bot"
 GITHUB_WEBHOOK_SECRET = "sim-webhook-secret"
 GITHUB_SOURCE = "acme-github"
