@@ -56,6 +56,25 @@ class TestExplain:
         assert result.exit_code == 0, result.output
         assert "near miss: label 'kr:ENG-1.l' one edit away from ENG-1.1" in result.stdout
 
+    @pytest.mark.parametrize("suffix", ["", "?format=json"])
+    def test_the_simulator_task_page_the_sandbox_prints_finds_it(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_tasks: dict[str, str], suffix: str
+    ) -> None:
+        result = world.syncd("explain", f"{asana_sim.url}/_sim/tasks/{asana_tasks['open']}{suffix}")
+        assert result.exit_code == 0, result.output
+        assert "Record the demo video" in result.stdout
+
+    def test_a_gid_alone_finds_it(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
+        result = world.syncd("explain", asana_tasks["open"])
+        assert result.exit_code == 0, result.output
+        assert "Record the demo video" in result.stdout
+
+    def test_a_source_ref_that_is_no_gid_cannot_be_read(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
+        result = world.syncd("explain", "acme-asana:acme/web#1")
+        assert result.exit_code == 1
+        assert "cannot read 'acme-asana:acme/web#1' as a task" in result.stderr
+        assert "acme-asana:" in result.stderr
+
     def test_source_and_gid(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
         result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
         assert result.exit_code == 0, result.output
