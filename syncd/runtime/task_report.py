@@ -78,6 +78,12 @@ class TaskReport:
     explanation: TaskExplanation
     stored_links: tuple[str, ...]
     targets: tuple[TaskTarget, ...]
+    #: The tracker kind of the task's source (`github`, `asana`).
+    source_kind: str = ""
+    #: The container's name when its id is not one (an Asana project), read from the tracker by the caller.
+    container_name: str | None = None
+    #: Why `container_name` is missing although the id is no name (the tracker did not answer in time).
+    container_note: str | None = None
 
 
 def read_task_report(engine: Engine, config: SyncdConfig, task: str) -> TaskReport:
@@ -193,6 +199,7 @@ def _report(conn: Connection, config: SyncdConfig, row: Any) -> TaskReport:
         explanation=explanation,
         stored_links=tuple(stored.scalars()),
         targets=_targets(conn, snapshot),
+        source_kind=next((s.kind for s in config.sources if s.name == snapshot.source), ""),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -74,6 +75,25 @@ class TestExplain:
         assert result.exit_code == 1
         assert "cannot read 'acme-asana:acme/web#1' as a task" in result.stderr
         assert "acme-asana:" in result.stderr
+
+    def test_the_project_is_named_by_its_name(
+        self, world: AdminWorld, asana_world: AsanaWorld, asana_tasks: dict[str, str]
+    ) -> None:
+        result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
+        assert result.exit_code == 0, result.output
+        assert f"in project Web ({asana_world.web})" in result.stdout
+        report = json.loads(world.syncd("explain", f"acme-asana:{asana_tasks['open']}", "--json").stdout)
+        assert (report["task"]["container"], report["container_name"]) == (asana_world.web, "Web")
+
+    def test_an_unreachable_tracker_leaves_the_gid_and_says_so(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_tasks: dict[str, str]
+    ) -> None:
+        asana_sim.stop()
+        started = time.monotonic()
+        result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
+        assert result.exit_code == 0, result.output
+        assert time.monotonic() - started < 8
+        assert f"in {asana_world.web} (project name not read" in result.stdout
 
     def test_source_and_gid(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
         result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
