@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from syncd.cli.deadline import DeadlinePassed, run_within
+from syncd.cli.deadline import DeadlinePassed, run_all_within, run_within
 
 
 class TestRunWithin:
@@ -30,3 +30,29 @@ class TestRunWithin:
             run_within(0.2, release.wait)
         assert time.monotonic() - started < 2
         release.set()
+
+
+class TestRunAllWithin:
+    """Calls run at once under one shared deadline; each gives its own outcome, or DeadlinePassed."""
+
+    def test_outcomes_come_back_in_order_with_errors_and_deadlines(self) -> None:
+        release = threading.Event()
+
+        def refuse() -> int:
+            raise ValueError("refused")
+
+        started = time.monotonic()
+        first, second, third = run_all_within(0.3, [lambda: 1, refuse, lambda: int(release.wait())])
+        release.set()
+        assert time.monotonic() - started < 2
+        assert first == 1
+        assert isinstance(second, ValueError)
+        assert isinstance(third, DeadlinePassed)
+
+    def test_the_deadline_is_shared_not_per_call(self) -> None:
+        release = threading.Event()
+        started = time.monotonic()
+        outcomes = run_all_within(0.3, [release.wait for _ in range(5)])
+        release.set()
+        assert time.monotonic() - started < 1.0
+        assert all(isinstance(outcome, DeadlinePassed) for outcome in outcomes)
