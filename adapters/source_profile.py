@@ -2,11 +2,13 @@
 
 `syncd.ports.SourceAdapter` asks every adapter for `name`, `kind`, `comment_format`, `write_limits` and
 `max_concurrent_writes`. They follow from the (frozen) source config alone, so an adapter builds one
-`SourceProfile` when it is built and inherits the properties from `ProfiledAdapter`.
+`SourceProfile` when it is built and inherits the properties from `ProfiledAdapter`, with the default
+`container_names` of trackers whose container ids are names already.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from syncd.core.model import CommentFormat
@@ -53,3 +55,7 @@ class ProfiledAdapter:
     def max_concurrent_writes(self) -> int:
         """How many writes to this source may be in flight at once."""
         return self.profile.max_concurrent_writes
+
+    def container_names(self, containers: Sequence[str]) -> Mapping[str, str]:
+        """None to look up: by default a tracker's container ids are its names (`owner/name`)."""
+        return {}

@@ -288,6 +288,12 @@ class SourceAdapter(Protocol):
         """Create or update our webhooks (idempotent: one hook per target)."""
         ...
 
+    def container_names(self, containers: Sequence[str]) -> Mapping[str, str]:
+        """People's names of containers whose ids are not names (Asana project gid -> name); reads the tracker.
+
+        Containers that are named already (a GitHub `owner/name`) are left out."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

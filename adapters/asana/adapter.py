@@ -155,6 +155,10 @@ class AsanaAdapter(ProfiledAdapter):
         """One webhook per project (idempotent); the daemon must be up at `public_url` for the handshake."""
         return self._online.install(public_url, dry_run=dry_run)
 
+    def container_names(self, containers: Sequence[str]) -> Mapping[str, str]:
+        """Project gid -> the project's name, one `GET /projects/{gid}` each."""
+        return {gid: str(self._client.project(gid, "name").get("name") or gid) for gid in containers}
+
     def close(self) -> None:
         """Release connections."""
         self._client.close()

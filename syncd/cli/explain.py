@@ -7,6 +7,7 @@ prints the same report as data.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,8 +17,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from adapters.registry import build_adapter
 from syncd.cli.db import fail, open_store_or_exit
+from syncd.cli.deadline import DeadlinePassed, run_within
 from syncd.cli.options import ConfigOption, load_config_or_exit
+from syncd.config.models import SyncdConfig
+from syncd.core.errors import TrackerError
 from syncd.core.explain import LinkExplanation
 from syncd.core.render import format_number, format_percent
 from syncd.core.status import as_utc
@@ -33,6 +38,10 @@ TaskArgument = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")]
+#: How long `explain` waits for a tracker to name the task's container (an Asana project) before showing its id.
+NAME_DEADLINE = 3.0
+#: What a container is called, by tracker kind.
+CONTAINER_WORDS = {"asana": "project", "github": "repo"}
 
 
 def register(app: typer.Typer) -> None:
@@ -55,10 +64,30 @@ def explain(task: TaskArgument, config: ConfigOption = None, as_json: JsonOption
         raise fail(f"error: {error}") from None
     finally:
         engine.dispose()
+    report = with_container_name(report, loaded)
     if as_json:
         typer.echo(json.dumps(report_document(report), indent=2))
     else:
         print_task_report(report, Console(highlight=False, soft_wrap=True))
+
+
+def with_container_name(report: TaskReport, config: SyncdConfig, deadline: float = NAME_DEADLINE) -> TaskReport:
+    """The report with its container's name asked of the tracker (an Asana project gid -> its name), or with
+    a note saying why not: the tracker did not answer within `deadline` or refused."""
+    task = report.task
+    source = next((s for s in config.sources if s.name == task.source), None)
+    if not task.container or source is None:
+        return report
+    adapter = build_adapter(source)
+    try:
+        names = run_within(deadline, lambda: adapter.container_names([task.container]))
+    except DeadlinePassed:
+        return replace(report, container_note=f"{source.kind} did not answer within {deadline:g}s")
+    except TrackerError as error:
+        return replace(report, container_note=str(error).splitlines()[0] if str(error) else type(error).__name__)
+    finally:
+        adapter.close()
+    return replace(report, container_name=names.get(task.container))
 
 
 def report_document(report: TaskReport) -> dict[str, Any]:
@@ -73,7 +102,7 @@ def print_task_report(report: TaskReport, console: Console) -> None:
     console.print(Text.assemble((f"{task.ref} ", "bold"), task.title))
     console.print(f"  url        {task.url or '-'}", markup=False)
     state = f"{task.state.value}{' (deleted in the tracker)' if task.deleted else ''}"
-    console.print(f"  state      {state}   kind {task.kind}   in {task.container or '-'}", markup=False)
+    console.print(f"  state      {state}   kind {task.kind}   in {_container(report)}", markup=False)
     console.print(f"  labels     {', '.join(task.labels) or 'none'}", markup=False)
     points = format_number(report.points) if report.points is not None else "none"
     console.print(f"  points     {points}", markup=False)
@@ -82,6 +111,17 @@ def print_task_report(report: TaskReport, console: Console) -> None:
     _print_links(why.links, console)
     _print_warnings(report, console)
     _print_targets(report.targets, console)
+
+
+def _container(report: TaskReport) -> str:
+    """`project Web (1200...)` when the tracker named it, the id alone (with why) when it could not."""
+    task = report.task
+    word = CONTAINER_WORDS.get(report.source_kind, "container")
+    if report.container_name:
+        return f"{word} {report.container_name} ({task.container})"
+    if report.container_note:
+        return f"{task.container} ({word} name not read: {report.container_note})"
+    return task.container or "-"
 
 
 def _print_links(links: tuple[LinkExplanation, ...], console: Console) -> None:

@@ -1,6 +1,8 @@
 """`syncd check --online`: ask every source whether it really works, and print one table with fixes.
 
-Per source: the adapter's own checks (`SourceAdapter.check_online`: credentials and whose they are,
+Per source: first one plain request to its API root, all sources at once within a few seconds (a
+source that does not answer is one "reachable" failure with network advice, and nothing else is
+asked of it); then the adapter's own checks (`SourceAdapter.check_online`: credentials and whose they are,
 each repo or project reachable, webhooks pointing at `server.public_url`, custom fields and goals,
 rate-limit budget), plus whether deliveries can be verified: a GitHub-style `webhook_secret` is set,
 an Asana-style handshake secret is stored for each project. Exit 1 when any check fails.
@@ -9,7 +11,10 @@ an Asana-style handshake secret is stored for each project. Exit 1 when any chec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
+from urllib.parse import urlsplit
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +22,7 @@ from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from syncd.cli.deadline import DeadlinePassed, run_all_within, run_within
 from syncd.cli.options import EXIT_PROBLEM
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
@@ -31,6 +37,15 @@ from syncd.store.errors import StoreError, first_line
 from syncd.store.schema import WebhookSecret
 
 SECRETS = WebhookSecret.__table__
+#: How long every source together has to answer its first request before it is reported unreachable.
+CONNECT_DEADLINE = 3.0
+#: How long one reachable source's own checks may take in all.
+CHECK_DEADLINE = 30.0
+#: What to do when a tracker does not answer: nothing about tokens or webhooks can be checked yet.
+NETWORK_FIX = (
+    "check the network: base_url, DNS, a proxy (HTTPS_PROXY) or firewall between here and the tracker, and the "
+    "tracker's status page; the other checks run once it answers"
+)
 
 
 def check_online_or_exit(config: SyncdConfig, console: Console) -> None:
@@ -43,25 +58,63 @@ def check_online_or_exit(config: SyncdConfig, console: Console) -> None:
 
 
 def online_checks(config: SyncdConfig) -> list[OnlineCheck]:
-    """Every enabled source's checks, in config order (trackers are only read)."""
+    """Every enabled source's checks, in config order (trackers are only read).
+
+    Every source is first asked one plain request, all at once within `CONNECT_DEADLINE`: a source that
+    does not answer gets one row saying so, with network advice, and no checks that would only repeat it."""
     adapters = build_adapters(config)
     try:
+        enabled = [source for source in config.sources if source.name in adapters]
+        unreachable = dict(zip((s.name for s in enabled), reachability(enabled), strict=True))
         rows: list[OnlineCheck] = []
         for source in config.sources:
             adapter = adapters.get(source.name)
             if adapter is None:
                 rows.append(OnlineCheck(source.name, "enabled", True, "disabled in the config: not checked"))
-                continue
-            rows.extend(_adapter_checks(adapter, config.server.public_url))
-            rows.extend(secret_checks(source, adapter, config))
+            elif (failure := unreachable[source.name]) is not None:
+                rows.append(OnlineCheck(source.name, "reachable", False, failure, NETWORK_FIX))
+            else:
+                rows.extend(_adapter_checks(adapter, config.server.public_url))
+                rows.extend(secret_checks(source, adapter, config))
         return rows
     finally:
         close_adapters(adapters)
 
 
+def reachability(sources: Sequence[SourceConfig]) -> list[str | None]:
+    """Per source, why its `base_url` did not answer one request within `CONNECT_DEADLINE`, or None when
+    it answered (any HTTP status: a 401 or 404 is an answer). All sources are asked at once."""
+    outcomes = run_all_within(CONNECT_DEADLINE + 0.5, [partial(_answers, source.base_url) for source in sources])
+    return [
+        None if outcome is None else _unreachable(source.base_url, outcome)
+        for source, outcome in zip(sources, outcomes, strict=True)
+    ]
+
+
+def _answers(base_url: str) -> None:
+    """One GET of the API root (proxies from the environment apply, as they do for the trackers' SDKs)."""
+    with httpx.Client(timeout=CONNECT_DEADLINE, follow_redirects=False) as client:
+        client.get(base_url)
+
+
+def _unreachable(base_url: str, failure: BaseException) -> str:
+    """What went wrong reaching `base_url`, in words (the origin only: a URL's path or query may carry more)."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    if isinstance(failure, (httpx.TimeoutException, DeadlinePassed)):
+        return f"no answer within {CONNECT_DEADLINE:g}s from {origin}: the tracker or the network to it is down"
+    if isinstance(failure, (httpx.HTTPError, httpx.InvalidURL)):
+        reason = str(failure).strip() or type(failure).__name__
+        return f"cannot connect to {origin}: {reason}"
+    raise failure
+
+
 def _adapter_checks(adapter: SourceAdapter, public_url: str | None) -> Sequence[OnlineCheck]:
     try:
-        return adapter.check_online(public_url)
+        return run_within(CHECK_DEADLINE, lambda: adapter.check_online(public_url))
+    except DeadlinePassed:
+        detail = f"answered at first, then the checks did not finish within {CHECK_DEADLINE:g}s"
+        return [OnlineCheck(adapter.name, "reachable", False, detail, NETWORK_FIX)]
     except TrackerError as error:  # an adapter that could not even start its checks
         return [OnlineCheck(adapter.name, "reachable", False, str(error), "check base_url, the network and the token")]
 

@@ -1,7 +1,8 @@
 """What `syncd explain TASK` shows: one mirrored task, why it links (or almost links), and its comment.
 
-Read-only. TASK is a tracker URL (a GitHub issue or pull request, an Asana task permalink) or
-`source:ref` (`acme-github:acme/web#12`, `acme-asana:1200...`). The task is looked up in the mirror,
+Read-only. TASK is a tracker URL (a GitHub issue or pull request, an Asana task permalink, or the
+simulators' pages the sandbox prints) or `source:ref` (`acme-github:acme/web#12`, `acme-asana:1200...`);
+an argument in none of these forms is refused as unreadable, with the forms. The task is looked up in the mirror,
 explained with the core (`explain_task`, near misses) under the config's rules against its KRs'
 other linked tasks, and shown with the push targets (comment, field) syncd keeps on it.
 """
@@ -28,12 +29,26 @@ from syncd.runtime.progress_book import linked_tasks
 from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot
 from syncd.store.errors import StoreError, display_url, first_line
 
-_GITHUB_PATH = re.compile(r"^/(?:[^/]+/)*?([^/]+)/([^/]+)/(?:issues|pull)/(\d+)(?:/.*)?$")
-_ASANA_PATHS = (re.compile(r"^/0/[^/]+/(\d+)(?:/f)?$"), re.compile(r"/task/(\d+)(?:/.*)?$"))
+#: A GitHub issue or pull request page: github.com, GHES, the API (`/repos/...`), the simulator (`/_sim/repos/...`).
+_GITHUB_PATH = re.compile(r"^/(?:[^/]+/)*?([^/]+)/([^/]+)/(?:issues|pull|pulls)/(\d+)(?:/.*)?$")
+#: An Asana task: `/0/<project>/<gid>[/f]`, `/1/<workspace>/.../task/<gid>`, the simulator's `/_sim/tasks/<gid>`.
+_ASANA_PATHS = (
+    re.compile(r"^/0/[^/]+/(\d+)(?:/f)?$"),
+    re.compile(r"/task/(\d+)(?:/.*)?$"),
+    re.compile(r"^/_sim/tasks/(\d+)$"),
+)
+#: The REF of `SOURCE:REF` (or a bare argument) by the source's kind.
+_REFS = {"github": re.compile(r"[^\s/#:]+/[^\s/#:]+#\d+"), "asana": re.compile(r"\d+")}
+_REF_FORMS = {"github": "OWNER/REPO#NUMBER", "asana": "TASK_GID"}
+_REF_EXAMPLES = {"github": "acme/web#12", "asana": "1200000000000001"}
 
 
 class TaskNotFound(SyncdError):
     """TASK names no task in the mirror (or no configured source); the message says what to do."""
+
+
+class UnreadableTask(TaskNotFound):
+    """TASK is in none of the forms `explain` reads; the message lists them."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,12 @@ class TaskReport:
     explanation: TaskExplanation
     stored_links: tuple[str, ...]
     targets: tuple[TaskTarget, ...]
+    #: The tracker kind of the task's source (`github`, `asana`).
+    source_kind: str = ""
+    #: The container's name when its id is not one (an Asana project), read from the tracker by the caller.
+    container_name: str | None = None
+    #: Why `container_name` is missing although the id is no name (the tracker did not answer in time).
+    container_note: str | None = None
 
 
 def read_task_report(engine: Engine, config: SyncdConfig, task: str) -> TaskReport:
@@ -79,7 +100,8 @@ def read_task_report(engine: Engine, config: SyncdConfig, task: str) -> TaskRepo
 
 
 def find_task(conn: Connection, config: SyncdConfig, task: str) -> Any:
-    """The `tasks` row that `task` names, or `TaskNotFound` saying how to get it mirrored."""
+    """The `tasks` row that `task` names; `UnreadableTask` when it is in no form we read, else
+    `TaskNotFound` saying how to get it mirrored."""
     text = task.strip()
     if text.lower().startswith(("http://", "https://")):
         row = _by_url(conn, config, text)
@@ -93,15 +115,39 @@ def find_task(conn: Connection, config: SyncdConfig, task: str) -> Any:
     return row
 
 
+def unreadable(text: str, config: SyncdConfig) -> UnreadableTask:
+    """The error for an argument in no form we read, with the forms (and examples with the configured sources)."""
+    examples = [f"{s.name}:{_REF_EXAMPLES[s.kind]}" for s in config.sources if s.kind in _REF_EXAMPLES]
+    refs = sorted({f"{_REF_FORMS[s.kind]} ({s.kind})" for s in config.sources if s.kind in _REF_FORMS})
+    return UnreadableTask(
+        f"cannot read {text!r} as a task. Give a task's link: a GitHub issue or pull request "
+        "(https://github.com/OWNER/REPO/issues/N, .../pull/N), an Asana task (https://app.asana.com/0/PROJECT/GID), "
+        "or a simulator page the sandbox prints (http://127.0.0.1:PORT/_sim/repos/OWNER/REPO/issues/N, "
+        f"http://127.0.0.1:PORT/_sim/tasks/GID); or SOURCE:REF with REF {' or '.join(refs) or 'the task id'}"
+        + (f", e.g. {', '.join(examples)}" if examples else "")
+    )
+
+
 def _by_ref(conn: Connection, config: SyncdConfig, text: str) -> Any:
-    names = [source.name for source in config.sources]
+    kinds = {source.name: source.kind for source in config.sources}
     source, sep, external_id = text.partition(":")
-    if sep and source in names:
+    if sep and source in kinds:
+        if not _is_ref(kinds[source], external_id.strip()):
+            raise unreadable(text, config)
         return _lookup(conn, [source], [external_id.strip()])
     if sep and re.fullmatch(r"[a-z0-9][a-z0-9_.-]*", source) and "/" not in source:
-        known = ", ".join(names) or "none"
+        known = ", ".join(kinds) or "none"
         raise TaskNotFound(f"no source named {source!r} in the config (sources: {known}); write SOURCE:REF or a URL")
+    names = [name for name, kind in kinds.items() if _is_ref(kind, text)]
+    if not names:
+        raise unreadable(text, config)
     return _lookup(conn, names, [text])
+
+
+def _is_ref(kind: str, ref: str) -> bool:
+    """Whether `ref` is a task id of a `kind` source (any text for a kind we know no form of)."""
+    pattern = _REFS.get(kind)
+    return bool(ref) and (pattern is None or pattern.fullmatch(ref) is not None)
 
 
 def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
@@ -118,7 +164,7 @@ def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
     for pattern in _ASANA_PATHS:
         if asana := pattern.search(path):
             return _lookup(conn, _sources_of(config, "asana", parts.netloc), [asana.group(1)])
-    return None
+    raise unreadable(url, config)
 
 
 def _sources_of(config: SyncdConfig, kind: str, host: str) -> list[str]:
@@ -153,6 +199,7 @@ def _report(conn: Connection, config: SyncdConfig, row: Any) -> TaskReport:
         explanation=explanation,
         stored_links=tuple(stored.scalars()),
         targets=_targets(conn, snapshot),
+        source_kind=next((s.kind for s in config.sources if s.name == snapshot.source), ""),
     )
 
 

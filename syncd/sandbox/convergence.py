@@ -1,6 +1,7 @@
 """Has syncd caught up? Compare what the store and the trackers show with the ground truth.
 
-Converged means: every KR's stored progress equals the ground truth; nothing waits anywhere (webhooks
+Converged means: every KR's stored progress equals the ground truth (which takes every check-in people
+made, the story's and any from `syncd checkin` or the API meanwhile); nothing waits anywhere (webhooks
 in the simulators, deliveries, refresh requests, dirty KRs or tasks, push targets); no write failed;
 and every task that should carry a syncd comment has exactly one, stating the right percentages, with
 the Asana progress field to match. `Probe.check` answers with the status report it read, so the live
@@ -16,7 +17,9 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from syncd.config.models import SyncdConfig
+from syncd.config.views import build_okr
 from syncd.core.model import CheckIn
+from syncd.runtime.progress_book import metric_checkins
 from syncd.runtime.rows import KEY_RESULTS, TASKS
 from syncd.sandbox.expected import ExpectedTask, GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
@@ -58,16 +61,28 @@ class Probe:
         self.github = github
         self.asana = asana
         self.checkins = checkins
+        self.kr_ids = tuple(build_okr(config).key_results)
 
     def check(self, now: datetime) -> Check:
         """Blocking (store and simulator reads): run it in a thread from async code."""
         idle = self.github.wait_for_deliveries(timeout=0) and self.asana.pending_events() == 0
-        truth = ground_truth(self.config, self.github, self.asana, self.checkins(), now)
+        truth = ground_truth(self.config, self.github, self.asana, self.reported_checkins(), now)
         report = read_status(self.engine, self.config, now)
         found = [] if idle else ["the simulators are still sending webhooks"]
         found += progress_differences(report, truth) + backlog(report, self.dirty_rows())
         found += self.tracker_differences(truth)
         return Check(report, truth, tuple(found))
+
+    def reported_checkins(self) -> list[CheckIn]:
+        """The story's check-ins and every metric check-in in the store (`syncd checkin` or the API from
+        another terminal): people's inputs, which the truth must take as syncd does. The story's own list
+        stays in, so one the store lost still shows as a difference."""
+        with self.engine.connect() as conn:
+            stored = metric_checkins(conn, self.kr_ids)
+        found = {(c.kr_id, c.at, c.value): c for c in self.checkins()}
+        for checkin in (c for checkins in stored.values() for c in checkins):
+            found.setdefault((checkin.kr_id, checkin.at, checkin.value), checkin)
+        return sorted(found.values(), key=lambda c: (c.kr_id, c.at))
 
     def dirty_rows(self) -> int:
         """KRs and tasks marked for recomputation and not yet recomputed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -55,6 +56,44 @@ class TestExplain:
         result = world.syncd("explain", f"https://app.asana.com/0/0/{asana_tasks['typo']}/f")
         assert result.exit_code == 0, result.output
         assert "near miss: label 'kr:ENG-1.l' one edit away from ENG-1.1" in result.stdout
+
+    @pytest.mark.parametrize("suffix", ["", "?format=json"])
+    def test_the_simulator_task_page_the_sandbox_prints_finds_it(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_tasks: dict[str, str], suffix: str
+    ) -> None:
+        result = world.syncd("explain", f"{asana_sim.url}/_sim/tasks/{asana_tasks['open']}{suffix}")
+        assert result.exit_code == 0, result.output
+        assert "Record the demo video" in result.stdout
+
+    def test_a_gid_alone_finds_it(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
+        result = world.syncd("explain", asana_tasks["open"])
+        assert result.exit_code == 0, result.output
+        assert "Record the demo video" in result.stdout
+
+    def test_a_source_ref_that_is_no_gid_cannot_be_read(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
+        result = world.syncd("explain", "acme-asana:acme/web#1")
+        assert result.exit_code == 1
+        assert "cannot read 'acme-asana:acme/web#1' as a task" in result.stderr
+        assert "acme-asana:" in result.stderr
+
+    def test_the_project_is_named_by_its_name(
+        self, world: AdminWorld, asana_world: AsanaWorld, asana_tasks: dict[str, str]
+    ) -> None:
+        result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
+        assert result.exit_code == 0, result.output
+        assert f"in project Web ({asana_world.web})" in result.stdout
+        report = json.loads(world.syncd("explain", f"acme-asana:{asana_tasks['open']}", "--json").stdout)
+        assert (report["task"]["container"], report["container_name"]) == (asana_world.web, "Web")
+
+    def test_an_unreachable_tracker_leaves_the_gid_and_says_so(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_tasks: dict[str, str]
+    ) -> None:
+        asana_sim.stop()
+        started = time.monotonic()
+        result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")
+        assert result.exit_code == 0, result.output
+        assert time.monotonic() - started < 8
+        assert f"in {asana_world.web} (project name not read" in result.stdout
 
     def test_source_and_gid(self, world: AdminWorld, asana_tasks: dict[str, str]) -> None:
         result = world.syncd("explain", f"acme-asana:{asana_tasks['open']}")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from syncd.simulators.asana import AsanaSimulator
 from tests.support.admin_world import AdminWorld, github_source
@@ -110,3 +115,60 @@ class TestAsana:
         result = world.syncd("check", "--online", env={"ASANA_TOKEN": "wrong-token-0123456789"})
         assert result.exit_code == 1
         assert lines_with(result.stdout, "token", "FAIL")
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that takes connections and never answers (a black-holed tracker)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        yield int(server.getsockname()[1])
+
+
+def unreachable_sources(world: AdminWorld, port: int) -> list[dict[str, Any]]:
+    """Both sources pointed at `port` on loopback."""
+    github = github_source(world.sim, base_url=f"http://127.0.0.1:{port}/api/v3")
+    asana = {
+        "name": "acme-asana",
+        "kind": "asana",
+        "base_url": f"http://127.0.0.1:{port}/api/1.0",
+        "token": "${ASANA_TOKEN}",
+        "workspace": "1200000000000001",
+        "projects": ["1200000000000002"],
+    }
+    return [github, asana]
+
+
+class TestUnreachableTrackers:
+    """Trackers that cannot be reached are reported as a connection failure, quickly, with network advice."""
+
+    def test_refused_connections_are_one_network_failure_per_source(self, world: AdminWorld) -> None:
+        port = closed_port()
+        world.write_config(sources=unreachable_sources(world, port))
+        started = time.monotonic()
+        result = world.syncd("check", "--online")
+        assert time.monotonic() - started < 10
+        assert result.exit_code == 1
+        for source in ("acme-github", "acme-asana"):
+            (row,) = lines_with(result.stdout, source, "reachable", "FAIL")
+            assert f"cannot connect to http://127.0.0.1:{port}" in row
+        assert "check the network" in result.stdout
+        for advice in ("token", "webhooks install", "rate limit", "reset", "scope"):
+            assert advice not in result.stdout.lower(), advice
+
+    def test_a_tracker_that_never_answers_fails_within_the_deadline(self, world: AdminWorld, silent_port: int) -> None:
+        world.write_config(sources=unreachable_sources(world, silent_port))
+        started = time.monotonic()
+        result = world.syncd("check", "--online")
+        assert time.monotonic() - started < 10
+        assert result.exit_code == 1
+        assert len(lines_with(result.stdout, "reachable", "FAIL", "no answer within")) == 2
+        assert "webhooks install" not in result.stdout

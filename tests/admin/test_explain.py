@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.admin_world import AdminWorld
 
 
@@ -43,6 +45,44 @@ class TestLinkedTask:
         assert comment["remote_id"]
         on_github = [c.body for c in shared_world.sim.comments("acme/web", 2)]
         assert comment["applied_text"] in on_github
+
+
+class TestEveryLinkTheSandboxPrints:
+    """The simulator's own task pages (what `syncd sandbox` prints) are links `explain` reads."""
+
+    @pytest.mark.parametrize("suffix", ["", "?format=json", "/"])
+    def test_the_github_simulator_page_finds_the_issue(self, shared_world: AdminWorld, suffix: str) -> None:
+        result = shared_world.syncd("explain", f"{shared_world.sim.url}/_sim/repos/acme/web/issues/3{suffix}")
+        assert result.exit_code == 0, result.output
+        assert "acme-github:acme/web#3 Polish the onboarding tour" in result.stdout
+
+    def test_a_pull_request_link_is_read_like_an_issue_link(self, shared_world: AdminWorld) -> None:
+        result = shared_world.syncd("explain", f"{shared_world.sim.url}/acme/web/pull/1/files")
+        assert result.exit_code == 0, result.output
+        assert "acme-github:acme/web#1 Ship the signup form" in result.stdout
+
+
+class TestUnreadableArgument:
+    """An argument that names no task in any form says it cannot be read and which forms are, not "sync"."""
+
+    @pytest.mark.parametrize(
+        "argument",
+        [
+            "not-a-task",
+            "ENG-1.1",
+            "acme-github:web#3",
+            "acme-github:acme/web",
+            "http://127.0.0.1:8080/healthz",
+            "https://github.com/acme/web",
+        ],
+    )
+    def test_it_says_it_cannot_read_the_argument(self, shared_world: AdminWorld, argument: str) -> None:
+        result = shared_world.syncd("explain", argument)
+        assert result.exit_code == 1
+        assert f"cannot read {argument!r} as a task" in result.stderr
+        assert "sync --once" not in result.stderr
+        assert "acme-github:acme/web#12" in result.stderr  # a SOURCE:REF example naming a configured source
+        assert "/_sim/tasks/" in result.stderr  # the simulator's pages are among the accepted forms
 
 
 class TestUnlinkedAndNearMiss:
