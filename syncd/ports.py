@@ -117,9 +117,11 @@ class PushWrite:
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """What a write left behind: the remote object's id (to edit it in place next time)."""
+    """What a write left behind: the remote object's id (to edit it in place next time), and whether it
+    created that object (after a write of unknown outcome, a create is checked again once it settled)."""
 
     remote_id: str | None
+    created: bool = False
 
 
 @dataclass(frozen=True, slots=True)

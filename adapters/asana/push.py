@@ -88,7 +88,7 @@ class AsanaPusher:
         found = self._find_ours(task, write.marker)
         if found is not None:
             return WriteResult(self._client.update_story(found, html_text, "text")["gid"])
-        return WriteResult(self._client.create_story(task, html_text, "text")["gid"])
+        return WriteResult(self._client.create_story(task, html_text, "text")["gid"], created=True)
 
     def field(self, task: str, write: PushWrite) -> WriteResult:
         """Set the progress field on the task."""

@@ -313,6 +313,16 @@ class GitHubClient:
             lambda: self._repo(repo).get_issue(number).get_comment(comment_id).edit(body),
         )
 
+    def delete_comment(self, repo: str, number: int, comment_id: int) -> None:
+        """Delete a comment (`DELETE .../issues/comments/{id}`); one already gone counts as deleted."""
+        try:
+            self.call(
+                f"deleting comment {comment_id} on {repo}#{number}",
+                lambda: self._repo(repo).get_issue(number).get_comment(comment_id).delete(),
+            )
+        except NotFound:
+            return
+
     def labelled_issues(self, repo: str, label: str) -> list[tuple[int, str]]:
         """(number, body) of every issue of `repo` carrying `label`, open or closed."""
         return self.call(

@@ -1,8 +1,10 @@
 """Writes back to GitHub: one comment per task, a Projects v2 field, a summary issue per KR.
 
-A comment is edited in place by its stored id; when that id is lost (or the comment was deleted) the
-issue's comments are searched for the write's hidden marker, and only when neither finds it is a new
-comment created. Never a second one.
+A comment is edited in place by its stored id; when that id is lost (or the comment was deleted), or
+an earlier write's outcome is unknown (`PushWrite.unknown`: a crash or a lost answer), the issue's
+comments are searched for the write's hidden marker, and only when none has it is a new comment
+created. Comments of ours beyond one (a create that landed after its answer was lost) are deleted, the
+stored one (else the oldest) is kept, so a task ends with exactly one.
 """
 
 from __future__ import annotations
@@ -77,21 +79,34 @@ class Pusher:
         # The runtime always passes the core's marker; the same one is used when a caller gives none.
         marker = write.marker or comment_marker(TaskRef(self.config.name, write.key), CommentFormat.MARKDOWN)
         text = with_marker(self._text(write), marker)
-        if write.remote_id and write.remote_id.isdigit():
+        stored = int(write.remote_id) if write.remote_id and write.remote_id.isdigit() else None
+        if stored is not None and not write.unknown:
             try:
-                self.client.edit_comment(repo, number, int(write.remote_id), text)
+                self.client.edit_comment(repo, number, stored, text)
                 return WriteResult(write.remote_id)
             except NotFound:
                 log.warning("push.comment_lost", source=self.config.name, task=write.key, comment=write.remote_id)
-        for comment_id, body in self.client.issue_comments(repo, number):
-            if marker in body:
-                if body != text:
-                    self.client.edit_comment(repo, number, comment_id, text)
-                log.info("push.comment_recovered", source=self.config.name, task=write.key, comment=comment_id)
-                return WriteResult(str(comment_id))
+        ours = [(comment_id, body) for comment_id, body in self.client.issue_comments(repo, number) if marker in body]
+        if ours:
+            return WriteResult(str(self._keep_one(repo, number, ours, key=write.key, stored=stored, text=text)))
         comment_id = self.client.create_comment(repo, number, text)
         log.info("push.comment_created", source=self.config.name, task=write.key, comment=comment_id)
-        return WriteResult(str(comment_id))
+        return WriteResult(str(comment_id), created=True)
+
+    def _keep_one(
+        self, repo: str, number: int, ours: list[tuple[int, str]], *, key: str, stored: int | None, text: str
+    ) -> int:
+        """Of our comments on an issue keep the stored one (else the oldest) with `text`; delete the others."""
+        keep, body = next(((i, b) for i, b in ours if i == stored), ours[0])
+        for comment_id, _ in ours:
+            if comment_id != keep:
+                self.client.delete_comment(repo, number, comment_id)
+                log.warning("push.comment_duplicate_deleted", source=self.config.name, task=key, comment=comment_id)
+        if body != text:
+            self.client.edit_comment(repo, number, keep, text)
+        if keep != stored:
+            log.info("push.comment_recovered", source=self.config.name, task=key, comment=keep)
+        return keep
 
     def _task(self, key: str) -> tuple[str, int]:
         try:

@@ -26,6 +26,11 @@ log = structlog.get_logger("syncd.runtime.leases")
 
 def try_take(conn: Connection, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
     """Take or renew lease `name` for `holder` until now + ttl; False while someone else holds it."""
+    return take(conn, name, holder, now, ttl)[0]
+
+
+def take(conn: Connection, name: str, holder: str, now: datetime, ttl: timedelta) -> tuple[bool, str | None]:
+    """`try_take`, also returning who held the lease row before (None: nobody)."""
     current = conn.execute(select(LEASES.c.holder).where(LEASES.c.name == name)).scalar_one_or_none()
     stale_holder = current is not None and current != holder and holder_is_gone(current)
     stmt = dialect_insert(conn, LEASES).values(name=name, holder=holder, expires_at=to_utc(now + ttl))
@@ -42,7 +47,7 @@ def try_take(conn: Connection, name: str, holder: str, now: datetime, ttl: timed
     taken: bool = conn.execute(select(LEASES.c.holder).where(LEASES.c.name == name)).scalar_one() == holder
     if taken and current not in (None, holder):
         log.info("lease.taken_over", lease=name, holder=holder, previous=current, previous_gone=stale_holder)
-    return taken
+    return taken, current
 
 
 def give_up(conn: Connection, name: str, holder: str) -> None:
@@ -68,6 +73,8 @@ class Lease:
         self._clock = clock
         self._valid_until: datetime | None = None
         self._taken_at: datetime | None = None
+        #: Whether the last take found the lease free or another's: work a predecessor began may be under way.
+        self.taken_afresh = False
 
     @property
     def renew_every(self) -> timedelta:
@@ -82,9 +89,10 @@ class Lease:
         """Take or renew the lease; log when it is won or lost. Returns whether we hold it now."""
         now = self._clock()
         had = self.held()
-        taken = run_in_transaction(
-            self.engine, lambda conn: try_take(conn, self.name, self.holder, now, self.ttl), what=f"lease {self.name}"
+        taken, previous = run_in_transaction(
+            self.engine, lambda conn: take(conn, self.name, self.holder, now, self.ttl), what=f"lease {self.name}"
         )
+        self.taken_afresh = taken and previous != self.holder
         self._valid_until = now + self.ttl if taken else None
         self._taken_at = now if taken else None
         if taken and not had:

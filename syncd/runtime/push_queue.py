@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select, update
 from syncd.core.model import TaskRef
 from syncd.ports import WriteKind
 from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
-from syncd.runtime.rows import PUSH_TARGETS, as_utc, to_utc
+from syncd.runtime.rows import LEASES, PUSH_TARGETS, as_utc, to_utc
 
 #: How long a claim on a target lasts; a write outliving it may be retried by another replica.
 CLAIM_TTL = timedelta(minutes=2)
@@ -63,14 +63,19 @@ def due_condition(source: str, now: datetime) -> Any:
     return (PUSH_TARGETS.c.source == source) & wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
 
 
-def claim_due(conn: Connection, source: str, holder: str, now: datetime, limit: int) -> list[PushJob]:
-    """Claim up to `limit` due targets of `source`, most recently changed first."""
+def claim_due(
+    conn: Connection, source: str, holder: str, now: datetime, limit: int, *, unknown: bool = True
+) -> list[PushJob]:
+    """Claim up to `limit` due targets of `source`, most recently changed first; those with a write in flight
+    only if `unknown` (a request sent by a predecessor may still land: the pusher lets it settle first)."""
     query = (
         select(PUSH_TARGETS)
         .where(due_condition(source, now), claimable(PUSH_TARGETS, holder, to_utc(now)))
         .order_by(PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
         .limit(limit)
     )
+    if not unknown:
+        query = query.where(PUSH_TARGETS.c.inflight_hash.is_(None))
     rows = list(conn.execute(skip_locked(conn, query)))
     mark_claimed(conn, PUSH_TARGETS, [row.id for row in rows], holder, to_utc(now + CLAIM_TTL))
     return [
@@ -88,21 +93,37 @@ def next_due_at(conn: Connection, source: str) -> datetime | None:
     return as_utc(conn.execute(query).scalar_one_or_none())
 
 
-def record_in_flight(conn: Connection, job: PushJob, holder: str, now: datetime) -> bool:
-    """Write-ahead: the write of `job.hash` starts now. False (nothing recorded) when our claim is gone:
-    the claim lapsed and another replica may be writing this target, so this one must not."""
+def record_in_flight(conn: Connection, job: PushJob, holder: str, now: datetime, lease: str) -> bool:
+    """Write-ahead: the write of `job.hash` starts now, and our claim runs a full `CLAIM_TTL` from here.
+    False (nothing recorded) unless we still hold both the claim and the source's push lease: another
+    replica may have taken over and be writing this target, so this one must not."""
+    leased = (
+        select(LEASES.c.name)
+        .where(LEASES.c.name == lease, LEASES.c.holder == holder, LEASES.c.expires_at >= to_utc(now))
+        .exists()
+    )
     stmt = (
         update(PUSH_TARGETS)
-        .where(PUSH_TARGETS.c.id == job.id, PUSH_TARGETS.c.claimed_by == holder)
-        .values(inflight_hash=job.hash, inflight_at=to_utc(now))
+        .where(PUSH_TARGETS.c.id == job.id, PUSH_TARGETS.c.claimed_by == holder, leased)
+        .values(inflight_hash=job.hash, inflight_at=to_utc(now), claimed_until=to_utc(now + CLAIM_TTL))
     )
     return bool(conn.execute(stmt).rowcount)
 
 
 def record_success(
-    conn: Connection, job: PushJob, holder: str, remote_id: str | None, *, now: datetime, window: timedelta
+    conn: Connection,
+    job: PushJob,
+    holder: str,
+    remote_id: str | None,
+    *,
+    now: datetime,
+    window: timedelta,
+    check_at: datetime | None = None,
 ) -> None:
-    """The content with `job.hash` is in the tracker now; stay due (a window later) if desired moved on."""
+    """The content with `job.hash` is in the tracker now; stay due (a window later) if desired moved on.
+
+    With `check_at` the target stays unknown until then and is due at that moment: this write created an
+    object while an earlier create of unknown outcome might still land, so the tracker is read once more."""
     # Locked: a recompute committing a new desired state between this read and the update below would
     # otherwise be recorded as applied-and-idle (next_attempt_at NULL) and never written.
     row = conn.execute(locked(conn, select(PUSH_TARGETS).where(PUSH_TARGETS.c.id == job.id))).one_or_none()
@@ -122,6 +143,9 @@ def record_success(
         "inflight_hash": None,
         "inflight_at": None,
     }
+    if check_at is not None:
+        moment = max(later, check_at) if still_due else check_at
+        values.update(next_attempt_at=to_utc(moment), inflight_hash=job.hash, inflight_at=to_utc(now))
     conn.execute(_release(job, holder).values(**values))
 
 
@@ -133,8 +157,11 @@ def record_retry(conn: Connection, job: PushJob, holder: str, error: str, retry_
 
 
 def record_permanent(conn: Connection, job: PushJob, holder: str, error: str) -> None:
-    """The write cannot succeed as is: keep the message for the admin, stop trying until content changes."""
-    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "failed_permanently": True}
+    """The write cannot succeed as is: keep the message for the admin, stop trying until content changes.
+    The tracker refused it, so it changed nothing: the target is unknown again only if it was before."""
+    values: dict[str, Any] = {"attempts": job.attempts + 1, "last_error": error[:2000], "failed_permanently": True}
+    if not job.unknown:
+        values.update(inflight_hash=None, inflight_at=None)
     conn.execute(_release(job, holder).values(**values))
 
 

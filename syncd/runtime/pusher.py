@@ -45,6 +45,8 @@ from syncd.runtime.push_queue import (
 from syncd.runtime.transactions import run_in_transaction
 
 IDLE_WAIT = 1.0
+#: `settle` of a source that is not configured (a reload removed it while it was being pushed).
+DEFAULT_SETTLE = timedelta(seconds=30)
 #: Backoff cap for failures that carry no delay of their own (bugs, unmapped errors).
 UNEXPECTED_BACKOFF_CAP = 300.0
 
@@ -62,6 +64,8 @@ class SourcePusher:
         self.lease = Lease(runtime.engine, f"push:{source}", runtime.worker_id, runtime.clock)
         self._adapter: SourceAdapter | None = None
         self.pacer = WritePacer(())
+        #: Targets left in flight by whoever held the lease before us are not touched until then.
+        self._unknown_after: datetime | None = None
 
     @property
     def adapter(self) -> SourceAdapter | None:
@@ -72,6 +76,13 @@ class SourcePusher:
             self.pacer = WritePacer(adapter.write_limits if adapter is not None else ())
         return adapter
 
+    @property
+    def settle(self) -> timedelta:
+        """How long a request that may have reached the tracker is given to land before the target is written
+        again: the source's request timeout (the client stopped waiting by then; the tracker had it as long)."""
+        config = next((s for s in self.runtime.config.sources if s.name == self.source), None)
+        return config.timeout if config is not None else DEFAULT_SETTLE
+
     def wait_until(self, now: datetime) -> datetime:
         """The earliest moment the next write may start (pace and holds)."""
         moment = self.pacer.next_allowed(now)
@@ -79,11 +90,15 @@ class SourcePusher:
         return max(moment, held) if held is not None else moment
 
     def keep_lease(self) -> bool:
-        """Hold `push:<source>`; on taking it over, free targets claimed by a dead predecessor."""
+        """Hold `push:<source>`; on taking it, free targets claimed by a dead predecessor. Taken from another
+        holder (or found free), the targets left in flight are let alone for `settle`: its last requests may
+        still land."""
         was_held = self.lease.held()
         if not self.lease.keep():
             return False
         if not was_held:
+            if self.lease.taken_afresh:
+                self._unknown_after = self.runtime.clock() + self.settle
             self._run(lambda conn: clear_stale_claims(conn, self.source, self.runtime.worker_id), "free claims")
         return True
 
@@ -93,7 +108,10 @@ class SourcePusher:
             return []
         now = self.runtime.clock()
         holder = self.runtime.worker_id
-        return self._run(lambda conn: claim_due(conn, self.source, holder, now, limit), "claim targets")
+        unknown = self._unknown_after is None or now >= self._unknown_after
+        return self._run(
+            lambda conn: claim_due(conn, self.source, holder, now, limit, unknown=unknown), "claim targets"
+        )
 
     def push_ready(self) -> int:
         """Write due targets one at a time while the pace allows; returns how many writes were made."""
@@ -114,14 +132,18 @@ class SourcePusher:
         try:
             result = self._apply(adapter, job)
         except Retriable as error:
-            return self._retry(job, error, retry_delay(error, job.attempts + 1) or 0.0)
+            delay = retry_delay(error, job.attempts + 1) or 0.0
+            if not isinstance(error, RateLimited):  # a timeout or a 5xx: the request may still land
+                delay = max(delay, self.settle.total_seconds())
+            return self._retry(job, error, delay)
         except Permanent as error:
             return self._permanent(job, error)
         # An adapter that lets an unmapped error through (a bug) must not stop the pusher: the target
         # is retried with backoff and the error is kept on its row and logged for the admin.
         except Exception as error:
             log.exception("push.unexpected_error", source=self.source, kind=job.kind.value, key=job.key)
-            return self._retry(job, error, backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP))
+            delay = max(backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP), self.settle.total_seconds())
+            return self._retry(job, error, delay)
         if result is None:
             return "held"
         return self._applied(job, result)
@@ -138,20 +160,29 @@ class SourcePusher:
                 self.release([job])  # another call was told to wait while this one queued at the gate
                 return None
             if not self._write_ahead(job):
+                self.release([job])
                 return None
             return adapter.apply(job.task, write)
 
     def _write_ahead(self, job: PushJob) -> bool:
-        """Record, committed, that `job` is about to be written; False when our claim on it lapsed."""
-        now, holder = self.runtime.clock(), self.runtime.worker_id
-        if self._run(lambda conn: record_in_flight(conn, job, holder, now), "write-ahead"):
+        """Record, committed, that `job` is about to be written; False when our lease or claim lapsed."""
+        if not self.keep_lease():
+            log.warning("push.lease_lost", source=self.source, kind=job.kind.value, key=job.key)
+            return False
+        now, holder, lease = self.runtime.clock(), self.runtime.worker_id, self.lease.name
+        if self._run(lambda conn: record_in_flight(conn, job, holder, now, lease), "write-ahead"):
             return True
         log.warning("push.claim_lost", source=self.source, kind=job.kind.value, key=job.key)
         return False
 
     def _applied(self, job: PushJob, result: WriteResult) -> str:
         now, window, holder = self.runtime.clock(), self.runtime.config.push.coalesce_window, self.runtime.worker_id
-        self._run(lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window), "record")
+        # A create after a write of unknown outcome: that earlier create may still land, so look once more.
+        check_at = now + self.settle if job.unknown and result.created else None
+        self._run(
+            lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window, check_at=check_at),
+            "record",
+        )
         log.info(f"push.{job.kind.value}_written", source=self.source, key=job.key, remote_id=result.remote_id)
         return self._count(job, "ok")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -111,6 +112,68 @@ class TestTaskComment:
         github_sim.delete_issue("acme/web", number)
         with pytest.raises(NotFound, match="410"):
             github_adapter.apply(None, comment(number, "25%"))
+
+
+def unknown(number: int, text: str, remote_id: str | None = None) -> PushWrite:
+    """The same write after one whose outcome is unknown (a crash, or an answer lost on the way)."""
+    return replace(comment(number, text, remote_id), unknown=True)
+
+
+class TestUnknownOutcome:
+    """After a write of unknown outcome the issue is read again, and exactly one comment of ours is left."""
+
+    def test_duplicates_are_deleted_and_the_stored_comment_kept(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
+    ) -> None:
+        """A create that landed late left a second comment with our marker: it is deleted, ours is edited."""
+        number = github_sim.create_issue("acme/web", "task")
+        late = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        github_sim.add_comment("acme/web", number, "a person's comment")
+        stored = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        result = github_adapter.apply(None, unknown(number, "50%", remote_id=str(stored)))
+        assert (result.remote_id, result.created) == (str(stored), False)
+        bodies = {c.id: c.body for c in github_sim.comments("acme/web", number)}
+        assert late not in bodies
+        assert bodies[stored] == f"50%\n{MARKER}"
+        assert len(bodies) == 2
+        assert ("DELETE", f"/repos/acme/web/issues/comments/{late}") in writes(github_sim)
+
+    def test_without_a_stored_id_the_oldest_is_kept(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
+    ) -> None:
+        """Two comments of ours and no id to tell them apart: the first one stays, the later one goes."""
+        number = github_sim.create_issue("acme/web", "task")
+        first = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        result = github_adapter.apply(None, unknown(number, "25%"))
+        assert [c.id for c in github_sim.comments("acme/web", number)] == [first]
+        assert result.remote_id == str(first)
+
+    def test_a_right_comment_costs_reads_only(self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter) -> None:
+        """The PATCH that was in flight landed with the text wanted now: nothing is written."""
+        number = github_sim.create_issue("acme/web", "task")
+        first = github_adapter.apply(None, comment(number, "25%"))
+        github_sim.clear_requests()
+        again = github_adapter.apply(None, unknown(number, "25%", remote_id=first.remote_id))
+        assert (again.remote_id, again.created) == (first.remote_id, False)
+        assert writes(github_sim) == []
+
+    def test_a_wrong_comment_is_rewritten_by_its_stored_id(
+        self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
+    ) -> None:
+        """The PATCH that landed says B, the store wants A again: A is written back."""
+        number = github_sim.create_issue("acme/web", "task")
+        first = github_adapter.apply(None, comment(number, "A"))
+        github_adapter.apply(None, comment(number, "B", remote_id=first.remote_id))
+        github_adapter.apply(None, unknown(number, "A", remote_id=first.remote_id))
+        assert [c.body for c in github_sim.comments("acme/web", number)] == [f"A\n{MARKER}"]
+
+    def test_a_create_says_it_created(self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter) -> None:
+        """The pusher learns which writes created a comment (after an unknown create it checks again later)."""
+        number = github_sim.create_issue("acme/web", "task")
+        first = github_adapter.apply(None, unknown(number, "25%"))
+        again = github_adapter.apply(None, unknown(number, "50%", remote_id=first.remote_id))
+        assert (first.created, again.created) == (True, False)
 
 
 class TestProjectField:

@@ -18,12 +18,14 @@ from syncd.ports import PushWrite, WriteResult
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.push_queue import CLAIM_TTL
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import PUSH_TARGETS
+from syncd.runtime.rows import LEASES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import task
 from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 
 WINDOW = 2
+#: The fake source's request timeout (the default): how long a request that may have landed is let settle.
+REQUEST_TIMEOUT = timedelta(seconds=30)
 
 
 @pytest.fixture
@@ -206,13 +208,16 @@ class TestFailures:
         assert pusher.run_once() == 1
         assert [call.at for call in env.adapter.calls_of("apply")] == [env.clock()]
 
-    def test_retriable_without_delay_backs_off(self, env: WorkerEnv) -> None:
+    def test_a_failure_that_may_have_landed_waits_the_request_timeout(self, env: WorkerEnv) -> None:
+        """A 502 or a timeout says nothing about the request: a late landing must not overwrite the retry."""
         _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
         env.adapter.fail_next("apply", Retriable("bad gateway", delay=0, status=502))
         pusher = Pusher(env.runtime)
         _settle(env, pusher)
         (target,) = env.targets()
-        assert target["next_attempt_at"] > env.clock()
+        assert target["next_attempt_at"] == env.clock() + REQUEST_TIMEOUT
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds() - 1)
+        assert pusher.run_once() == 0
         env.clock.advance(1)
         assert pusher.run_once() == 1
         assert env.targets()[0]["last_error"] is None
@@ -271,6 +276,14 @@ def _die_after(env: WorkerEnv, then: Callable[[], None] = lambda: None) -> Calla
     return lands_then_dies
 
 
+def _restarted(env: WorkerEnv) -> Runtime:
+    """The runtime of a new process on the same store and tracker (another holder name, like another pid)."""
+    loaded = LoadedConfig(env.runtime.config, None, {"fake": env.adapter})
+    runtime = Runtime(loaded=loaded, engine=env.engine, clock=env.clock, worker_id="restarted-worker")
+    runtime.executor.shutdown()  # run_once needs no thread pool
+    return runtime
+
+
 def _back_to_applied(env: WorkerEnv) -> None:
     """The KR returns to the text last recorded as applied (as a recompute would render it, to the byte)."""
     with env.engine.begin() as conn:
@@ -297,7 +310,10 @@ class TestWriteAhead:
         assert target["desired_hash"] == target["applied_hash"]  # and the store says A is there
         del env.adapter.apply
         env.clock.advance(CLAIM_TTL.total_seconds())  # the dead process's claim lapses
-        assert Pusher(env.runtime).run_once() == 1
+        restarted = Pusher(_restarted(env))
+        assert restarted.run_once() == 0  # its last request may still land: left alone for the request timeout
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
+        assert restarted.run_once() == 1
         assert env.tracker.comments["acme/web#1"] == {target["remote_id"]: applied}
         (target,) = env.targets()
         assert target["inflight_hash"] is None
@@ -334,9 +350,69 @@ class TestWriteAhead:
         env.adapter.apply = times_out_after_landing  # type: ignore[method-assign]
         _settle(env, pusher)
         del env.adapter.apply
-        env.clock.advance(5)
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
         assert pusher.run_once() == 1
         assert list(env.tracker.comments["acme/web#1"].values()) == [applied]
+
+
+class TestNeverTwice:
+    """A create whose outcome is unknown is never followed by another before it could have landed."""
+
+    def test_a_create_after_an_unknown_one_is_looked_for_again_once_that_one_settled(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+
+        def dies_with_the_request_on_the_wire(task_ref: TaskRef | None, write: PushWrite) -> WriteResult:
+            raise _Killed
+
+        env.adapter.apply = dies_with_the_request_on_the_wire  # type: ignore[method-assign]
+        with pytest.raises(_Killed):
+            _settle(env, Pusher(env.runtime))
+        unknown: list[bool] = []
+        original = type(env.adapter).apply.__get__(env.adapter)
+
+        def recording(task_ref: TaskRef | None, write: PushWrite) -> WriteResult:
+            unknown.append(write.unknown)
+            return original(task_ref, write)
+
+        env.adapter.apply = recording  # type: ignore[method-assign]
+        env.clock.advance(CLAIM_TTL.total_seconds())
+        restarted = Pusher(_restarted(env))
+        assert restarted.run_once() == 0
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
+        assert restarted.run_once() == 1  # the marker finds nothing: created
+        (target,) = env.targets()
+        assert target["inflight_hash"] == target["desired_hash"]  # still unknown: the first create may land late
+        assert target["next_attempt_at"] == env.clock() + REQUEST_TIMEOUT
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
+        assert restarted.run_once() == 1  # read again (the GitHub adapter deletes a late duplicate here)
+        assert [(w.created, w.key) for w in env.tracker.writes] == [(True, "acme/web#1"), (False, "acme/web#1")]
+        assert unknown == [True, True]
+        (target,) = env.targets()
+        assert (target["inflight_hash"], target["next_attempt_at"]) == (None, None)
+        env.clock.advance(3600)
+        assert restarted.run_once() == 0
+
+    def test_a_pusher_whose_claim_was_taken_over_does_not_write(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.clock.advance(WINDOW)
+        source = Pusher(env.runtime).source("fake")
+        (job,) = source.claim(1)
+        with env.engine.begin() as conn:  # our claim lapsed meanwhile and another replica claimed the target
+            conn.execute(update(PUSH_TARGETS).values(claimed_by="replica-2"))
+        assert source.write(env.adapter, job) == "held"
+        assert env.adapter.calls_of("apply") == []
+        assert env.targets()[0]["inflight_hash"] is None
+
+    def test_a_pusher_that_lost_the_lease_does_not_write(self, env: WorkerEnv) -> None:
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.clock.advance(WINDOW)
+        source = Pusher(env.runtime).source("fake")
+        (job,) = source.claim(1)
+        with env.engine.begin() as conn:
+            conn.execute(update(LEASES).values(holder="replica-2"))
+        source.lease.mark_lost()
+        assert source.write(env.adapter, job) == "held"
+        assert env.adapter.calls_of("apply") == []
 
 
 class TestModes:

@@ -109,7 +109,7 @@ class FakeTracker:
             remote_id = str(next(self._ids))
         thread[remote_id] = write.text or ""
         self._log(write, remote_id, created=created)
-        return WriteResult(remote_id=remote_id)
+        return WriteResult(remote_id=remote_id, created=created)
 
     @staticmethod
     def _find(thread: Mapping[str, str], marker: str | None) -> str | None:
