@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from syncd.core.model import TaskRef
+from syncd.logs import redact
 from syncd.ports import WriteKind
 from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
 from syncd.runtime.rows import PUSH_TARGETS, as_utc, to_utc
@@ -108,13 +109,13 @@ def record_success(
 
 def record_retry(conn: Connection, job: PushJob, holder: str, error: str, retry_at: datetime) -> None:
     """The write failed for now; try again at `retry_at` (never sooner)."""
-    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "next_attempt_at": to_utc(retry_at)}
+    values = {"attempts": job.attempts + 1, "last_error": redact(error)[:2000], "next_attempt_at": to_utc(retry_at)}
     conn.execute(_release(job, holder).values(**values))
 
 
 def record_permanent(conn: Connection, job: PushJob, holder: str, error: str) -> None:
     """The write cannot succeed as is: keep the message for the admin, stop trying until content changes."""
-    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "failed_permanently": True}
+    values = {"attempts": job.attempts + 1, "last_error": redact(error)[:2000], "failed_permanently": True}
     conn.execute(_release(job, holder).values(**values))
 
 
