@@ -6,6 +6,7 @@ one format and passes the same redaction. Call `configure_logging` once, early; 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -20,13 +21,71 @@ REDACTED = "[redacted]"
 SECRET_KEY = re.compile(r"token|secret|password|passwd|authorization|api[_-]?key|private[_-]?key|cookie", re.I)
 _HANDLER_NAME = "syncd"
 
+#: Characters a secret value is made of: a configured secret is replaced only where it stands whole, not
+#: bordered by more of them (a one-character secret `t` must not blank every `t` of every line).
+_WORD = r"A-Za-z0-9_"
+#: A credential value after a header name or scheme: up to whitespace, a quote or a separator; never a
+#: `<placeholder>` (our own messages say `Authorization: Bearer <server.api_token>`).
+_VALUE = r"(?!<)[^\s\"',;&<>]+"
+#: Text shaped like a credential, configured or not: what a tracker echoing our request may send back.
+_CREDENTIAL_SHAPES = (
+    # Header-like `Authorization: token ghp_...`, `"X-Hook-Secret": "..."`, `Cookie=...`: the scheme is kept.
+    re.compile(
+        r"\b((?:proxy-)?authorization|x-hook-secret|x-api-key|x-asana-client-secret|set-cookie|cookie)"
+        r"([\"']?\s*[:=]\s*[\"']?)((?:(?:bearer|token|basic|digest)\s+)?+)" + _VALUE,
+        re.I,
+    ),
+    # A scheme and its credential anywhere: `Bearer abc.def`, `token 0123...` (long enough not to be a word).
+    re.compile(r"\b(bearer|basic)(\s+)()(?!<)[\w.~+/=:-]{8,}", re.I),
+    re.compile(r"\b(token)(\s+)()(?!<)[\w.~+/=:-]{16,}", re.I),
+    # Query or form parameters: `?access_token=...&`.
+    re.compile(
+        r"\b(access_token|refresh_token|client_secret|api_token|api_key|password|secret|token)(=)()" + _VALUE, re.I
+    ),
+)
+#: Values recognisable by their own shape: GitHub tokens, Asana personal access tokens, JWTs.
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,}|[0-9]/[0-9]{6,}(?:/[0-9]+)?:[0-9a-fA-F]{16,}"
+    r"|eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+)"
+)
+#: Secrets of every config this process has loaded (see `remember_secrets`).
+_remembered: set[str] = set()
+
+
+def remember_secrets(secrets: Iterable[str]) -> None:
+    """Add a loaded config's secrets to those `redact` always replaces in this process (never forgotten:
+    a secret of the config before a reload is still a secret)."""
+    _remembered.update(secret for secret in secrets if secret)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every secret replaced by `[redacted]`: those remembered for this process, `secrets`, and
+    anything shaped like a credential (an `Authorization` header, `token ghp_...`, `Bearer ...`).
+
+    The one function used before error text is stored (source_state, push targets) or shown (API, CLI)
+    and by the log processor. Secrets are replaced as whole values only."""
+    known = _remembered.union(secret for secret in secrets if secret)
+    if known:
+        text = _secret_pattern(frozenset(known)).sub(REDACTED, text)
+    for shape in _CREDENTIAL_SHAPES:
+        text = shape.sub(rf"\1\2\3{REDACTED}", text)
+    return _TOKEN_SHAPES.sub(REDACTED, text)
+
+
+@functools.lru_cache(maxsize=32)
+def _secret_pattern(secrets: frozenset[str]) -> re.Pattern[str]:
+    """One pattern matching any of `secrets` where it stands whole (longest first: a secret containing
+    another is replaced whole)."""
+    choices = "|".join(re.escape(secret) for secret in sorted(secrets, key=len, reverse=True))
+    return re.compile(rf"(?<![{_WORD}])(?:{choices})(?![{_WORD}])")
+
 
 class SecretRedactor:
-    """A structlog processor replacing configured secret values, and values of secret-named keys, anywhere."""
+    """A structlog processor replacing configured secret values, credential-shaped text, and values of
+    secret-named keys, anywhere (through `redact`)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret that contains another is replaced whole.
-        self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        self.secrets = frozenset(secret for secret in secrets if secret)
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         """Return the event with every secret replaced by `[redacted]`."""
@@ -36,20 +95,14 @@ class SecretRedactor:
         if isinstance(key, str) and SECRET_KEY.search(key) and not isinstance(value, bool | int | float | None):
             return REDACTED
         if isinstance(value, str):
-            return self._text(value)
+            return redact(value, self.secrets)
         if isinstance(value, Mapping):
             return {item_key: self._value(item_key, item) for item_key, item in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return type(value)(self._value(None, item) for item in value)
         if isinstance(value, bytes | bool | int | float | None):
             return value
-        return self._text(str(value)) if self.secrets else value
-
-    def _text(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact(str(value), self.secrets)
 
 
 def configure_logging(
@@ -57,6 +110,8 @@ def configure_logging(
 ) -> None:
     """Send structlog and stdlib logs to `stream` (stderr): JSON when it is not a TTY (or `json`), secrets redacted."""
     stream = stream or sys.stderr
+    secrets = list(secrets)
+    remember_secrets(secrets)
     as_json = not _is_terminal(stream) if json is None else json
     handler = logging.StreamHandler(stream)
     handler.set_name(_HANDLER_NAME)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.github.config import GitHubSourceConfig
@@ -34,11 +34,13 @@ def split_external_id(task_id: str) -> tuple[str, int]:
 def parse_timestamp(value: object, *, where: str) -> datetime:
     """GitHub's ISO 8601 timestamp as an aware datetime; MalformedPayload otherwise."""
     if not isinstance(value, str):
-        raise MalformedPayload(f"{where}: expected an ISO 8601 timestamp, got {value!r}")
+        raise MalformedPayload(f"{where}: expected an ISO 8601 timestamp, got {str(value)[:100]!r}")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as error:
-        raise MalformedPayload(f"{where}: {value!r} is not an ISO 8601 timestamp") from error
+        raise MalformedPayload(f"{where}: {value[:100]!r} is not an ISO 8601 timestamp") from error
+    # GitHub always says Z; a time without a zone is read as UTC rather than compared naive with aware ones.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def repo_of_issue(issue: Mapping[str, Any]) -> str:
@@ -54,6 +56,12 @@ def is_pull_request(issue: Mapping[str, Any]) -> bool:
     return issue.get("pull_request") is not None
 
 
+def _merged(issue: Mapping[str, Any]) -> bool:
+    """Whether an issue object's `pull_request` part says it was merged."""
+    pull = issue.get("pull_request")
+    return isinstance(pull, Mapping) and bool(pull.get("merged_at"))
+
+
 def _require(payload: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     value = payload.get(key)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -61,14 +69,30 @@ def _require(payload: Mapping[str, Any], key: str, kind: type, where: str) -> An
     return value
 
 
-def _labels(payload: Mapping[str, Any]) -> tuple[str, ...]:
+def _labels(payload: Mapping[str, Any], where: str) -> tuple[str, ...]:
     labels = payload.get("labels") or []
-    return tuple(label["name"] if isinstance(label, Mapping) else str(label) for label in labels)
+    if not isinstance(labels, list):
+        raise MalformedPayload(f"{where}: `labels` is not a list")
+    return tuple(_label_name(label, where) for label in labels)
+
+
+def _label_name(label: object, where: str) -> str:
+    """A label object's name (REST and webhooks), or a bare name."""
+    name = label.get("name") if isinstance(label, Mapping) else label
+    if not isinstance(name, str):
+        raise MalformedPayload(f"{where}: a label has no name")
+    return name
 
 
 def _assignee(payload: Mapping[str, Any]) -> str | None:
-    assignee = payload.get("assignee") or next(iter(payload.get("assignees") or []), None)
+    assignees = payload.get("assignees")
+    assignee = payload.get("assignee") or (assignees[0] if isinstance(assignees, list) and assignees else None)
     return str(assignee["login"]) if isinstance(assignee, Mapping) and "login" in assignee else None
+
+
+def _text(value: object) -> str | None:
+    """A string field as given, anything else as absent."""
+    return value if isinstance(value, str) else None
 
 
 def task_state(
@@ -104,7 +128,7 @@ def _snapshot(
 ) -> TaskSnapshot:
     number = _require(payload, "number", int, where)
     state = _require(payload, "state", str, where)
-    labels, assignee = _labels(payload), _assignee(payload)
+    labels, assignee = _labels(payload, where), _assignee(payload)
     return TaskSnapshot(
         source=config.name,
         external_id=external_id(repo, number),
@@ -113,7 +137,7 @@ def _snapshot(
         state=task_state(
             config,
             open_=state == "open",
-            state_reason=payload.get("state_reason"),
+            state_reason=_text(payload.get("state_reason")),
             pull=pull,
             merged=merged,
             draft=bool(payload.get("draft")),
@@ -131,15 +155,17 @@ def _snapshot(
 def snapshot_from_issue(config: GitHubSourceConfig, issue: Mapping[str, Any], repo: str | None = None) -> TaskSnapshot:
     """A REST/webhook issue object (pull requests included) as a snapshot; `repo` defaults to its own."""
     pull = is_pull_request(issue)
-    merged = pull and bool((issue.get("pull_request") or {}).get("merged_at"))
-    where = f"issue {issue.get('number', '?')}"
+    merged = pull and _merged(issue)
+    where = f"issue {str(issue.get('number', '?'))[:30]}"
     return _snapshot(config, repo or repo_of_issue(issue), issue, pull=pull, merged=merged, where=where)
 
 
 def snapshot_from_pull_request(config: GitHubSourceConfig, pull: Mapping[str, Any], repo: str) -> TaskSnapshot:
     """A webhook `pull_request` object as a snapshot."""
     merged = bool(pull.get("merged")) or bool(pull.get("merged_at"))
-    return _snapshot(config, repo, pull, pull=True, merged=merged, where=f"pull request {pull.get('number', '?')}")
+    return _snapshot(
+        config, repo, pull, pull=True, merged=merged, where=f"pull request {str(pull.get('number', '?'))[:30]}"
+    )
 
 
 def removed_id(issue: Mapping[str, Any], repo: str) -> str:

@@ -35,6 +35,8 @@ _USED_ACTIONS: dict[str, frozenset[str]] = {
     "installation": frozenset({"created", "new_permissions_accepted", "unsuspend"}),
     "installation_repositories": frozenset({"added"}),
 }
+#: The store keeps delivery ids up to this long (GitHub's are 36-character GUIDs).
+MAX_DELIVERY_ID = 200
 _REPOSITORY_EVENTS = frozenset({"issues", "pull_request", "label", "issue_comment"})
 JsonObject = dict[str, Any]
 
@@ -91,6 +93,8 @@ def intake(config: GitHubSourceConfig, headers: Mapping[str, str], body: bytes) 
     delivery_id = headers.get("x-github-delivery")
     if not delivery_id:
         raise MalformedPayload("the delivery has no X-GitHub-Delivery header (needed to drop redeliveries)")
+    if len(delivery_id) > MAX_DELIVERY_ID:
+        raise MalformedPayload(f"the X-GitHub-Delivery header is longer than {MAX_DELIVERY_ID} characters")
     return WebhookAccepted(delivery_id=delivery_id, event=name)
 
 
@@ -115,7 +119,9 @@ def _unused_reason(event: str, action: object) -> str | None:
         return "ping: GitHub checks that the hook reaches us"
     used = _USED_ACTIONS.get(event)
     if used is None:
-        return f"syncd does not use {event} events"
+        return f"syncd does not use {event[:100]} events"
+    if not isinstance(action, str):
+        raise MalformedPayload(f"a {event} delivery needs `action` as a string")
     if action not in used:
         return f"{event}.{action} does not change what syncd mirrors"
     return None
@@ -132,7 +138,10 @@ def _comment_ignore_reason(config: GitHubSourceConfig, payload: JsonObject) -> s
 
 
 def _installed_repos(config: GitHubSourceConfig, payload: JsonObject) -> tuple[str, ...]:
-    listed = payload.get("repositories_added", payload.get("repositories")) or []
+    key = "repositories_added" if "repositories_added" in payload else "repositories"
+    listed = payload.get(key) or []
+    if not isinstance(listed, list):
+        raise MalformedPayload(f"an installation delivery's `{key}` is not a list")
     names = [repo.get("full_name") for repo in listed if isinstance(repo, dict)]
     return tuple(name for name in names if isinstance(name, str) and config.follows(name))
 

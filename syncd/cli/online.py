@@ -28,7 +28,7 @@ from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.config.source import SourceConfig
 from syncd.core.errors import TrackerError
-from syncd.logs import configure_logging
+from syncd.logs import configure_logging, redact
 from syncd.ports import OnlineCheck, SourceAdapter
 from syncd.runtime.handshakes import HANDSHAKE_KINDS
 from syncd.runtime.reload import build_adapters, close_adapters
@@ -166,10 +166,10 @@ def print_online_checks(rows: Sequence[OnlineCheck], console: Console) -> None:
         table.add_column(header)
     for row in rows:
         result = Text("ok", style="green") if row.ok else Text("FAIL", style="bold red")
-        table.add_row(row.source, row.check, result, row.detail)
+        table.add_row(row.source, row.check, result, Text(redact(row.detail)))
     console.print(table)
     failed = [row for row in rows if not row.ok]
     for row in failed:
-        console.print(Text(f"✗ {row.source} {row.check}: {row.fix or 'see the detail above'}", style="red"))
+        console.print(Text(redact(f"✗ {row.source} {row.check}: {row.fix or 'see the detail above'}"), style="red"))
     summary = f"{len(rows) - len(failed)} of {len(rows)} checks passed"
     console.print(Text(summary, style="bold red" if failed else "bold green"))

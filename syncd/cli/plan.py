@@ -24,7 +24,7 @@ from syncd.config.errors import ConfigError
 from syncd.config.loader import config_secrets, default_config_path, load_config
 from syncd.config.models import SyncdConfig
 from syncd.core.status import as_utc
-from syncd.logs import configure_logging
+from syncd.logs import configure_logging, redact
 from syncd.runtime.plan import Plan, make_plan
 from syncd.runtime.plan_writes import PlannedWrite, SourcePlan
 from syncd.store.engine import open_store
@@ -113,7 +113,7 @@ def print_plan(result: Plan, path: str, console: Console) -> None:
             Text("push.dry_run is set: the daemon would record these but write none of them.", style="yellow")
         )
     for problem in result.problems:
-        console.print(Text(f"incomplete: {problem}", style="red"))
+        console.print(Text(redact(f"incomplete: {problem}"), style="red"))
 
 
 def _print_write(write: PlannedWrite, console: Console) -> None:

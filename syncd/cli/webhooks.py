@@ -22,7 +22,7 @@ from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import TrackerError
-from syncd.logs import configure_logging
+from syncd.logs import configure_logging, redact
 from syncd.ports import SourceAdapter, WebhookAction
 from syncd.runtime.context import utc_now
 from syncd.runtime.handshakes import HANDSHAKE_KINDS, install_webhooks
@@ -114,10 +114,10 @@ def _install_one(
     try:
         actions = list(install_webhooks(engine, adapter, url, dry_run=dry_run, clock=utc_now))
     except TrackerError as error:
-        console.print(Text(f"  failed: {error}", style="red"))
+        console.print(Text(redact(f"  failed: {error}"), style="red"))
         return None
     for action in actions:
         verb = f"would {action.action}" if dry_run and action.action != "unchanged" else action.action
         line = f"  {verb:<15} {action.target}" + (f"  {action.detail}" if action.detail else "")
-        console.print(Text(line, style=ACTION_STYLES.get(action.action, "")))
+        console.print(Text(redact(line), style=ACTION_STYLES.get(action.action, "")))
     return actions

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Row, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.retry import backoff
+from syncd.logs import redact
 from syncd.ports import DeliveryEffects
 from syncd.runtime.claims import skip_locked
 from syncd.runtime.context import Runtime
@@ -220,7 +221,7 @@ class DeliveryApplier:
             .where(DELIVERIES.c.id == row.id)
             .values(
                 attempts=attempts,
-                last_error=error[:2000],
+                last_error=redact(error)[:2000],
                 status="failed" if poisoned else "pending",
                 next_attempt_at=None if poisoned else to_utc(retry_at),
             )

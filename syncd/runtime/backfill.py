@@ -71,7 +71,7 @@ class Backfill:
         try:
             result = adapter.reconcile(partition, started_at)
         except TrackerError as error:
-            message = f"{type(error).__name__}: {error}"
+            message = self.runtime.redact(f"{type(error).__name__}: {error}")
             self._store(lambda conn: source_health.record_failure(conn, source, started_at, message))
             return PartitionSynced(source, partition, 0, 0, time.perf_counter() - clock, message)
         rules = self.okr.model(self.runtime.loaded).rules

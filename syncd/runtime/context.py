@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
-from syncd.logs import SecretRedactor
+from syncd.logs import redact
 from syncd.ports import SourceAdapter
 from syncd.runtime.holds import SourceHolds
 from syncd.runtime.metrics import Metrics
@@ -70,7 +70,7 @@ class Runtime:
 
     def redact(self, text: str) -> str:
         """`text` with every secret of the config in force replaced (error text before it is stored or shown)."""
-        return SecretRedactor(config_secrets(self.config))._text(text)
+        return redact(text, config_secrets(self.config))
 
     @property
     def config(self) -> SyncdConfig:

@@ -140,7 +140,9 @@ def _poll_source(runtime: Runtime, name: str, adapter: SourceAdapter, now: datet
             polled.tasks += len(result.snapshots)
             polled.requests += result.requests
     except TrackerError as error:
-        polled.problem = f"could not list every task ({error}); the plan leaves this source's tasks as stored"
+        polled.problem = runtime.redact(
+            f"could not list every task ({error}); the plan leaves this source's tasks as stored"
+        )
         log.warning("plan.source_failed", source=name, error=str(error))
     return polled
 

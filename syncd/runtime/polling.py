@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from syncd.core.matching import MatchRules
+from syncd.logs import redact
 from syncd.ports import Bookmark, PollResult
 from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
 from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, to_utc
@@ -113,7 +114,9 @@ def retry_refreshes(conn: Connection, batch: RefreshBatch, error: str, retry_at:
     conn.execute(
         update(REFRESH_REQUESTS)
         .where(REFRESH_REQUESTS.c.id.in_(batch.ids))
-        .values(attempts=REFRESH_REQUESTS.c.attempts + 1, last_error=error[:2000], next_attempt_at=to_utc(retry_at))
+        .values(
+            attempts=REFRESH_REQUESTS.c.attempts + 1, last_error=redact(error)[:2000], next_attempt_at=to_utc(retry_at)
+        )
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from syncd.core.model import TaskRef
+from syncd.logs import redact
 from syncd.ports import WriteKind
 from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
 from syncd.runtime.rows import LEASES, PUSH_TARGETS, as_utc, to_utc
@@ -152,14 +153,18 @@ def record_success(
 def record_retry(conn: Connection, job: PushJob, holder: str, error: str, retry_at: datetime) -> None:
     """The write failed for now; try again at `retry_at` (never sooner). The write-ahead stays: a timeout
     or a lost answer says nothing about whether the request landed."""
-    values = {"attempts": job.attempts + 1, "last_error": error[:2000], "next_attempt_at": to_utc(retry_at)}
+    values = {"attempts": job.attempts + 1, "last_error": redact(error)[:2000], "next_attempt_at": to_utc(retry_at)}
     conn.execute(_release(job, holder).values(**values))
 
 
 def record_permanent(conn: Connection, job: PushJob, holder: str, error: str) -> None:
     """The write cannot succeed as is: keep the message for the admin, stop trying until content changes.
     The tracker refused it, so it changed nothing: the target is unknown again only if it was before."""
-    values: dict[str, Any] = {"attempts": job.attempts + 1, "last_error": error[:2000], "failed_permanently": True}
+    values: dict[str, Any] = {
+        "attempts": job.attempts + 1,
+        "last_error": redact(error)[:2000],
+        "failed_permanently": True,
+    }
     if not job.unknown:
         values.update(inflight_hash=None, inflight_at=None)
     conn.execute(_release(job, holder).values(**values))

@@ -187,7 +187,7 @@ class SourcePusher:
         return self._count(job, "ok")
 
     def _permanent(self, job: PushJob, error: Permanent) -> str:
-        message = str(error)
+        message = self.runtime.redact(str(error))
         self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
         log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
         return self._count(job, "failed")
@@ -198,7 +198,7 @@ class SourcePusher:
         self.pacer.hold_until(retry_at)
         if isinstance(error, RateLimited):
             self.runtime.holds.hold(self.source, retry_at)
-        message = f"{type(error).__name__}: {error}"
+        message = self.runtime.redact(f"{type(error).__name__}: {error}")
         self._run(lambda conn: record_retry(conn, job, self.runtime.worker_id, message, retry_at), "record retry")
         log.warning("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
         return self._count(job, "retry")

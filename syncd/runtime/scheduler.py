@@ -182,7 +182,7 @@ class SourceCoordinator:
             self._store(lambda conn: drop_refreshes(conn, batch.ids))
         except Retriable as error:
             delay = timedelta(seconds=retry_delay(error, batch.attempts + 1) or 0.0)
-            retry_at, message = self.runtime.clock() + delay, str(error)
+            retry_at, message = self.runtime.clock() + delay, self.runtime.redact(str(error))
             self._store(lambda conn: retry_refreshes(conn, batch, message, retry_at))
             raise
         return 1
@@ -199,7 +199,7 @@ class SourceCoordinator:
         self._held_until = now + timedelta(seconds=delay)
         if isinstance(error, RateLimited):
             self.runtime.holds.hold(self.source, self._held_until)
-        message = f"{type(error).__name__}: {error}"
+        message = self.runtime.redact(f"{type(error).__name__}: {error}")
         self._store(lambda conn: source_health.record_failure(conn, self.source, now, message))
 
     def _store(self, work: Callable[[Connection], T]) -> T:

@@ -12,6 +12,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy import Connection, select
 
+from syncd.logs import redact
 from syncd.ports import Budget
 from syncd.runtime.metrics import Metrics
 from syncd.runtime.rows import SOURCE_STATE, as_utc, to_utc
@@ -50,7 +51,8 @@ def record_success(conn: Connection, source: str, now: datetime, budget: Budget,
 
 
 def record_failure(conn: Connection, source: str, now: datetime, error: str) -> None:
-    """The source failed: keep the error and since when it fails; log only the first failure."""
+    """The source failed: keep the error (redacted) and since when it fails; log only the first failure."""
+    error = redact(error)
     was_failing = _failing_since(conn, source)
     _record(
         conn,

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, func, select
 
+from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.config.views import OkrModel, build_okr
 from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status
@@ -132,7 +133,7 @@ def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusRep
             unknown_kr_tasks=unknown_kr_tasks(conn),
             sources=source_statuses(conn, config, now),
             queues=queue_depths(conn, now),
-            failing_targets=failing_targets(conn),
+            failing_targets=failing_targets(conn, config_secrets(config)),
         )
 
     return read_only(engine, "the status", read)

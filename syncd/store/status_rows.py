@@ -6,15 +6,18 @@ assembles them with the OKR half. Times come back in UTC (SQLite stores them wit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Text, cast, func, or_, select
 
+from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.config.source import SourceConfig
 from syncd.core.status import as_utc
+from syncd.logs import redact
 from syncd.store.schema import Base
 
 TABLES = Base.metadata.tables
@@ -129,11 +132,13 @@ def _unknown_label(item: Any) -> UnknownLabel:
 
 
 def source_statuses(conn: Connection, config: SyncdConfig, now: datetime) -> tuple[SourceStatus, ...]:
-    """Every configured source, in config order, with what the store knows of its health and its write queue."""
+    """Every configured source, in config order, with what the store knows of its health (errors redacted) and
+    its write queue."""
     states = {row.source: row for row in conn.execute(select(SOURCE_STATE))}
+    secrets = config_secrets(config)
     backlog = _write_backlog(conn, now)
     return tuple(
-        replace(_source_status(source, states.get(source.name), now), **backlog.get(source.name, {}))
+        replace(_source_status(source, states.get(source.name), now, secrets), **backlog.get(source.name, {}))
         for source in config.sources
     )
 
@@ -163,7 +168,7 @@ def _out_of_date() -> Any:
     )
 
 
-def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) -> SourceStatus:
+def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime, secrets: list[str]) -> SourceStatus:
     """One source with its `source_state` row, if it has one yet."""
     if state is None:
         return SourceStatus(source.name, source.kind, source.enabled)
@@ -177,12 +182,12 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime) 
         last_poll_at=optional_utc(state.last_poll_at),
         last_success_at=success,
         age_seconds=None if success is None else max(0.0, (now - success).total_seconds()),
-        last_error=state.last_error,
+        last_error=_redacted(state.last_error, secrets),
         failing_since=optional_utc(state.failing_since),
         budget_remaining=state.budget_remaining,
         budget_limit=state.budget_limit,
         budget_resets_at=optional_utc(state.budget_resets_at),
-        trouble=state.trouble if current else None,
+        trouble=_redacted(state.trouble, secrets) if current else None,
         trouble_since=optional_utc(state.trouble_since) if current else None,
     )
 
@@ -208,8 +213,9 @@ def _count(table: Any, condition: Any) -> Any:
     return (query if condition is None else query.where(condition)).scalar_subquery()
 
 
-def failing_targets(conn: Connection) -> tuple[FailingTarget, ...]:
-    """Push targets with a recorded error, most recently changed first."""
+def failing_targets(conn: Connection, secrets: Iterable[str] = ()) -> tuple[FailingTarget, ...]:
+    """Push targets with a recorded error (redacted, `secrets` too), most recently changed first."""
+    secrets = list(secrets)
     query = (
         select(PUSH_TARGETS)
         .where(PUSH_TARGETS.c.last_error.is_not(None))
@@ -221,13 +227,18 @@ def failing_targets(conn: Connection) -> tuple[FailingTarget, ...]:
             source=row.source,
             kind=row.kind,
             key=row.key,
-            last_error=row.last_error,
+            last_error=redact(row.last_error, secrets),
             attempts=row.attempts,
             failed_permanently=row.failed_permanently,
             next_attempt_at=optional_utc(row.next_attempt_at),
         )
         for row in conn.execute(query)
     )
+
+
+def _redacted(text: str | None, secrets: list[str]) -> str | None:
+    """Stored error text as shown: redacted again (rows written before redaction, or a secret added since)."""
+    return None if text is None else redact(text, secrets)
 
 
 def optional_utc(moment: datetime | None) -> datetime | None:

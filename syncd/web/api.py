@@ -17,7 +17,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncd import __version__
 from syncd.config.views import OkrModel, build_okr
@@ -56,19 +60,55 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def token_refusal(expected: SecretStr | None, authorization: str) -> HTTPException | None:
+    """Why a request with this `Authorization` header may not use the API (503 off, 401), or None."""
+    if expected is None:
+        return HTTPException(503, "the read API is off: set server.api_token (by ${ENV} reference) and reload syncd")
+    scheme, _, credentials = authorization.strip().partition(" ")
+    given = credentials.strip() if scheme.lower() == "bearer" else ""
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        what = "a wrong bearer token" if given else "no bearer token"
+        return HTTPException(
+            401, f"{what}: send Authorization: Bearer <server.api_token>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return None
+
+
 def require_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 ) -> None:
-    """Let the request through only with `Authorization: Bearer <server.api_token>`."""
-    expected = runtime_of(request).config.server.api_token
-    if expected is None:
-        raise HTTPException(503, "the read API is off: set server.api_token (by ${ENV} reference) and reload syncd")
-    given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
-        what = "a wrong bearer token" if given else "no bearer token"
-        raise HTTPException(
-            401, f"{what}: send Authorization: Bearer <server.api_token>", headers={"WWW-Authenticate": "Bearer"}
-        )
+    """Let the request through only with `Authorization: Bearer <server.api_token>` (`ApiGate` checked it
+    already, before the body was read; this declares the scheme in the description and checks again)."""
+    given = f"Bearer {credentials.credentials}" if credentials is not None else ""
+    refusal = token_refusal(runtime_of(request).config.server.api_token, given)
+    if refusal is not None:
+        raise refusal
+
+
+class ApiGate:
+    """ASGI middleware authenticating every `/api/v1` request (but the public description) before routing:
+    nothing reads the path's parameters, the query or the body of a request without the token, so no token
+    is 401 whatever else is wrong with it (not 400, 404, 405 or 422)."""
+
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer an unauthenticated API request here; pass everything else on."""
+        if scope["type"] == "http" and _protected(scope["path"]):
+            headers = Headers(scope=scope)
+            refusal = token_refusal(self.runtime.config.server.api_token, headers.get("authorization", ""))
+            if refusal is not None:
+                answer = JSONResponse({"detail": refusal.detail}, refusal.status_code, headers=refusal.headers)
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _protected(path: str) -> bool:
+    """Whether `path` is under the API and needs the token (everything there but its description)."""
+    return (path == API_PREFIX or path.startswith(API_PREFIX + "/")) and path != OPENAPI_PATH
 
 
 def read_objectives(request: Request) -> ObjectivesOut:

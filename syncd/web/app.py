@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from syncd import __version__
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
-from syncd.web.api import api_router
+from syncd.web.api import ApiGate, api_router
 from syncd.web.ops import OpsEndpoints, ReadinessPolicy
 from syncd.web.webhooks import WebhookEndpoint
 
@@ -59,6 +59,7 @@ def create_app(
         app.state.webhooks = endpoint
         app.router.routes.append(Route("/webhooks/{source}", endpoint, methods=["POST"], include_in_schema=False))
         app.include_router(api_router())  # the /api/v1 read API is served by the web role
+        app.add_middleware(ApiGate, runtime=runtime)  # authenticate before anything parses a request
     return app
 
 
