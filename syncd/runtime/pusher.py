@@ -176,6 +176,7 @@ class SourcePusher:
         return False
 
     def _applied(self, job: PushJob, result: WriteResult) -> str:
+        log.debug("push.answered", source=self.source, kind=job.kind.value, key=job.key, remote_id=result.remote_id)
         now, window, holder = self.runtime.clock(), self.runtime.config.push.coalesce_window, self.runtime.worker_id
         # A create after a write of unknown outcome: that earlier create may still land, so look once more.
         check_at = now + self.settle if job.unknown and result.created else None

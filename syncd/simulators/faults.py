@@ -1,13 +1,16 @@
 """Fault rules of a simulated tracker: make the next N (or a fraction p of) matching requests fail or crawl.
 
 Kinds: `rate_limit` (429 with Retry-After), `secondary` (GitHub's 403 secondary rate limit),
-`server_error` (a 5xx), `slow` (answer after `delay` seconds). A rule matches by method and a path
+`server_error` (a 5xx), `slow` (answer after `delay` seconds), `hold` (keep the request at a
+`RequestGate` until the test lets it through, or drops it unapplied: crash tests kill the client at
+each step of a write this way). A rule matches by method and a path
 pattern under the API root, a glob (`/repos/*/issues`) or a regex (`^/batch$`) as the simulator
 chooses; each request meets at most one rule, the first that matches.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import random
 import re
@@ -15,8 +18,49 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["rate_limit", "secondary", "budget_spent", "server_error", "slow"]
+FaultKind = Literal["rate_limit", "secondary", "budget_spent", "server_error", "slow", "hold"]
 PathSyntax = Literal["glob", "regex"]
+
+
+class RequestGate:
+    """Where a `hold` rule keeps the requests it caught until `release()` (applied, then answered) or
+    `drop()` (answered 502 and never applied: as if the request had not reached the tracker)."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.answered = threading.Event()
+        self.dropped = False
+        self._open = False
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._lock = threading.Lock()
+
+    def release(self) -> None:
+        """Let the held requests through: they are applied and answered."""
+        self._set_open()
+
+    def drop(self) -> None:
+        """Answer the held requests with a 502 without applying them."""
+        self.dropped = True
+        self._set_open()
+
+    def _set_open(self) -> None:
+        with self._lock:
+            self._open = True
+            waiting, self._waiting = self._waiting, []
+        for loop, event in waiting:  # called from the test's thread: wake each request in its own loop
+            loop.call_soon_threadsafe(event.set)
+
+    async def passage(self) -> bool:
+        """Hold one request until the gate opens (without blocking the event loop); True if it may go on."""
+        opened = asyncio.Event()
+        with self._lock:
+            if not self._open:
+                self._waiting.append((asyncio.get_running_loop(), opened))
+            else:
+                opened.set()
+        self.arrived.set()
+        await opened.wait()
+        return not self.dropped
 
 
 @dataclass
@@ -32,6 +76,7 @@ class FaultRule:
     retry_after: float | None = 1.0
     delay: float = 0.0
     path_syntax: PathSyntax = "glob"
+    gate: RequestGate | None = None  # `hold` rules only
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this rule applies to a request."""

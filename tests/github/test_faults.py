@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -217,3 +218,36 @@ class TestServerErrors:
                 adapter.poll(None, "acme/nope", started())
         finally:
             adapter.close()
+
+
+class TestHeldRequests:
+    """A `hold` rule keeps a request at the simulator until the test lets it through or drops it."""
+
+    def test_a_held_create_lands_only_when_released(self, github_sim: GitHubSimulator) -> None:
+        number = github_sim.create_issue("acme/web", "task")
+        gate = github_sim.faults.hold(method="POST", path="/repos/*/issues/*/comments")
+        adapter = GitHubAdapter(github_source_config(github_sim))
+        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%", marker="<!-- m -->")
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(adapter.apply, None, write)
+            assert gate.arrived.wait(10)
+            assert github_sim.comments("acme/web", number) == []
+            assert not gate.answered.is_set()
+            gate.release()
+            created = pending.result(10)
+        assert gate.answered.is_set()
+        assert [str(c.id) for c in github_sim.comments("acme/web", number)] == [created.remote_id]
+
+    def test_a_dropped_request_is_never_applied(self, github_sim: GitHubSimulator) -> None:
+        number = github_sim.create_issue("acme/web", "task")
+        gate = github_sim.faults.hold(method="POST", path="/repos/*/issues/*/comments")
+        adapter = GitHubAdapter(github_source_config(github_sim))
+        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%", marker="<!-- m -->")
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(adapter.apply, None, write)
+            assert gate.arrived.wait(10)
+            gate.drop()
+            with pytest.raises(Retriable, match="502"):
+                pending.result(10)
+        assert github_sim.comments("acme/web", number) == []
+        assert not gate.answered.is_set()

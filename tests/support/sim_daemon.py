@@ -82,20 +82,21 @@ def github_adapter_for(config_path: Path) -> GitHubAdapter:
 
 
 def simulator_tasks(sim: GitHubSimulator, config_path: Path) -> list[TaskSnapshot]:
-    """Every task of the configured repos, normalized by the GitHub adapter from the simulator's state
-    (read in-process: no request, so the simulator's request log holds only the daemon's traffic)."""
+    """Every task of the configured repos (of every GitHub source), normalized by the GitHub adapter from the
+    simulator's state (read in-process: no request, so the simulator's request log holds only the daemon's
+    traffic)."""
     from adapters.github.normalize import snapshot_from_issue
 
     config = load_config(config_path, environ=DAEMON_ENV)
-    source = next(s for s in config.sources if s.name == SOURCE)
     found: list[TaskSnapshot] = []
-    for repo in source.repos:  # type: ignore[union-attr]
-        with sim.state.lock:
-            issues = sim.state.repo(repo).issues
-            numbers = sorted(n for n, i in issues.items() if not i.deleted and not i.transferred_to)
-        for number in numbers:
-            issue = sim.issue(repo, number)
-            found.append(snapshot_from_issue(source, issue, repo))  # type: ignore[arg-type]
+    for source in (s for s in config.sources if s.kind == "github"):
+        for repo in source.repos:  # type: ignore[attr-defined]
+            with sim.state.lock:
+                issues = sim.state.repo(repo).issues
+                numbers = sorted(n for n, i in issues.items() if not i.deleted and not i.transferred_to)
+            for number in numbers:
+                issue = sim.issue(repo, number)
+                found.append(snapshot_from_issue(source, issue, repo))  # type: ignore[arg-type]
     return found
 
 

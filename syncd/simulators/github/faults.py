@@ -2,13 +2,14 @@
 
 `rate_limit` (429 with Retry-After), `secondary_limit` (403 secondary rate limit without headers),
 `budget_spent` (403 with `x-ratelimit-remaining: 0`, what GitHub answers when the hourly budget is gone),
-`server_error` (502 by default), `slow` (answer after `delay` seconds). Rules match by method and a
+`server_error` (502 by default), `slow` (answer after `delay` seconds), `hold` (keep the request until
+the test releases or drops it, see `RequestGate`). Rules match by method and a
 glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.faults`).
 """
 
 from __future__ import annotations
 
-from syncd.simulators.faults import FaultPlan, FaultRule
+from syncd.simulators.faults import FaultPlan, FaultRule, RequestGate
 
 
 class GitHubFaults(FaultPlan):
@@ -33,3 +34,9 @@ class GitHubFaults(FaultPlan):
     def slow(self, delay: float, count: int | None = 1, **match: str | float | None) -> FaultRule:
         """Answer normally, but only after `delay` seconds."""
         return self.add(FaultRule("slow", count=count, delay=delay, **match))  # type: ignore[arg-type]
+
+    def hold(self, count: int | None = 1, **match: str | float | None) -> RequestGate:
+        """Keep matching requests until the returned gate is released (applied, answered) or dropped (502)."""
+        gate = RequestGate()
+        self.add(FaultRule("hold", count=count, gate=gate, **match))  # type: ignore[arg-type]
+        return gate

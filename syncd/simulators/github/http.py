@@ -130,8 +130,17 @@ class Pipeline:
         fault = self.faults.pick(request.method, path) if options.api != "sim" else None
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.delay)
+        elif fault is not None and fault.gate is not None:
+            if not await fault.gate.passage():
+                return error_reply(502, "Server Error")
         elif fault is not None:
             return self._fault_reply(fault)
+        reply = self._handled(request, raw, path, handler, options)
+        if fault is not None and fault.gate is not None:
+            fault.gate.answered.set()
+        return reply
+
+    def _handled(self, request: Request, raw: bytes, path: str, handler: Handler, options: EndpointOptions) -> Reply:
         try:
             call = self._call(request, raw, path, options.auth)
             if options.api != "sim" and self.budget.exhausted():
