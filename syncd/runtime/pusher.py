@@ -59,6 +59,8 @@ class SourcePusher:
         self.lease = Lease(runtime.engine, f"push:{source}", runtime.worker_id, runtime.clock)
         self._adapter: SourceAdapter | None = None
         self.pacer = WritePacer(())
+        #: Retriable failures since the source last answered: the first is a warning, the rest debug lines.
+        self.failed_attempts = 0
 
     @property
     def adapter(self) -> SourceAdapter | None:
@@ -137,12 +139,14 @@ class SourcePusher:
     def _applied(self, job: PushJob, result: WriteResult) -> str:
         now, window, holder = self.runtime.clock(), self.runtime.config.push.coalesce_window, self.runtime.worker_id
         self._run(lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window), "record")
+        self._answered()
         log.info(f"push.{job.kind.value}_written", source=self.source, key=job.key, remote_id=result.remote_id)
         return self._count(job, "ok")
 
     def _permanent(self, job: PushJob, error: Permanent) -> str:
         message = str(error)
         self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
+        self._answered()  # a refusal is an answer: the source is reachable again
         log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
         return self._count(job, "failed")
 
@@ -154,8 +158,21 @@ class SourcePusher:
             self.runtime.holds.hold(self.source, retry_at)
         message = f"{type(error).__name__}: {error}"
         self._run(lambda conn: record_retry(conn, job, self.runtime.worker_id, message, retry_at), "record retry")
-        log.warning("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
+        self.failed_attempts += 1
+        if self.failed_attempts == 1:
+            log.warning(
+                "push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300],
+                further="retries are debug lines until a write succeeds (push.recovered)",
+            )  # fmt: skip
+        else:
+            log.debug("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
         return self._count(job, "retry")
+
+    def _answered(self) -> None:
+        """The source answered a write: log the recovery once if writes had been failing."""
+        if self.failed_attempts:
+            log.info("push.recovered", source=self.source, failed_attempts=self.failed_attempts)
+            self.failed_attempts = 0
 
     def _count(self, job: PushJob, outcome: str) -> str:
         """Count a finished write against the pace and in the metrics. The pace counts it when it ended:
