@@ -14,7 +14,7 @@ UTC at minute precision, never the render time. Markdown (GitHub and friends)::
 
 Asana rich text is the same content inside `<body>...</body>` using only `<strong>`, `<em>`, `<ul>`,
 `<li>`, `<code>` (Asana rejects other tags and HTML comments), led by a visible marker
-`[syncd <source>:<external_id>]` that also appears in the story's plain `text`. A task that links no KR
+`[syncd <source>:<external_id>]`, then a newline, that also appears in the story's plain `text`. A task that links no KR
 and names no unknown KR renders a short "no longer counts towards any key result" text with the marker.
 """
 
@@ -190,7 +190,8 @@ def _asana(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[Unkn
     marker = esc(comment_marker(ref, CommentFormat.ASANA_HTML), quote=False)
     if not entries and not unknown:
         return f"<body>{esc(NO_LONGER_COUNTS, quote=False)} {marker}</body>"
-    parts = [f"<body><strong>{HEADING}</strong> {marker}"]
+    # A newline after the marker: the story's plain text would run it into the first KR otherwise.
+    parts = [f"<body><strong>{HEADING}</strong> {marker}\n"]
     items: list[str] = []
     for entry in entries:
         p = entry.progress
