@@ -210,6 +210,21 @@ class TestWords:
                 "4.5 of 7.5 points done",
             ),
             (
+                kr(task_weight=TaskWeight.POINTS, in_progress_credit=0.5),
+                KrProgress("K", 14 / 30, Status.ON_TRACK, 0.5, 10.0, 30.0, 6),
+                "10 of 30 points done; in-progress work earns 50% credit",
+            ),
+            (
+                kr(in_progress_credit=0.25),
+                KrProgress("K", 0.75, Status.ON_TRACK, 0.5, 2.0, 3.0, 3),
+                "2 of 3 tasks done; in-progress work earns 25% credit",
+            ),
+            (
+                kr(in_progress_credit=0.5),  # credit is configured, but nothing in progress earns any now
+                KrProgress("K", 2 / 3, Status.ON_TRACK, 0.5, 2.0, 3.0, 3),
+                "2 of 3 tasks done",
+            ),
+            (
                 kr(measure=Measure.COUNT, target=5.0),
                 KrProgress("K", 0.6, Status.ON_TRACK, 0.5, 3.0, 5.0, 4, 3.0, 5.0),
                 "3 / 5 tasks done",
@@ -232,7 +247,8 @@ class TestWords:
         ],
     )
     def test_amounts(self, view: KeyResultView, result: KrProgress, text: str) -> None:
-        """Tasks and points read as `done of total`, count and metric as `current / target unit`."""
+        """Tasks and points read as `done of total` (saying so when in-progress credit adds to it), count and
+        metric as `current / target unit`."""
         assert amount_text(view, result) == text
 
     @pytest.mark.parametrize(
