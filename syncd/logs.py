@@ -1,7 +1,8 @@
 """Logging: structlog events as JSON lines (not a terminal) or readable console lines, secrets redacted.
 
-Standard-library loggers (uvicorn, alembic, SQLAlchemy) go through the same handler, so every line has
-one format and passes the same redaction. Call `configure_logging` once, early; importing does nothing.
+Standard-library loggers (uvicorn, alembic, SQLAlchemy, the trackers' SDKs and urllib3) go through the
+same handler, once, so every line has one format and passes the same redaction; urllib3's per-attempt
+retry warnings are debug lines. Call `configure_logging` once, early; importing does nothing.
 """
 
 from __future__ import annotations
@@ -129,9 +130,23 @@ def configure_logging(
     )
 
 
-#: Libraries that install handlers of their own (uvicorn's default dictConfig stops propagation), which
-#: would print around our formatter and its redaction: their records are sent up to the root handler instead.
-_ROUTED_TO_ROOT = ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic")
+#: Libraries that install handlers of their own (uvicorn's default dictConfig stops propagation; the Asana
+#: SDK adds a stderr handler to `asana` and `urllib3`), which would print around our formatter and its
+#: redaction, a second time: their records are sent up to the root handler instead.
+_ROUTED_TO_ROOT = ("uvicorn", "uvicorn.error", "uvicorn.access", "alembic", "asana", "urllib3", "github")
+
+
+class RetryWarningsAsDebug(logging.Filter):
+    """urllib3's `Retrying (...) after connection broken` warnings, one per attempt of one request and
+    naming no source, become debug records: a source's failure and recovery are logged once each by
+    syncd (`poll.failed`, `poll.recovered`), not once per attempt."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Demote a retry warning to debug (shown only when debug is on); pass everything else."""
+        if record.levelno == logging.WARNING and str(record.msg).startswith("Retrying ("):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
 
 
 def _install(handler: logging.Handler, level: int) -> None:
@@ -145,6 +160,10 @@ def _install(handler: logging.Handler, level: int) -> None:
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    pool = logging.getLogger("urllib3.connectionpool")
+    for old_filter in [f for f in pool.filters if isinstance(f, RetryWarningsAsDebug)]:
+        pool.removeFilter(old_filter)
+    pool.addFilter(RetryWarningsAsDebug())
 
 
 def _formatter(as_json: bool, redactor: SecretRedactor, *, colors: bool) -> structlog.stdlib.ProcessorFormatter:

@@ -76,6 +76,10 @@ class AsanaClient:
         self._observer = observer
         self._closed = False
         configuration = asana.Configuration()
+        # The SDK adds a stderr handler to the `asana` and `urllib3` loggers for every Configuration: their
+        # records already reach syncd's root handler (formatted and redacted), so they would print twice.
+        for logger in configuration.logger.values():
+            logger.removeHandler(configuration.logger_stream_handler)
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
         configuration.retry_strategy = _retry_policy()

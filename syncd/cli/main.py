@@ -6,7 +6,11 @@ config, failed online check, unreachable store); 2 usage error; 130 interrupted.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+import syncd
 
 app = typer.Typer(
     name="syncd",
@@ -14,7 +18,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Inherited by every command's context: `syncd status -h` as well as `syncd -h`.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"syncd {syncd.__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Keep OKR progress in step with GitHub, Asana and other trackers."""
 
 
 _built = False

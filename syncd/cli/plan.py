@@ -106,6 +106,8 @@ def print_plan(result: Plan, path: str, console: Console) -> None:
         _print_write(write, console)
     if not result.writes:
         console.print(Text("Nothing to write: the trackers already show what this config computes.", style="green"))
+    for note in result.held:
+        console.print(Text(note, style="yellow"))
     console.print(_totals(result.sources))
     console.print(Text(f"Total: {len(result.writes)} write{'s' if len(result.writes) != 1 else ''}", style="bold"))
     if result.dry_run:

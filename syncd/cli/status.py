@@ -1,6 +1,7 @@
 """`syncd status`: objectives and KRs with progress and status, warnings, sources, queues, failing targets.
 
-Reads the config (structure, order) and the store (computed values) without writing. `--json` prints
+Reads the config (structure, order) and the store (computed values) without writing, and talks to no
+tracker, so the trackers' tokens and secrets need not be set. `--json` prints
 the same data as `syncd.store.status_query.status_document` (the read API's shapes).
 """
 
@@ -16,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from syncd.cli.db import fail, open_store_or_exit
-from syncd.cli.options import ConfigOption, load_config_or_exit
+from syncd.cli.options import ConfigOption, load_config_for_store_reads_or_exit
 from syncd.core.status import as_utc
 from syncd.store.errors import StoreError
 from syncd.store.migrate import require_current
@@ -54,7 +55,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
     Exit 0 when the status was read; 1 when the config is invalid or the store is unreachable or not migrated.
     """
-    loaded = load_config_or_exit(config)
+    loaded = load_config_for_store_reads_or_exit(config)
     engine = open_store_or_exit(loaded, create=False)
     try:
         require_current(engine)

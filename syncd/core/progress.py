@@ -7,7 +7,7 @@ The formulas are DESIGN.md's "Progress semantics", exactly:
   credit is 1 done, `in_progress_credit` in progress, 0 open. done/total are the done and total weights.
 - `count`: current = the done tasks' weight; progress = min(1, current / target).
 - `metric`: current from the latest check-in (by `at`; equal times: the later in the sequence) or the
-  sum/avg of a task number field; no value means current = start. progress =
+  sum/avg of a task number field; no value means current = start (`value_known` False). progress =
   clamp((current - start) / (target - start), 0, 1), so target < start is a decreasing KR.
 - An objective is the weighted mean of its KRs (KR weight); with `rollup` its child objectives join as
   items weighted by their objective weight. Nothing to average gives 0.
@@ -55,6 +55,9 @@ class KrProgress:
     target: float | None = None
     #: The KR's weight in its objective (copied from the view so objectives need no KR views).
     weight: float = 1.0
+    #: False for a metric KR with no value yet (no check-in, no task with the field): `current` is then the
+    #: start standing in for one, which is shown but never pushed into a tracker's goal.
+    value_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class _Reading:
     total: float
     current: float | None = None
     target: float | None = None
+    value_known: bool = True
 
 
 def counted_tasks(tasks: Sequence[TaskSnapshot]) -> list[TaskSnapshot]:
@@ -129,6 +133,7 @@ def kr_progress(
         current=reading.current,
         target=reading.target,
         weight=kr.weight,
+        value_known=reading.value_known,
     )
 
 
@@ -168,7 +173,14 @@ def _metric(kr: KeyResultView, counted: Sequence[TaskSnapshot], checkins: Sequen
     value = _latest_checkin(kr.id, checkins) if kr.aggregate is Aggregate.CHECKINS else _field_value(kr, counted)
     current = start if value is None else value
     progress = _clamp((current - start) / (kr.target - start))
-    return _Reading(progress=progress, done=current, total=kr.target, current=current, target=kr.target)
+    return _Reading(
+        progress=progress,
+        done=current,
+        total=kr.target,
+        current=current,
+        target=kr.target,
+        value_known=value is not None,
+    )
 
 
 def _latest_checkin(kr_id: str, checkins: Sequence[CheckIn]) -> float | None:

@@ -14,7 +14,7 @@ UTC at minute precision, never the render time. Markdown (GitHub and friends)::
 
 Asana rich text is the same content inside `<body>...</body>` using only `<strong>`, `<em>`, `<ul>`,
 `<li>`, `<code>` (Asana rejects other tags and HTML comments), led by a visible marker
-`[syncd <source>:<external_id>]` that also appears in the story's plain `text`. A task that links no KR
+`[syncd <source>:<external_id>]`, then a newline, that also appears in the story's plain `text`. A task that links no KR
 and names no unknown KR renders a short "no longer counts towards any key result" text with the marker.
 """
 
@@ -112,12 +112,21 @@ def format_changed_at(changed_at: datetime | None) -> str:
 
 
 def amount_text(kr: KeyResultView, progress: KrProgress) -> str:
-    """done/total in words: `2 of 3 tasks done`, `5 of 8 points done`, or `current / target unit`."""
+    """done/total in words: `2 of 3 tasks done`, `5 of 8 points done` (with `; in-progress work earns 50%
+    credit` when that credit lifts the percentage), or `current / target unit`."""
     if kr.measure is Measure.TASKS:
         noun = "points" if kr.task_weight is TaskWeight.POINTS else "tasks"
         if noun == "tasks" and progress.total == 1:
             noun = "task"
-        return f"{format_number(progress.done)} of {format_number(progress.total)} {noun} done"
+        text = f"{format_number(progress.done)} of {format_number(progress.total)} {noun} done"
+        if (
+            kr.in_progress_credit > 0
+            and progress.total > 0
+            and progress.progress - progress.done / progress.total > 1e-9
+        ):
+            # The percentage is above done/total: say why, or `10 of 30 points done` reads as a wrong 47%.
+            text += f"; in-progress work earns {format_percent(kr.in_progress_credit)} credit"
+        return text
     unit = kr.unit
     if kr.measure is Measure.COUNT and not unit:
         unit = "points done" if kr.task_weight is TaskWeight.POINTS else "tasks done"
@@ -190,7 +199,8 @@ def _asana(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[Unkn
     marker = esc(comment_marker(ref, CommentFormat.ASANA_HTML), quote=False)
     if not entries and not unknown:
         return f"<body>{esc(NO_LONGER_COUNTS, quote=False)} {marker}</body>"
-    parts = [f"<body><strong>{HEADING}</strong> {marker}"]
+    # A newline after the marker: the story's plain text would run it into the first KR otherwise.
+    parts = [f"<body><strong>{HEADING}</strong> {marker}\n"]
     items: list[str] = []
     for entry in entries:
         p = entry.progress

@@ -1,5 +1,7 @@
 """Desired push state: what each task's comment and fields, and each KR's goal, should say now.
 
+A goal is fed only a known value: a metric KR without a check-in (or a task with its field) feeds none.
+
 Renders with the core and upserts `push_targets`. Only a changed content hash touches a row, so a
 byte-identical render changes nothing. A changed target waits `push.coalesce_window` before it is
 due; further changes while it waits keep that moment (they are folded into the same write), so a
@@ -105,6 +107,8 @@ class DesiredState:
             goals = adapter.goal_ids()
             for kr_id in (kr for kr in wanted if kr in goals and kr in progress):
                 p = progress[kr_id]
+                if not p.value_known:  # the start value stands in for none: leave what people typed there
+                    continue
                 number = p.current if p.current is not None else p.progress
                 writes.append((DesiredWrite(source, WriteKind.GOAL.value, kr_id, number=number), None))
         existing = load_targets(conn, [write.target for write, _ in writes])

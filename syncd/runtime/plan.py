@@ -6,7 +6,8 @@ There the config is loaded as a reload would (`sync_config`, everything marked d
 partition of every source is listed in full with `adapter.reconcile` (read-only requests), and the
 worker's own steps (`Worker.drain`: match, recompute, desired push state) run unchanged. The targets
 whose desired content then differs from what was applied are the writes; `syncd.runtime.plan_writes`
-describes them (old -> new, diff) and the time the write budget needs.
+describes them (old -> new, diff) and the time the write budget needs. Goals that get no write because
+their metric KR has no current value yet are listed with why (`Plan.held`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.errors import TrackerError
 from syncd.core.matching import MatchRules
+from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
 from syncd.runtime.polling import save_poll
+from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
 from syncd.runtime.rows import PUSH_TARGETS, TABLES
 from syncd.runtime.transactions import run_in_transaction
@@ -57,6 +60,8 @@ class Plan:
     sources: tuple[SourcePlan, ...]
     problems: tuple[str, ...]
     dry_run: bool
+    #: Targets the config asks for that get no write, and why (a metric KR's goal with no current value yet).
+    held: tuple[str, ...] = ()
 
 
 def make_plan(
@@ -95,6 +100,7 @@ def _plan(
         polled = {name: _poll_source(runtime, name, adapter, now) for name, adapter in adapters.items()}
         Worker(runtime).drain()
         writes = planned_writes(_targets(scratch), applied, _task_urls(scratch))
+        held = held_goals(runtime, now)
     finally:
         runtime.executor.shutdown(wait=True)
     sources = tuple(
@@ -102,7 +108,30 @@ def _plan(
         for name, adapter in adapters.items()
     )
     problems = tuple(f"{s.source}: {s.problem}" for s in sources if s.problem)
-    return Plan(now, where, tuple(writes), sources, problems, config.push.dry_run)
+    return Plan(now, where, tuple(writes), sources, problems, config.push.dry_run, held)
+
+
+def held_goals(runtime: Runtime, now: datetime) -> tuple[str, ...]:
+    """The goals the config feeds that get no value, each with why: a metric KR with no current value yet
+    (no check-in, or no linked task with its number field) feeds nothing rather than its start value."""
+    if not runtime.config.push.goals:
+        return ()
+    model = build_okr(runtime.config)
+    notes: list[str] = []
+    with runtime.engine.connect() as conn:
+        book = ProgressBook(conn, model, now)
+        for name, adapter in sorted(runtime.loaded.adapters.items()):
+            for kr_id, progress in sorted(book.compute(adapter.goal_ids()).items()):
+                if not progress.value_known:
+                    notes.append(f"goal {kr_id} ({name}): nothing to write, {_no_value(model.key_results[kr_id])}")
+        conn.rollback()
+    return tuple(notes)
+
+
+def _no_value(kr: KeyResultView) -> str:
+    if kr.aggregate is Aggregate.CHECKINS:
+        return f"no current value yet (no check-in); record one with `syncd checkin {kr.id} VALUE`"
+    return f"no current value yet (no linked task has a number in its field {kr.field!r})"
 
 
 def copy_baseline(source: Engine, target: Engine) -> int:

@@ -66,6 +66,8 @@ class SourcePusher:
         self.pacer = WritePacer(())
         #: Targets left in flight by whoever held the lease before us are not touched until then.
         self._unknown_after: datetime | None = None
+        #: Retriable failures since the source last answered: the first is a warning, the rest debug lines.
+        self.failed_attempts = 0
 
     @property
     def adapter(self) -> SourceAdapter | None:
@@ -184,12 +186,14 @@ class SourcePusher:
             lambda conn: record_success(conn, job, holder, result.remote_id, now=now, window=window, check_at=check_at),
             "record",
         )
+        self._answered()
         log.info(f"push.{job.kind.value}_written", source=self.source, key=job.key, remote_id=result.remote_id)
         return self._count(job, "ok")
 
     def _permanent(self, job: PushJob, error: Permanent) -> str:
         message = self.runtime.redact(str(error))
         self._run(lambda conn: record_permanent(conn, job, self.runtime.worker_id, message), "record failure")
+        self._answered()  # a refusal is an answer: the source is reachable again
         log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
         return self._count(job, "failed")
 
@@ -201,8 +205,21 @@ class SourcePusher:
             self.runtime.holds.hold(self.source, retry_at)
         message = self.runtime.redact(f"{type(error).__name__}: {error}")
         self._run(lambda conn: record_retry(conn, job, self.runtime.worker_id, message, retry_at), "record retry")
-        log.warning("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
+        self.failed_attempts += 1
+        if self.failed_attempts == 1:
+            log.warning(
+                "push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300],
+                further="retries are debug lines until a write succeeds (push.recovered)",
+            )  # fmt: skip
+        else:
+            log.debug("push.retry_scheduled", source=self.source, key=job.key, delay=delay, error=message[:300])
         return self._count(job, "retry")
+
+    def _answered(self) -> None:
+        """The source answered a write: log the recovery once if writes had been failing."""
+        if self.failed_attempts:
+            log.info("push.recovered", source=self.source, failed_attempts=self.failed_attempts)
+            self.failed_attempts = 0
 
     def _count(self, job: PushJob, outcome: str) -> str:
         """Count a finished write against the pace and in the metrics. The pace counts it when it ended:

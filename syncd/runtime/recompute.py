@@ -117,7 +117,9 @@ class Recompute:
         update_objectives(conn, model, fresh, now, model.thresholds)
         desired = DesiredState(self.runtime, model, book, now)
         desired.for_tasks(conn, tasks_linked_to(conn, entry_changed))
-        desired.for_goals(conn, entry_changed)
+        # Goals follow every recomputed KR, not only moved ones: a goal a reload added must get its value
+        # though the KR stood still (an unchanged value changes no target's hash, so it costs no write).
+        desired.for_goals(conn, list(rows))
         log.debug("recompute.krs", count=len(rows), changed=len(entry_changed))
         return len(rows)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -103,6 +104,25 @@ class TestExplain:
 
 class TestPlan:
     """A plan for an Asana source reads the projects (GET) and writes nothing."""
+
+    def test_a_metric_kr_with_no_check_in_plans_no_goal_write_and_says_why(
+        self, world: AdminWorld, asana_sim: AsanaSimulator, asana_world: AsanaWorld, tmp_path: Path
+    ) -> None:
+        """On a fresh store, ENG-1.2 (metric, start 7) has no check-in: its goal is left as people set it
+        (not set to 7), and the plan says why; ENG-1.1 (tasks) feeds its goal."""
+        goals = {"ENG-1.1": asana_world.goal, "ENG-1.2": asana_world.goal}
+        world.write_config(sources=[github_source(world.sim), asana_source(asana_sim, asana_world, goals=goals)])
+        fresh = {"SYNCD_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+        result = world.syncd("plan", "--json", env=fresh)
+        assert result.exit_code == 0, result.output
+        plan = json.loads(result.stdout)
+        assert [w["key"] for w in plan["writes"] if w["kind"] == "goal"] == ["ENG-1.1"]
+        (note,) = plan["held"]
+        assert "goal ENG-1.2" in note
+        assert "no current value yet" in note
+        assert "syncd checkin ENG-1.2" in note
+        human = world.syncd("plan", env=fresh)
+        assert "goal ENG-1.2 (acme-asana): nothing to write, no current value yet" in human.stdout
 
     def test_adding_a_kr_plans_comment_changes_with_only_reads(
         self, world: AdminWorld, asana_sim: AsanaSimulator, asana_tasks: dict[str, str]

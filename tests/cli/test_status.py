@@ -221,3 +221,25 @@ def test_status_says_how_long_the_queued_writes_take(tmp_path: Path, store_url: 
     assert sources["acme-github"]["queued_writes"] == 20
     assert sources["acme-github"]["queue_eta_seconds"] == pytest.approx(600)
     assert sources["acme-asana"]["queue_eta_seconds"] is None
+
+
+class TestWithoutTrackerTokens:
+    """`syncd status` reads only the store: the trackers' tokens and secrets need not be set."""
+
+    def test_status_runs_with_every_secret_unset(self, tmp_path: Path) -> None:
+        config = write_config(tmp_path, f"sqlite:///{tmp_path / 'syncd.db'}", sources=True, **RUNNING)
+        assert syncd("db", "upgrade", "--config", str(config)).exit_code == 0
+        unset: dict[str, str | None] = dict.fromkeys(CONTRACT_ENV)
+        result = CliRunner().invoke(build_app(), ["status", "--config", str(config)], env={"COLUMNS": "250", **unset})
+        assert result.exit_code == 0, result.output
+        assert "ENG-1.2" in result.stdout
+        assert "acme-github" in result.stdout
+
+    def test_a_missing_store_variable_is_still_an_error(self, tmp_path: Path) -> None:
+        """Only secrets are spared: the store's own `${...}` reference must still resolve."""
+        config = write_config(tmp_path, "${SYNCD_TEST_UNSET_STORE_URL}", sources=True, **RUNNING)
+        unset: dict[str, str | None] = dict.fromkeys(CONTRACT_ENV)
+        result = CliRunner().invoke(build_app(), ["status", "--config", str(config)], env=unset)
+        assert result.exit_code == 1
+        assert "SYNCD_TEST_UNSET_STORE_URL is not set" in result.stderr
+        assert "GITHUB_TOKEN" not in result.stderr

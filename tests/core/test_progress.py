@@ -202,6 +202,22 @@ class TestMetricMeasure:
         result = kr_progress(view, [], [], QUARTER, MIDWAY)
         assert (result.current, result.progress, result.status) == (40.0, 0.0, Status.OFF_TRACK)
 
+    def test_no_value_is_marked_unknown_and_a_value_known(self) -> None:
+        """`value_known` tells a computed current from a start value standing in for none (push nothing)."""
+        view = kr(measure=Measure.METRIC, start=40.0, target=90.0)
+        assert kr_progress(view, [], [], QUARTER, MIDWAY).value_known is False
+        assert kr_progress(view, [], [checkin(40.0)], QUARTER, MIDWAY).value_known is True
+        by_field = kr(measure=Measure.METRIC, target=60.0, aggregate=Aggregate.SUM, field="revenue")
+        assert kr_progress(by_field, [task(1, OPEN)], [], QUARTER, MIDWAY).value_known is False
+        with_field = [task(1, OPEN, numbers=(("revenue", 0.0),))]
+        assert kr_progress(by_field, with_field, [], QUARTER, MIDWAY).value_known is True
+
+    @pytest.mark.parametrize("measure", [Measure.TASKS, Measure.COUNT])
+    def test_task_measures_always_know_their_value(self, measure: Measure) -> None:
+        """Counting tasks always yields a value, even with no task (0 of 0)."""
+        view = kr(measure=measure, target=5.0 if measure is Measure.COUNT else None)
+        assert kr_progress(view, [], [], QUARTER, MIDWAY).value_known is True
+
     @pytest.mark.parametrize(("aggregate", "current"), [(Aggregate.SUM, 30.0), (Aggregate.AVG, 15.0)])
     def test_task_field_aggregates(self, aggregate: Aggregate, current: float) -> None:
         """sum/avg of a number field over linked, non-dropped tasks that have it."""

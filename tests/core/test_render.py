@@ -19,6 +19,7 @@ from syncd.core.render import (
     render_field_value,
     render_task_comment,
 )
+from syncd.simulators.asana.stories import plain_text
 from tests.support.core_builders import QUARTER, kr, objective
 
 REF = TaskRef("acme-github", "acme/web#12")
@@ -102,7 +103,7 @@ class TestAsana:
         unknown = [UnknownKr("kr:ENG-9", "ENG-9", ("ENG-1.2",))]
         text = render_task_comment(GID, [entry()], unknown, CommentFormat.ASANA_HTML)
         assert text == (
-            "<body><strong>OKR progress</strong> [syncd acme-asana:1204567890123456]<ul>"
+            "<body><strong>OKR progress</strong> [syncd acme-asana:1204567890123456]\n<ul>"
             "<li><strong>ENG-1.2</strong> Ship ENG-1.2: <strong>67%</strong> (2 of 3 tasks done), "
             "on track (expected 45%). Objective ENG-1 Faster onboarding; cycle 2025-Q1 (Q1 2025); "
             "<em>last change 2025-02-03 14:05 UTC</em></li>"
@@ -125,6 +126,15 @@ class TestAsana:
         text = render_task_comment(GID, entries, [], CommentFormat.ASANA_HTML)
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
         assert comment_marker(GID, CommentFormat.ASANA_HTML) in plain
+
+    @pytest.mark.parametrize("unknown", [[], [UnknownKr("kr:ENG-9", "ENG-9", ())]])
+    def test_the_marker_is_set_apart_from_the_text_after_it(self, unknown: list[UnknownKr]) -> None:
+        """In the story's plain text the marker ends a line: `[syncd acme-asana:123]` then a newline, never
+        `[syncd acme-asana:123]ENG-1.2 ...` run together."""
+        text = render_task_comment(GID, [entry()], unknown, CommentFormat.ASANA_HTML)
+        plain = plain_text(text)  # the story's `text`, as the simulator (like Asana) derives it
+        marker = comment_marker(GID, CommentFormat.ASANA_HTML)
+        assert f"{marker}\n" in plain
 
     def test_titles_are_escaped(self) -> None:
         """A title with `<` or `&` cannot add tags."""
@@ -200,6 +210,21 @@ class TestWords:
                 "4.5 of 7.5 points done",
             ),
             (
+                kr(task_weight=TaskWeight.POINTS, in_progress_credit=0.5),
+                KrProgress("K", 14 / 30, Status.ON_TRACK, 0.5, 10.0, 30.0, 6),
+                "10 of 30 points done; in-progress work earns 50% credit",
+            ),
+            (
+                kr(in_progress_credit=0.25),
+                KrProgress("K", 0.75, Status.ON_TRACK, 0.5, 2.0, 3.0, 3),
+                "2 of 3 tasks done; in-progress work earns 25% credit",
+            ),
+            (
+                kr(in_progress_credit=0.5),  # credit is configured, but nothing in progress earns any now
+                KrProgress("K", 2 / 3, Status.ON_TRACK, 0.5, 2.0, 3.0, 3),
+                "2 of 3 tasks done",
+            ),
+            (
                 kr(measure=Measure.COUNT, target=5.0),
                 KrProgress("K", 0.6, Status.ON_TRACK, 0.5, 3.0, 5.0, 4, 3.0, 5.0),
                 "3 / 5 tasks done",
@@ -222,7 +247,8 @@ class TestWords:
         ],
     )
     def test_amounts(self, view: KeyResultView, result: KrProgress, text: str) -> None:
-        """Tasks and points read as `done of total`, count and metric as `current / target unit`."""
+        """Tasks and points read as `done of total` (saying so when in-progress credit adds to it), count and
+        metric as `current / target unit`."""
         assert amount_text(view, result) == text
 
     @pytest.mark.parametrize(

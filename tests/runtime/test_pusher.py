@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from structlog.testing import capture_logs
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.model import TaskRef, TaskState
@@ -221,6 +222,32 @@ class TestFailures:
         env.clock.advance(1)
         assert pusher.run_once() == 1
         assert env.targets()[0]["last_error"] is None
+
+    def test_repeated_retriable_failures_log_once_and_the_recovery_once(self, env: WorkerEnv) -> None:
+        """A source that keeps failing is a warning when it starts and an info when it writes again;
+        the retries in between are debug lines (each one is still kept on its target's row)."""
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        refused = [Retriable("ConnectionError: connection refused", delay=5) for _ in range(4)]
+        env.adapter.fail_next("apply", *refused)
+        pusher = Pusher(env.runtime)
+        with capture_logs() as logs:
+            _settle(env, pusher)
+            for _ in range(4):
+                # A refused connection may have landed: it is retried no sooner than the source's request timeout.
+                env.clock.advance(60)
+                pusher.run_once()
+        push_logs = [(entry["event"], entry["log_level"]) for entry in logs if entry["event"].startswith("push.")]
+        assert push_logs == [
+            ("push.retry_scheduled", "warning"),
+            ("push.retry_scheduled", "debug"),
+            ("push.retry_scheduled", "debug"),
+            ("push.retry_scheduled", "debug"),
+            ("push.answered", "debug"),
+            ("push.recovered", "info"),
+            ("push.comment_written", "info"),
+        ]
+        recovered = next(entry for entry in logs if entry["event"] == "push.recovered")
+        assert (recovered["source"], recovered["failed_attempts"]) == ("fake", 4)
 
     def test_permanent_failure_is_kept_with_its_message_and_not_retried(self, env: WorkerEnv) -> None:
         _change(env, "acme/web#1", labels=["kr:ENG-1.1"])

@@ -223,6 +223,35 @@ class TestFieldsAndGoals:
             assert (goal["key"], goal["task_id"]) == ("ENG-1.1", None)
             assert goal["desired_number"] == pytest.approx(0.5)
 
+    def test_a_metric_kr_with_no_current_value_feeds_no_goal(self, tmp_path: Path) -> None:
+        """No check-in yet: syncd knows no current value, so it writes nothing (not the start value) into
+        the goal people may have filled; the first check-in then feeds it."""
+        with sqlite_bench(tmp_path, goal_ids={"ENG-1.1": "goal-1", "ENG-1.3": "goal-3"}) as bench:
+            bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            with bench.engine.begin() as conn:
+                conn.execute(update(KEY_RESULTS).values(dirty_since=EPOCH))
+            Worker(bench.runtime).drain()
+            assert [goal["key"] for goal in bench.targets(kind="goal")] == ["ENG-1.1"]
+            with bench.engine.begin() as conn:
+                conn.execute(insert(CHECK_INS).values(kr_id="ENG-1.3", at=EPOCH, kind="metric", value=4.5))
+                conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == "ENG-1.3").values(dirty_since=EPOCH))
+            Worker(bench.runtime).drain()
+            goals = {goal["key"]: goal["desired_number"] for goal in bench.targets(kind="goal")}
+            assert goals == {"ENG-1.1": pytest.approx(1.0), "ENG-1.3": 4.5}
+
+    def test_a_goal_added_later_is_fed_once_its_kr_is_recomputed(self, tmp_path: Path) -> None:
+        """A reload that adds a goal marks every KR dirty; the goal gets its value though the KR did not move."""
+        with sqlite_bench(tmp_path) as bench:
+            bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
+            Worker(bench.runtime).drain()
+            assert bench.targets(kind="goal") == []
+            bench.adapter._goal_ids = {"ENG-1.1": "goal-1"}  # what the reloaded config's adapter reports
+            with bench.engine.begin() as conn:
+                conn.execute(update(KEY_RESULTS).values(dirty_since=EPOCH))
+            Worker(bench.runtime).drain()
+            (goal,) = bench.targets(kind="goal")
+            assert (goal["key"], goal["desired_number"]) == ("ENG-1.1", pytest.approx(1.0))
+
     def test_push_switches_in_the_config_turn_targets_off(self, tmp_path: Path) -> None:
         config = okr_config(push={"comments": False, "fields": False, "goals": False})
         options = {"targets": (WriteKind.COMMENT, WriteKind.FIELD), "goal_ids": {"ENG-1.1": "goal-1"}}
