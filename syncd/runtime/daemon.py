@@ -33,6 +33,7 @@ from syncd.store.lock import DaemonLock
 from syncd.store.migrate import require_current, upgrade
 from syncd.store.okr import sync_config
 from syncd.web.app import WebhookFastPath, create_app
+from syncd.web.limits import ServerLimits, server_config
 
 log = structlog.get_logger("syncd.daemon")
 
@@ -167,10 +168,11 @@ class Daemon:
         )
         app = create_app(self.runtime, writer=self.writer, webhooks=web)
         self.server = _Server(
-            uvicorn.Config(
+            server_config(
                 WebhookFastPath(app),
-                host=options.host,
-                port=options.port,
+                options.host,
+                options.port,
+                ServerLimits(),
                 log_config=None,
                 access_log=False,
                 lifespan="off",
