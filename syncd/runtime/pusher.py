@@ -64,8 +64,6 @@ class SourcePusher:
         self.lease = Lease(runtime.engine, f"push:{source}", runtime.worker_id, runtime.clock)
         self._adapter: SourceAdapter | None = None
         self.pacer = WritePacer(())
-        #: Targets left in flight by whoever held the lease before us are not touched until then.
-        self._unknown_after: datetime | None = None
         #: Retriable failures since the source last answered: the first is a warning, the rest debug lines.
         self.failed_attempts = 0
 
@@ -92,15 +90,12 @@ class SourcePusher:
         return max(moment, held) if held is not None else moment
 
     def keep_lease(self) -> bool:
-        """Hold `push:<source>`; on taking it, free targets claimed by a dead predecessor. Taken from another
-        holder (or found free), the targets left in flight are let alone for `settle`: its last requests may
-        still land."""
+        """Hold `push:<source>`; on taking it, free targets claimed by a dead predecessor (the targets it left
+        in flight are let alone until `settle` after their write began: its last requests may still land)."""
         was_held = self.lease.held()
         if not self.lease.keep():
             return False
         if not was_held:
-            if self.lease.taken_afresh:
-                self._unknown_after = self.runtime.clock() + self.settle
             self._run(lambda conn: clear_stale_claims(conn, self.source, self.runtime.worker_id), "free claims")
         return True
 
@@ -108,12 +103,8 @@ class SourcePusher:
         """Claim up to `limit` due targets (none in dry-run mode or without the lease)."""
         if self.runtime.config.push.dry_run or self.adapter is None or not self.keep_lease():
             return []
-        now = self.runtime.clock()
-        holder = self.runtime.worker_id
-        unknown = self._unknown_after is None or now >= self._unknown_after
-        return self._run(
-            lambda conn: claim_due(conn, self.source, holder, now, limit, unknown=unknown), "claim targets"
-        )
+        now, holder, settle = self.runtime.clock(), self.runtime.worker_id, self.settle
+        return self._run(lambda conn: claim_due(conn, self.source, holder, now, limit, settle=settle), "claim targets")
 
     def push_ready(self) -> int:
         """Write due targets one at a time while the pace allows; returns how many writes were made."""
@@ -135,17 +126,19 @@ class SourcePusher:
             result = self._apply(adapter, job)
         except Retriable as error:
             delay = retry_delay(error, job.attempts + 1) or 0.0
-            if not isinstance(error, RateLimited):  # a timeout or a 5xx: the request may still land
-                delay = max(delay, self.settle.total_seconds())
-            return self._retry(job, error, delay)
+            if isinstance(error, RateLimited):
+                return self._retry(job, error, delay)
+            # A timeout or a 5xx: the request may still land, so this target waits for it to settle; the
+            # source's other targets wait only for the backoff.
+            return self._retry(job, error, max(delay, self.settle.total_seconds()), hold=delay)
         except Permanent as error:
             return self._permanent(job, error)
         # An adapter that lets an unmapped error through (a bug) must not stop the pusher: the target
         # is retried with backoff and the error is kept on its row and logged for the admin.
         except Exception as error:
             log.exception("push.unexpected_error", source=self.source, kind=job.kind.value, key=job.key)
-            delay = max(backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP), self.settle.total_seconds())
-            return self._retry(job, error, delay)
+            delay = backoff(job.attempts + 1, cap=UNEXPECTED_BACKOFF_CAP)
+            return self._retry(job, error, max(delay, self.settle.total_seconds()), hold=delay)
         if result is None:
             return "held"
         return self._applied(job, result)
@@ -197,10 +190,11 @@ class SourcePusher:
         log.error("push.failed_permanently", source=self.source, kind=job.kind.value, key=job.key, error=message)
         return self._count(job, "failed")
 
-    def _retry(self, job: PushJob, error: BaseException, delay: float) -> str:
+    def _retry(self, job: PushJob, error: BaseException, delay: float, *, hold: float | None = None) -> str:
+        """Write `job` again after `delay`; the source's other writes wait `hold` (default: `delay`)."""
         now = self.runtime.clock()
         retry_at = now + timedelta(seconds=delay)
-        self.pacer.hold_until(retry_at)
+        self.pacer.hold_until(now + timedelta(seconds=delay if hold is None else hold))
         if isinstance(error, RateLimited):
             self.runtime.holds.hold(self.source, retry_at)
         message = self.runtime.redact(f"{type(error).__name__}: {error}")
@@ -235,7 +229,7 @@ class SourcePusher:
 
     def next_due(self) -> datetime | None:
         """When the earliest pending target becomes due."""
-        return self._run(lambda conn: next_due_at(conn, self.source), "next due")
+        return self._run(lambda conn: next_due_at(conn, self.source, settle=self.settle), "next due")
 
     def _run(self, work: Callable[[Connection], T], what: str) -> T:
         return run_in_transaction(self.runtime.engine, work, what=f"{what} ({self.source})")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from structlog.testing import capture_logs
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
@@ -223,6 +223,23 @@ class TestFailures:
         assert pusher.run_once() == 1
         assert env.targets()[0]["last_error"] is None
 
+    def test_a_failure_that_may_have_landed_holds_only_its_own_target_for_the_request_timeout(
+        self, env: WorkerEnv
+    ) -> None:
+        """The other targets of the source wait only for the short backoff, not for the 502'd one to settle."""
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        _change(env, "acme/web#2", labels=["kr:ENG-1.2"])
+        env.adapter.fail_next("apply", Retriable("bad gateway", delay=2, status=502))
+        pusher = Pusher(env.runtime)
+        env.clock.advance(WINDOW)
+        pusher.run_once()  # the first write fails; the source backs off 2 s
+        (failed,) = [call.detail.removeprefix("comment:") for call in env.adapter.calls_of("apply")]
+        env.clock.advance(2)
+        assert pusher.run_once() == 1
+        other = next(t for t in env.targets() if t["key"] != failed)
+        assert other["applied_hash"] == other["desired_hash"]
+        assert next(t for t in env.targets() if t["key"] == failed)["applied_hash"] is None
+
     def test_repeated_retriable_failures_log_once_and_the_recovery_once(self, env: WorkerEnv) -> None:
         """A source that keeps failing is a warning when it starts and an info when it writes again;
         the retries in between are debug lines (each one is still kept on its target's row)."""
@@ -311,6 +328,13 @@ def _restarted(env: WorkerEnv) -> Runtime:
     return runtime
 
 
+def _free_the_dead_claims(env: WorkerEnv) -> None:
+    """What a restarted daemon does with the claims of a predecessor whose pid is gone, and its lease."""
+    with env.engine.begin() as conn:
+        conn.execute(update(PUSH_TARGETS).values(claimed_by=None, claimed_until=None))
+        conn.execute(delete(LEASES))
+
+
 def _back_to_applied(env: WorkerEnv) -> None:
     """The KR returns to the text last recorded as applied (as a recompute would render it, to the byte)."""
     with env.engine.begin() as conn:
@@ -336,10 +360,12 @@ class TestWriteAhead:
         assert env.tracker.comments["acme/web#1"][target["remote_id"]] != applied  # the tracker shows B
         assert target["desired_hash"] == target["applied_hash"]  # and the store says A is there
         del env.adapter.apply
-        env.clock.advance(CLAIM_TTL.total_seconds())  # the dead process's claim lapses
+        _free_the_dead_claims(env)  # a restart on the same host frees a dead predecessor's claims at once
         restarted = Pusher(_restarted(env))
-        assert restarted.run_once() == 0  # its last request may still land: left alone for the request timeout
-        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
+        assert restarted.source("fake").next_due() == env.clock() + REQUEST_TIMEOUT  # it sleeps until then, no spin
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds() - 1)
+        assert restarted.run_once() == 0  # its last request may still land: let alone until the timeout passed
+        env.clock.advance(1)  # since that write began, not since the restart
         assert restarted.run_once() == 1
         assert env.tracker.comments["acme/web#1"] == {target["remote_id"]: applied}
         (target,) = env.targets()
