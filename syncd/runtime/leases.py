@@ -73,6 +73,8 @@ class Lease:
         self._clock = clock
         self._valid_until: datetime | None = None
         self._taken_at: datetime | None = None
+        #: Whether the last take found the lease free or another's: work a predecessor began may be under way.
+        self.taken_afresh = False
 
     @property
     def renew_every(self) -> timedelta:
@@ -87,9 +89,10 @@ class Lease:
         """Take or renew the lease; log when it is won or lost. Returns whether we hold it now."""
         now = self._clock()
         had = self.held()
-        taken, _previous = run_in_transaction(
+        taken, previous = run_in_transaction(
             self.engine, lambda conn: take(conn, self.name, self.holder, now, self.ttl), what=f"lease {self.name}"
         )
+        self.taken_afresh = taken and previous != self.holder
         self._valid_until = now + self.ttl if taken else None
         self._taken_at = now if taken else None
         if taken and not had:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select, update
+from sqlalchemy import Connection, func, select, update
 
 from syncd.core.model import TaskRef
 from syncd.logs import redact
@@ -65,18 +65,18 @@ def due_condition(source: str, now: datetime) -> Any:
 
 
 def claim_due(
-    conn: Connection, source: str, holder: str, now: datetime, limit: int, *, settle: timedelta = timedelta(0)
+    conn: Connection, source: str, holder: str, now: datetime, limit: int, *, unknown: bool = True
 ) -> list[PushJob]:
-    """Claim up to `limit` due targets of `source`, most recently changed first; a target with a write in
-    flight (its outcome unknown: a kill, a lost answer) only once `settle` has passed since that write began,
-    since the request may still land until then."""
-    settled = or_(PUSH_TARGETS.c.inflight_hash.is_(None), PUSH_TARGETS.c.inflight_at <= to_utc(now - settle))
+    """Claim up to `limit` due targets of `source`, most recently changed first; those with a write in flight
+    only if `unknown` (a request sent by a predecessor may still land: the pusher lets it settle first)."""
     query = (
         select(PUSH_TARGETS)
-        .where(due_condition(source, now), claimable(PUSH_TARGETS, holder, to_utc(now)), settled)
+        .where(due_condition(source, now), claimable(PUSH_TARGETS, holder, to_utc(now)))
         .order_by(PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
         .limit(limit)
     )
+    if not unknown:
+        query = query.where(PUSH_TARGETS.c.inflight_hash.is_(None))
     rows = list(conn.execute(skip_locked(conn, query)))
     mark_claimed(conn, PUSH_TARGETS, [row.id for row in rows], holder, to_utc(now + CLAIM_TTL))
     return [
@@ -88,20 +88,17 @@ def claim_due(
     ]  # fmt: skip
 
 
-def next_due_at(conn: Connection, source: str, *, settle: timedelta = timedelta(0)) -> datetime | None:
-    """When the earliest pending target of `source` becomes due (to sleep until then): its next attempt, and
-    for a write in flight no sooner than `settle` after that write began (see `claim_due`)."""
+def next_due_at(conn: Connection, source: str, *, unknown_after: datetime | None = None) -> datetime | None:
+    """When the earliest pending target of `source` becomes due (to sleep until then); a target with a write in
+    flight no sooner than `unknown_after` when the caller lets such targets alone until then (see `claim_due`)."""
     pending = (PUSH_TARGETS.c.source == source) & wanted_condition()
-    clear = select(func.min(PUSH_TARGETS.c.next_attempt_at)).where(pending, PUSH_TARGETS.c.inflight_hash.is_(None))
-    moments = [as_utc(conn.execute(clear).scalar_one_or_none())]
-    unknown = select(PUSH_TARGETS.c.next_attempt_at, PUSH_TARGETS.c.inflight_at).where(
-        pending, PUSH_TARGETS.c.inflight_hash.is_not(None)
-    )
-    for attempt_at, inflight_at in conn.execute(unknown):
-        attempt, began = as_utc(attempt_at), as_utc(inflight_at)
-        moments.append(max(attempt, began + settle) if attempt is not None and began is not None else attempt)
-    known = [moment for moment in moments if moment is not None]
-    return min(known) if known else None
+    earliest = func.min(PUSH_TARGETS.c.next_attempt_at)
+    clear = as_utc(conn.execute(select(earliest).where(pending, PUSH_TARGETS.c.inflight_hash.is_(None))).scalar())
+    unknown = as_utc(conn.execute(select(earliest).where(pending, PUSH_TARGETS.c.inflight_hash.is_not(None))).scalar())
+    if unknown is not None and unknown_after is not None:
+        unknown = max(unknown, unknown_after)
+    moments = [moment for moment in (clear, unknown) if moment is not None]
+    return min(moments) if moments else None
 
 
 def record_in_flight(conn: Connection, job: PushJob, holder: str, now: datetime, lease: str) -> bool:

@@ -66,6 +66,8 @@ class SourcePusher:
         self.pacer = WritePacer(())
         #: Retriable failures since the source last answered: the first is a warning, the rest debug lines.
         self.failed_attempts = 0
+        #: Targets left in flight by whoever held the lease before us are not touched until then.
+        self._unknown_after: datetime | None = None
 
     @property
     def adapter(self) -> SourceAdapter | None:
@@ -90,12 +92,15 @@ class SourcePusher:
         return max(moment, held) if held is not None else moment
 
     def keep_lease(self) -> bool:
-        """Hold `push:<source>`; on taking it, free targets claimed by a dead predecessor (the targets it left
-        in flight are let alone until `settle` after their write began: its last requests may still land)."""
+        """Hold `push:<source>`; on taking it, free targets claimed by a dead predecessor. Taken from another
+        holder (or found free), the targets left in flight are let alone for `settle`: its last requests may
+        still land."""
         was_held = self.lease.held()
         if not self.lease.keep():
             return False
         if not was_held:
+            if self.lease.taken_afresh:
+                self._unknown_after = self.runtime.clock() + self.settle
             self._run(lambda conn: clear_stale_claims(conn, self.source, self.runtime.worker_id), "free claims")
         return True
 
@@ -103,8 +108,12 @@ class SourcePusher:
         """Claim up to `limit` due targets (none in dry-run mode or without the lease)."""
         if self.runtime.config.push.dry_run or self.adapter is None or not self.keep_lease():
             return []
-        now, holder, settle = self.runtime.clock(), self.runtime.worker_id, self.settle
-        return self._run(lambda conn: claim_due(conn, self.source, holder, now, limit, settle=settle), "claim targets")
+        now = self.runtime.clock()
+        holder = self.runtime.worker_id
+        unknown = self._unknown_after is None or now >= self._unknown_after
+        return self._run(
+            lambda conn: claim_due(conn, self.source, holder, now, limit, unknown=unknown), "claim targets"
+        )
 
     def push_ready(self) -> int:
         """Write due targets one at a time while the pace allows; returns how many writes were made."""
@@ -229,7 +238,8 @@ class SourcePusher:
 
     def next_due(self) -> datetime | None:
         """When the earliest pending target becomes due."""
-        return self._run(lambda conn: next_due_at(conn, self.source, settle=self.settle), "next due")
+        unknown_after = self._unknown_after
+        return self._run(lambda conn: next_due_at(conn, self.source, unknown_after=unknown_after), "next due")
 
     def _run(self, work: Callable[[Connection], T], what: str) -> T:
         return run_in_transaction(self.runtime.engine, work, what=f"{what} ({self.source})")

@@ -171,7 +171,8 @@ def soak_once(seed: int, *, kills: int, deliveries: int, store: str) -> RunResul
             for repo in REPOS
             for index in range(ISSUES_PER_REPO)
         ]
-        fast = {"poll_interval": "2s", "writes_per_minute": 100_000, "writes_per_hour": 1_000_000}
+        # A 5 s request timeout: after a kill the restarted pusher lets the dead one's write settle that long.
+        fast = {"poll_interval": "2s", "timeout": "5s", "writes_per_minute": 100_000, "writes_per_hour": 1_000_000}
         config = okr_sim_config(Path(scratch), sim, store_url, kr_count=KR_COUNT, repos=REPOS, source=fast)
         daemon = DaemonProcess(config, env=DAEMON_ENV).start().wait_ready(60)
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from structlog.testing import capture_logs
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
@@ -328,13 +328,6 @@ def _restarted(env: WorkerEnv) -> Runtime:
     return runtime
 
 
-def _free_the_dead_claims(env: WorkerEnv) -> None:
-    """What a restarted daemon does with the claims of a predecessor whose pid is gone, and its lease."""
-    with env.engine.begin() as conn:
-        conn.execute(update(PUSH_TARGETS).values(claimed_by=None, claimed_until=None))
-        conn.execute(delete(LEASES))
-
-
 def _back_to_applied(env: WorkerEnv) -> None:
     """The KR returns to the text last recorded as applied (as a recompute would render it, to the byte)."""
     with env.engine.begin() as conn:
@@ -360,12 +353,11 @@ class TestWriteAhead:
         assert env.tracker.comments["acme/web#1"][target["remote_id"]] != applied  # the tracker shows B
         assert target["desired_hash"] == target["applied_hash"]  # and the store says A is there
         del env.adapter.apply
-        _free_the_dead_claims(env)  # a restart on the same host frees a dead predecessor's claims at once
+        env.clock.advance(CLAIM_TTL.total_seconds())  # the dead process's claim lapses
         restarted = Pusher(_restarted(env))
-        assert restarted.source("fake").next_due() == env.clock() + REQUEST_TIMEOUT  # it sleeps until then, no spin
-        env.clock.advance(REQUEST_TIMEOUT.total_seconds() - 1)
-        assert restarted.run_once() == 0  # its last request may still land: let alone until the timeout passed
-        env.clock.advance(1)  # since that write began, not since the restart
+        assert restarted.run_once() == 0  # its last request may still land: left alone for the request timeout
+        assert restarted.source("fake").next_due() == env.clock() + REQUEST_TIMEOUT  # asleep until then, no spin
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
         assert restarted.run_once() == 1
         assert env.tracker.comments["acme/web#1"] == {target["remote_id"]: applied}
         (target,) = env.targets()
