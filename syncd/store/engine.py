@@ -12,6 +12,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from syncd.store.errors import StoreError, StoreNotMigrated, display_url, first_line
+from syncd.store.files import prepare_sqlite_file
 
 DATABASE_URL_ENV = "SYNCD_DATABASE_URL"
 
@@ -102,7 +103,8 @@ def sqlite_file(url: URL) -> Path | None:
 
 def _check_sqlite_file(url: URL, where: str, *, create: bool) -> None:
     """A SQLite file's directory must exist (SQLite would only say 'unable to open database file'), and a
-    read-only command (`create=False`) must not create an empty file where the store should be."""
+    read-only command (`create=False`) must not create an empty file where the store should be, nor change
+    its mode. A writer (`syncd db upgrade`, the daemon) creates the file 0600 or tightens it to 0600."""
     file = sqlite_file(url)
     if file is None:
         return
@@ -110,7 +112,9 @@ def _check_sqlite_file(url: URL, where: str, *, create: bool) -> None:
         raise StoreError(
             f"cannot open the store at {where}: the directory {file.parent} does not exist; create it first"
         )
-    if not create and not file.exists():
+    if create:
+        prepare_sqlite_file(file)
+    elif not file.exists():
         raise StoreNotMigrated(f"there is no store at {where} yet ({file}); run `syncd db upgrade` to create it")
 
 

@@ -1,4 +1,4 @@
-"""One daemon per SQLite file: an exclusive OS lock on `<db>.lock` holding the owner's pid.
+"""One daemon per SQLite file: an exclusive OS lock on `<db>.lock` (0600, ours) holding the owner's pid.
 
 SQLite serialises writers on one machine only, and two daemons would poll and push the same work
 twice, so a second daemon is refused with the first one's pid. PostgreSQL coordinates several
@@ -16,7 +16,8 @@ from typing import IO, Self
 from sqlalchemy.engine import make_url
 
 from syncd.store.engine import normalize_url, resolve_url, sqlite_file
-from syncd.store.errors import StoreError, StoreLocked
+from syncd.store.errors import StoreLocked
+from syncd.store.files import open_private_file
 
 
 def lock_path_for(url: str) -> Path | None:
@@ -37,10 +38,10 @@ class DaemonLock:
         """Take the lock (idempotent); raise `StoreLocked` naming the holder's pid when another has it."""
         if self.path is None or self._handle is not None:
             return
-        try:
-            handle = self.path.open("a+", encoding="utf-8")
-        except OSError as error:
-            raise StoreError(f"cannot create the daemon lock {self.path}: {error.strerror}") from None
+        # Never through a link, into a FIFO or into another user's file: one planted at this path
+        # would have the daemon truncate and overwrite whatever it points at.
+        descriptor = open_private_file(self.path, "daemon lock", os.O_RDWR, follow=False, owned=True)
+        handle = os.fdopen(descriptor, "r+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
