@@ -21,11 +21,13 @@ from adapters.registry import build_adapter
 from syncd.cli.db import fail, open_store_or_exit
 from syncd.cli.deadline import DeadlinePassed, run_within
 from syncd.cli.options import ConfigOption, load_config_or_exit
+from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import TrackerError
 from syncd.core.explain import LinkExplanation
 from syncd.core.render import format_number, format_percent
 from syncd.core.status import as_utc
+from syncd.logs import redact
 from syncd.runtime.task_report import TaskNotFound, TaskReport, TaskTarget, read_task_report
 from syncd.store.errors import StoreError
 from syncd.store.migrate import require_current
@@ -84,7 +86,9 @@ def with_container_name(report: TaskReport, config: SyncdConfig, deadline: float
     except DeadlinePassed:
         return replace(report, container_note=f"{source.kind} did not answer within {deadline:g}s")
     except TrackerError as error:
-        return replace(report, container_note=str(error).splitlines()[0] if str(error) else type(error).__name__)
+        # The tracker's refusal may quote the credentials it was sent (some echo the Authorization header).
+        note = redact(str(error).splitlines()[0], config_secrets(config)) if str(error) else type(error).__name__
+        return replace(report, container_note=note)
     finally:
         adapter.close()
     return replace(report, container_name=names.get(task.container))

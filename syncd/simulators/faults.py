@@ -3,7 +3,9 @@
 Kinds: `rate_limit` (429 with Retry-After), `secondary` (GitHub's 403 secondary rate limit),
 `server_error` (a 5xx), `slow` (answer after `delay` seconds), `hold` (keep the request at a
 `RequestGate` until the test lets it through, or drops it unapplied: crash tests kill the client at
-each step of a write this way). A rule matches by method and a path
+each step of a write this way). A failing rule may `echo_credentials`: its error body then quotes the request's
+Authorization header back, as some proxies and trackers do (the worst case for error text syncd keeps and
+shows). A rule matches by method and a path
 pattern under the API root, a glob (`/repos/*/issues`) or a regex (`^/batch$`) as the simulator
 chooses; each request meets at most one rule, the first that matches.
 """
@@ -77,6 +79,7 @@ class FaultRule:
     delay: float = 0.0
     path_syntax: PathSyntax = "glob"
     gate: RequestGate | None = None  # `hold` rules only
+    echo_credentials: bool = False  # the error body quotes the request's Authorization header
 
     def matches(self, method: str, path: str) -> bool:
         """Whether this rule applies to a request."""

@@ -1,4 +1,5 @@
-"""The README says what the code does: its quick start runs as written, and the log events it names exist.
+"""The README says what the code does: its quick start runs as written, the log events it names exist, and
+the limits it states are the code's.
 
 A newcomer copies the quick start's `export` line and config; `syncd check` must pass with exactly the variables
 that line sets. The Operations section's event names are what an operator greps for and alerts on.
@@ -8,13 +9,20 @@ from __future__ import annotations
 
 import ast
 import re
+import resource
 import shlex
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from syncd.cli.main import build_app
+from syncd.config.includes import MAX_FILE_BYTES, MAX_INCLUDE_DEPTH
+from syncd.config.models import ServerConfig
+from syncd.config.positions import ALIAS_BUDGET, MAX_NESTING
+from syncd.config.source import SourceConfig
 from syncd.ports import WriteKind
+from syncd.web.limits import ServerLimits
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
@@ -89,3 +97,62 @@ class TestDocumentedLogEvents:
         documented = _documented_events()
         assert len(documented) >= 10
         assert documented - _emitted_events() == set()
+
+
+def _limits() -> dict[str, str]:
+    """The Operations section's "Limits" list: each sub-item's text by its label (`Keep-alive: ...`)."""
+    operations = _section("Operations")
+    assert "\n- **Limits**" in operations, "the Operations section has no Limits list"
+    start = operations.index("\n- **Limits**")
+    end = operations.index("\n- **", start + 1)
+    items = re.split(r"\n  - ", operations[start:end])[1:]
+    return {item.split(":", 1)[0]: " ".join(item.split()) for item in items}
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _mebibytes(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
+def _kibibytes(size: int) -> str:
+    return f"{size / 2**10:g} KiB"
+
+
+def _stated_limits(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(Limits item, the text it must contain), each number read from the code's defaults."""
+    # Without an open-file limit the cap is the code's own number, not half of this machine's `ulimit -n`.
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    server = ServerLimits()
+    body_cap = ServerConfig.model_fields["max_body_bytes"].default
+    tracker_timeout = SourceConfig.model_fields["timeout"].default.total_seconds()
+    return [
+        ("Webhook body", f"{body_cap:,} bytes ({_mebibytes(body_cap)})"),
+        ("Header read timeout", f"within {_seconds(server.header_timeout)} of its connection"),
+        ("Header read timeout", f"at most {_kibibytes(server.max_header_bytes)}"),
+        ("Body read timeout", f"within {_seconds(server.body_timeout)} of its headers"),
+        ("Keep-alive", f"closed after {_seconds(server.keep_alive)}"),
+        ("Connection cap", f"at most {server.max_connections} connections"),
+        ("Config file size", f"at most {_mebibytes(MAX_FILE_BYTES)}"),
+        ("YAML alias budget", f"at most {ALIAS_BUDGET:,} repeated values"),
+        ("YAML alias budget", f"at most {MAX_NESTING} levels"),
+        ("Include depth", f"at most {MAX_INCLUDE_DEPTH} files deep"),
+        ("Requests to trackers", f"`timeout`, {_seconds(tracker_timeout)} by default"),
+    ]
+
+
+class TestDocumentedLimits:
+    """Operators size proxies and alerts by the README's limits: each number there is the code's default."""
+
+    def test_each_limit_states_the_number_the_code_uses(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Body cap, read timeouts, keep-alive, connection cap, config size, alias budget, include depth and
+        tracker timeout: the Limits list states each with the value of the constant that enforces it."""
+        limits = _limits()
+        wrong = [
+            f"{label}: expected {text!r} in {limits.get(label)!r}"
+            for label, text in _stated_limits(monkeypatch)
+            if text not in limits.get(label, "")
+        ]
+        assert wrong == []

@@ -87,6 +87,8 @@ class SimulatorApp:
                     "You have made too many requests recently. Please, be chill.",
                     headers={"Retry-After": _seconds(wait)},
                 )
+            if fault.status is not None and fault.echo_credentials:
+                raise ApiError(fault.status, f"Not Authorized; you sent Authorization: {auth}")
             if fault.status is not None:
                 raise ApiError(fault.status, "Server Error: the simulator was asked to fail this request (fault knob)")
             data = body.get("data") if isinstance(body, dict) else None

@@ -1,4 +1,5 @@
-"""Asana's fault knobs (429 with Retry-After, 5xx, slow answers, a sliding-window rate limit) and its logged request.
+"""Asana's fault knobs (429 with Retry-After, 5xx, refusals quoting the Authorization header, slow answers,
+a sliding-window rate limit) and its logged request.
 
 Tests and the sandbox turn knobs on; every API request asks `Faults.decide` first, which also counts
 requests that came back before a Retry-After had elapsed. Knob paths are regexes searched in the path
@@ -39,6 +40,7 @@ class Fault:
     status: int | None = None
     retry_after: float | None = None
     delay: float = 0.0
+    echo_credentials: bool = False
 
 
 @dataclass
@@ -61,6 +63,12 @@ class Faults:
     def fail(self, requests: int, *, status: int = 500, method: str | None = None, path: str | None = None) -> None:
         """Answer the next `requests` matching requests with a server error."""
         self._add("server_error", requests, method, path, status=status)
+
+    def refuse_echoing_credentials(
+        self, requests: int, *, status: int = 401, method: str | None = None, path: str | None = None
+    ) -> None:
+        """Answer the next `requests` matching requests `status`, the message quoting their Authorization header."""
+        self._add("server_error", requests, method, path, status=status, echo_credentials=True)
 
     def slow(self, seconds: float, *, requests: int = 1, method: str | None = None, path: str | None = None) -> None:
         """Delay the next `requests` matching requests by `seconds` (to exercise client timeouts)."""
@@ -94,7 +102,7 @@ class Faults:
         rule = self._plan.pick(method, path)
         if rule is None:
             return None
-        return Fault(None if rule.kind == "slow" else rule.status, rule.retry_after, rule.delay)
+        return Fault(None if rule.kind == "slow" else rule.status, rule.retry_after, rule.delay, rule.echo_credentials)
 
     def _from_window(self, now: float) -> Fault:
         wait = None if self._window is None else self._window.admit(now)
@@ -110,6 +118,10 @@ class Faults:
         status: int = 500,
         retry_after: float | None = None,
         delay: float = 0.0,
+        echo_credentials: bool = False,
     ) -> None:
-        rule = FaultRule(kind, requests, None, method, path, status, retry_after, delay, path_syntax="regex")
+        rule = FaultRule(
+            kind, requests, None, method, path, status, retry_after, delay, path_syntax="regex",
+            echo_credentials=echo_credentials,
+        )  # fmt: skip
         self._plan.add(rule)

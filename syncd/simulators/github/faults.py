@@ -2,7 +2,8 @@
 
 `rate_limit` (429 with Retry-After), `secondary_limit` (403 secondary rate limit without headers),
 `budget_spent` (403 with `x-ratelimit-remaining: 0`, what GitHub answers when the hourly budget is gone),
-`server_error` (502 by default), `slow` (answer after `delay` seconds), `hold` (keep the request until
+`server_error` (502 by default), `refuse_echoing_credentials` (401 by default, the body quoting the request's
+Authorization header), `slow` (answer after `delay` seconds), `hold` (keep the request until
 the test releases or drops it, see `RequestGate`). Rules match by method and a
 glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.faults`).
 """
@@ -30,6 +31,13 @@ class GitHubFaults(FaultPlan):
     def server_error(self, count: int | None = 1, *, status: int = 502, **match: str | float | None) -> FaultRule:
         """Answer a 5xx (502 Bad Gateway by default)."""
         return self.add(FaultRule("server_error", count=count, status=status, **match))  # type: ignore[arg-type]
+
+    def refuse_echoing_credentials(
+        self, count: int | None = 1, *, status: int = 401, **match: str | float | None
+    ) -> FaultRule:
+        """Answer `status` (401 by default) with a message quoting the request's Authorization header back."""
+        rule = FaultRule("server_error", count=count, status=status, echo_credentials=True, **match)  # type: ignore[arg-type]
+        return self.add(rule)
 
     def slow(self, delay: float, count: int | None = 1, **match: str | float | None) -> FaultRule:
         """Answer normally, but only after `delay` seconds."""

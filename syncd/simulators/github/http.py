@@ -134,7 +134,7 @@ class Pipeline:
             if not await fault.gate.passage():
                 return error_reply(502, "Server Error")
         elif fault is not None:
-            return self._fault_reply(fault)
+            return self._fault_reply(fault, request.headers.get("authorization", ""))
         reply = self._handled(request, raw, path, handler, options)
         if fault is not None and fault.gate is not None:
             fault.gate.answered.set()
@@ -181,7 +181,7 @@ class Pipeline:
         reply.headers.update(self.budget.headers())
         return reply
 
-    def _fault_reply(self, fault: FaultRule) -> Reply:
+    def _fault_reply(self, fault: FaultRule, authorization: str) -> Reply:
         if fault.kind == "rate_limit":
             headers = {"retry-after": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             return self._with_rate(error_reply(fault.status, SECONDARY_MESSAGE, **headers))
@@ -194,4 +194,6 @@ class Pipeline:
                 {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time() + fault.delay))}
             )
             return spent
+        if fault.echo_credentials:
+            return error_reply(fault.status, f"Bad credentials; you sent Authorization: {authorization}")
         return error_reply(fault.status, "Server Error")
