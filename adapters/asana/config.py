@@ -7,7 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, model_validator
 
 from syncd.config.source import SourceConfig, StrictModel
-from syncd.config.types import EnvironmentUrl
+from syncd.config.types import EnvironmentHttpUrl
 
 
 class FieldValues(StrictModel):
@@ -38,7 +38,7 @@ class AsanaSourceConfig(SourceConfig):
     """An Asana workspace connection."""
 
     kind: Literal["asana"]
-    base_url: EnvironmentUrl = "https://app.asana.com/api/1.0"
+    base_url: EnvironmentHttpUrl = "https://app.asana.com/api/1.0"
     token: SecretStr = Field(description="Personal access token or OAuth access token (use ${ENV}).")
     workspace: str
     projects: list[str] = Field(default_factory=list, description="Project gids to follow.")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from syncd.config.source import SourceConfig, StrictModel
-from syncd.config.types import EnvironmentUrl
+from syncd.config.types import EnvironmentHttpUrl
 
 #: GitHub Enterprise Server serves REST under /api/v3 and GraphQL under /api/graphql.
 _GHES_REST_SUFFIX = "/api/v3"
@@ -44,8 +44,8 @@ class GitHubSourceConfig(SourceConfig):
     """A GitHub.com or GitHub Enterprise Server connection."""
 
     kind: Literal["github"]
-    base_url: EnvironmentUrl = "https://api.github.com"
-    graphql_url: EnvironmentUrl | None = Field(
+    base_url: EnvironmentHttpUrl = "https://api.github.com"
+    graphql_url: EnvironmentHttpUrl | None = Field(
         default=None, description="GraphQL endpoint; derived from base_url when omitted (GHES: /api/graphql)."
     )
     token: SecretStr | None = Field(default=None, description="Personal or fine-grained token (use ${ENV}).")

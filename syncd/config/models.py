@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validat
 
 from adapters.registry import SourceConfigUnion
 from syncd.config.source import StrictModel
-from syncd.config.types import Duration, EnvironmentUrl
+from syncd.config.types import Duration, EnvironmentHttpUrl, EnvironmentUrl
 
 KR_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
@@ -33,7 +33,7 @@ class ServerConfig(StrictModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    public_url: EnvironmentUrl | None = Field(
+    public_url: EnvironmentHttpUrl | None = Field(
         default=None, description="URL trackers reach us at, for `webhooks install`."
     )
     max_body_bytes: int = Field(default=26_214_400, ge=1024, description="Webhook body limit (413 past it).")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncd.config.types import Duration, EnvironmentUrl
+from syncd.config.types import Duration, EnvironmentHttpUrl
 
 #: A source name: lowercase, as it appears in URLs (`/webhooks/{name}`) and logs.
 SOURCE_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -23,7 +23,9 @@ class SourceConfig(StrictModel):
 
     name: str = Field(pattern=SOURCE_NAME, description="Unique name, used in /webhooks/{name}.")
     kind: str
-    base_url: EnvironmentUrl = Field(description="API root: the public service, an enterprise server, or a simulator.")
+    base_url: EnvironmentHttpUrl = Field(
+        description="API root: the public service, an enterprise server, or a simulator."
+    )
     enabled: bool = True
     poll_interval: Duration = Field(default=timedelta(seconds=60), description="Incremental poll period.")
     reconcile_interval: Duration = Field(default=timedelta(hours=6), description="Full re-listing period.")

@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -86,3 +87,19 @@ class EnvironmentAllowed:
 
 #: A URL the admin may give as `${NAME}` (store.url, base_url, ...); other plain keys may not read the environment.
 EnvironmentUrl = Annotated[str, EnvironmentAllowed()]
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL with a host; the message never repeats the value (it may come from `${NAME}`)."""
+    try:
+        parts = urlsplit(value.strip())
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed IPv6 host or port
+        usable = False
+    if not usable:
+        raise ValueError("must be an http:// or https:// URL with a host name (for example https://api.github.com)")
+    return value
+
+
+#: A web address syncd calls or hands out (a tracker's API root, the public URL); may be given as `${NAME}`.
+EnvironmentHttpUrl = Annotated[str, EnvironmentAllowed(), AfterValidator(_http_url)]

@@ -119,3 +119,20 @@ class TestProblems:
             "keys) and URLs (store.url, server.public_url, base_url, graphql_url) may be ${NAME} references: "
             "write the value itself (or $${NAME} for the literal text)"
         ]
+
+    def test_a_url_key_given_a_token_is_refused_without_its_value(self, tmp_path: Path) -> None:
+        """`base_url: ${GITHUB_TOKEN}` (a slip) is no URL: refused at its key, the token shown nowhere."""
+        path = write_config(tmp_path, MINIMAL + GITHUB_SOURCE.replace("https://${GHE_HOST}/api/v3", "${GITHUB_TOKEN}"))
+        problems = _problems(path, ENV)
+        assert problems == [
+            f"{path}:6: sources[0].base_url: must be an http:// or https:// URL with a host name "
+            "(for example https://api.github.com)"
+        ]
+        assert ENV["GITHUB_TOKEN"] not in "\n".join(problems)
+
+    @pytest.mark.parametrize("url", ["ftp://ghe.acme.internal", "https://", "ghe.acme.internal/api/v3", "http://[::1"])
+    def test_a_url_key_must_be_a_web_address(self, tmp_path: Path, url: str) -> None:
+        path = write_config(tmp_path, MINIMAL + "server:\n  public_url: " + url + "\n")
+        assert [problem.split(": ", 1)[1] for problem in _problems(path, {})] == [
+            "server.public_url: must be an http:// or https:// URL with a host name (for example https://api.github.com)"
+        ]
