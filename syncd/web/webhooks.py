@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import Runtime
+from syncd.runtime.handshakes import WINDOW
 from syncd.runtime.ingest import (
     DeliveryRow,
     DeliveryWriter,
@@ -78,6 +79,7 @@ class HandshakeSecrets:
         self._by_source: dict[str, dict[str, str]] | None = None
         self._min_interval = min_refresh_interval
         self._refreshed_at = float("-inf")
+        self._eager_until = float("-inf")
 
     async def get(self, source: str) -> BoundSecrets:
         """The secrets of `source` by resource (loaded from the store on first use)."""
@@ -87,11 +89,18 @@ class HandshakeSecrets:
             raise StoreUnavailable("the stored handshake secrets could not be read yet")
         return self._by_source.get(source, _NO_SECRETS)
 
+    def expect_change(self) -> None:
+        """A handshake was just taken: the install confirms its secret from its own process any moment now, so
+        until a re-read sees a change (at most a handshake window long) a signature miss re-reads at once."""
+        self._eager_until = time.monotonic() + WINDOW.total_seconds()
+
     async def refresh(self) -> bool:
-        """Re-read the store unless that was done within the last interval; True if anything changed."""
-        if time.monotonic() - self._refreshed_at < self._min_interval:
+        """Re-read the store unless that was done within the last interval (and no confirmation is expected);
+        True if anything changed."""
+        now = time.monotonic()
+        if now - self._refreshed_at < self._min_interval and now >= self._eager_until:
             return False
-        self._refreshed_at = time.monotonic()
+        self._refreshed_at = now
         loop = asyncio.get_running_loop()
         try:
             fresh = await loop.run_in_executor(self._runtime.executor, load_handshake_secrets, self._runtime.engine)
@@ -99,6 +108,8 @@ class HandshakeSecrets:
             raise StoreUnavailable(f"the stored handshake secrets could not be read: {first_line(error)}") from None
         changed = fresh != self._by_source
         self._by_source = fresh
+        if changed:
+            self._eager_until = float("-inf")
         return changed
 
 
@@ -301,6 +312,7 @@ class WebhookEndpoint:
         except (SQLAlchemyError, TimeoutError) as error:
             self.outage.refused_one(source, type(error).__name__)
             raise Answer(503, "store_unavailable", "the handshake secret could not be stored", _RETRY_AFTER) from None
+        self.secrets.expect_change()
         log.info("webhook.handshake_stored", source=source, resource=handshake.resource, pending=True)
         detail = (
             f"handshake of the webhook for {handshake.resource!r} taken; its secret waits for the install to confirm it"
