@@ -3,7 +3,9 @@ it was expected for; anything else discards it, and an install that stops half-w
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -12,9 +14,23 @@ from syncd.ports import CreatedWebhook, WebhookHandshake
 from syncd.runtime.handshakes import StoreHandshakes
 from syncd.runtime.ingest import HandshakeUnexpected, store_pending_secret
 from syncd.store.schema import HandshakeWindow, WebhookSecret
+from tests.support.store import migrated_postgres
+from tests.support.webhooks import migrated_sqlite
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 TARGET = "https://okr.example.com/webhooks/as?resource=123&install="
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store on each dialect (PostgreSQL when SYNCD_TEST_POSTGRES_URL is set)."""
+    if request.param == "sqlite":
+        engine = migrated_sqlite(tmp_path / "syncd.db")
+        yield engine
+        engine.dispose()
+        return
+    with migrated_postgres(request.getfixturevalue("postgres_url")) as engine:
+        yield engine
 
 
 def handshakes(engine: Engine) -> StoreHandshakes:
