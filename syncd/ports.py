@@ -71,7 +71,12 @@ class WebhookHandshake:
     resource: str
     secret: str
     response_headers: Mapping[str, str] = field(default_factory=dict)
+    #: The one-time nonce `syncd webhooks install` put in the target it registered ("" when the URL has none).
+    nonce: str = ""
 
+
+#: Handshake secrets of one source by the resource whose webhook handed them over (Asana project gid -> secret).
+BoundSecrets = Mapping[str, str]
 
 WebhookIntake = WebhookAccepted | WebhookIgnored | WebhookHandshake
 
@@ -206,6 +211,35 @@ class WebhookAction:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CreatedWebhook:
+    """A webhook as the tracker's create call answered it: its id, followed resource and target, and the
+    handshake secret when the answer repeats it (Asana's `X-Hook-Secret`)."""
+
+    gid: str
+    resource: str
+    target: str
+    secret: str | None = None
+
+
+class WebhookHandshakes(Protocol):
+    """What `syncd webhooks install` lends an adapter whose tracker handshakes: a one-time nonce per webhook
+    creation, and the confirmation that turns the handshake's pending secret into the one that verifies."""
+
+    def confirmed(self, resource: str) -> str | None:
+        """The id of the webhook whose secret verifies `resource`'s deliveries (None: none confirmed)."""
+        ...
+
+    def expect(self, resource: str) -> str:
+        """Expect one handshake for a webhook on `resource` about to be created; the nonce its target carries."""
+        ...
+
+    def confirm(self, resource: str, created: CreatedWebhook | None) -> bool:
+        """After the create call: keep the pending secret if `created` is the webhook it was expected for;
+        discard it otherwise (`None`: the create failed). True when a secret was kept."""
+        ...
+
+
 @runtime_checkable
 class SourceAdapter(Protocol):
     """One configured tracker connection; built by its package's `build_adapter(config)` factory."""
@@ -237,10 +271,11 @@ class SourceAdapter(Protocol):
 
     # Pure parts (no I/O): the webhook path calls these.
     def intake(
-        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets
     ) -> WebhookIntake:
-        """Verify (constant time) then classify a delivery. Headers are lower-cased. `secrets` are the
-        stored handshake secrets for this source (Asana); sources with a configured secret use their own.
+        """Verify (constant time) then classify a delivery. Headers are lower-cased. `secrets` are this
+        source's confirmed handshake secrets by resource (Asana): a delivery verifies only with the secret
+        of the resource it is for. Sources with a configured secret use their own.
         Raises `SignatureError` or `MalformedPayload`."""
         ...
 
@@ -286,8 +321,11 @@ class SourceAdapter(Protocol):
         """Credentials, reachability, webhooks, fields and budget, for `syncd check --online`."""
         ...
 
-    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
-        """Create or update our webhooks (idempotent: one hook per target)."""
+    def install_webhooks(
+        self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
+    ) -> Sequence[WebhookAction]:
+        """Create or update our webhooks (idempotent: one hook per target). A tracker that handshakes
+        needs `handshakes` to create one (the runtime's `install_webhooks` passes it)."""
         ...
 
     def container_names(self, containers: Sequence[str]) -> Mapping[str, str]:

@@ -28,6 +28,7 @@ from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 from syncd.ports import (
     Bookmark,
+    BoundSecrets,
     Budget,
     DeliveryEffects,
     FetchResult,
@@ -36,6 +37,7 @@ from syncd.ports import (
     PushWrite,
     RequestObserver,
     WebhookAction,
+    WebhookHandshakes,
     WebhookIntake,
     WriteKind,
     WriteResult,
@@ -75,9 +77,9 @@ class AsanaAdapter(ProfiledAdapter):
 
     # --- pure parts ---
     def intake(
-        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets
     ) -> WebhookIntake:
-        """Handshake, heartbeat, or a delivery verified against the stored handshake secrets."""
+        """Handshake, heartbeat, or a delivery verified with the confirmed secret of its resource."""
         return intake(headers, body, query, secrets)
 
     def interpret(self, event: str, body: bytes) -> DeliveryEffects:
@@ -151,9 +153,12 @@ class AsanaAdapter(ProfiledAdapter):
         """Token, workspace, projects, progress field, goals, webhooks, budget."""
         return self._online.check(public_url)
 
-    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
-        """One webhook per project (idempotent); the daemon must be up at `public_url` for the handshake."""
-        return self._online.install(public_url, dry_run=dry_run)
+    def install_webhooks(
+        self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
+    ) -> Sequence[WebhookAction]:
+        """One webhook per project (idempotent); the daemon must be up at `public_url` for the handshake, and
+        `handshakes` binds each creation's handshake to this install."""
+        return self._online.install(public_url, dry_run=dry_run, handshakes=handshakes)
 
     def container_names(self, containers: Sequence[str]) -> Mapping[str, str]:
         """Project gid -> the project's name, one `GET /projects/{gid}` each."""

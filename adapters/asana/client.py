@@ -209,11 +209,24 @@ class AsanaClient:
             f"POST /goals/{goal}/setMetricCurrentValue", api.update_goal_metric, body, goal, {"opt_fields": fields}
         )
 
-    def create_webhook(self, resource: str, target: str, fields: str) -> JSON:
-        """`POST /webhooks`; Asana handshakes with `target` before answering."""
+    def create_webhook(self, resource: str, target: str, fields: str) -> tuple[JSON, str | None]:
+        """`POST /webhooks`; Asana handshakes with `target` before answering. The webhook, and the
+        `X-Hook-Secret` the answer repeats beside it (None when it does not)."""
         api = asana.WebhooksApi(self._api)
         body = {"data": {"resource": resource, "target": target}}
-        return self._data("POST /webhooks", api.create_webhook, body, {"opt_fields": fields}, idempotent=False)
+        answer = self._call("POST /webhooks", False, api.create_webhook, body, {"opt_fields": fields})
+        data = answer.get("data")
+        if not isinstance(data, dict):
+            raise Permanent(
+                "asana POST /webhooks answered without a data object; is base_url the API root (…/api/1.0)?"
+            )
+        secret = answer.get("X-Hook-Secret")
+        return data, secret if isinstance(secret, str) and secret else None
+
+    def delete_webhook(self, gid: str) -> None:
+        """`DELETE /webhooks/{gid}`: stop a webhook."""
+        api = asana.WebhooksApi(self._api)
+        self._call(f"DELETE /webhooks/{gid}", True, api.delete_webhook, gid)
 
     # --- budget and lifecycle ---
     def budget(self) -> Budget:

@@ -3,26 +3,36 @@
 Installing a webhook is interactive on Asana's side: `POST /webhooks` makes Asana POST a handshake
 (`X-Hook-Secret`) to the target and create the webhook only if the target echoes it at once. So the
 daemon (`syncd run`, web role) must already be running and reachable at the public URL, and it must
-store the secret before answering: it signs every later delivery.
+store the secret before answering: it signs every later delivery. The target carries a one-time nonce
+(`&install=`) so the daemon accepts only the handshake of the webhook this install creates, and keeps its
+secret pending until the create's answer (gid, resource, target, secret) confirms it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from functools import partial
 
 from adapters.asana.client import AsanaClient
 from adapters.asana.config import AsanaSourceConfig
 from adapters.asana.push import AsanaPusher
-from syncd.core.errors import Permanent, TrackerError
-from syncd.ports import OnlineCheck, WebhookAction
+from adapters.asana.webhook import NONCE_PARAM, RESOURCE_PARAM
+from syncd.core.errors import NotFound, Permanent, TrackerError
+from syncd.ports import CreatedWebhook, OnlineCheck, WebhookAction, WebhookHandshakes
 
 WEBHOOK_FIELDS = "active,resource,target"
 
 
 def webhook_target(public_url: str, source: str, project: str) -> str:
-    """Where Asana delivers a project's events: `<public>/webhooks/<source>?resource=<project gid>`."""
-    return f"{public_url.rstrip('/')}/webhooks/{source}?resource={project}"
+    """Where Asana delivers a project's events: `<public>/webhooks/<source>?resource=<project gid>`; a webhook
+    created by `syncd webhooks install` adds `&install=<nonce>`, the one-time nonce of its handshake."""
+    return f"{public_url.rstrip('/')}/webhooks/{source}?{RESOURCE_PARAM}={project}"
+
+
+def delivers_to(target: str, base: str) -> bool:
+    """Whether a webhook's `target` is `base` (a `webhook_target`), with or without an install nonce."""
+    return target == base or target.startswith(f"{base}&{NONCE_PARAM}=")
 
 
 class AsanaOnline:
@@ -59,34 +69,87 @@ class AsanaOnline:
         )
         return lines
 
-    def install(self, public_url: str, *, dry_run: bool) -> list[WebhookAction]:
-        """One webhook per project delivering to us; an existing active one with our target is kept."""
-        return [self._install_one(public_url, project, dry_run) for project in self._projects()]
-
-    def _install_one(self, public_url: str, project: str, dry_run: bool) -> WebhookAction:
-        target = webhook_target(public_url, self._config.name, project)
-        hooks = self._client.webhooks(self._config.workspace, project, WEBHOOK_FIELDS)
-        ours = [h for h in hooks if h.get("target") == target]
-        active = next((h for h in ours if h.get("active", True)), None)
-        if active is not None:
-            return WebhookAction(
-                self._config.name, project, "unchanged", f"webhook {active['gid']} already delivers to {target}"
-            )
-        stale = f" (webhook {ours[0]['gid']} to the same target is inactive and is left alone)" if ours else ""
-        if dry_run:
-            detail = f"would create a webhook delivering to {target}{stale}; syncd must be running and reachable there to answer Asana's handshake"
-            return WebhookAction(self._config.name, project, "create", detail)
-        try:
-            created = self._client.create_webhook(project, target, WEBHOOK_FIELDS)
-        except Permanent as error:
+    def install(
+        self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
+    ) -> list[WebhookAction]:
+        """One webhook per project delivering to us; an existing active one whose secret the daemon holds
+        confirmed is kept. Creating needs `handshakes`, which binds each creation's handshake to this install."""
+        if not dry_run and handshakes is None:
             raise Permanent(
-                f"asana could not create the webhook of project {project} delivering to {target}: {error}. Asana "
+                f"asana webhooks of source {self._config.name!r} are created through `syncd webhooks install`, "
+                "which binds Asana's handshake to the install"
+            )
+        return [self._install_one(public_url, project, dry_run, handshakes) for project in self._projects()]
+
+    def _install_one(
+        self, public_url: str, project: str, dry_run: bool, handshakes: WebhookHandshakes | None
+    ) -> WebhookAction:
+        base = webhook_target(public_url, self._config.name, project)
+        hooks = self._client.webhooks(self._config.workspace, project, WEBHOOK_FIELDS)
+        ours = [h for h in hooks if delivers_to(str(h.get("target") or ""), base)]
+        active = [h for h in ours if h.get("active", True)]
+        kept = handshakes.confirmed(project) if handshakes is not None else None
+        current = next((h for h in active if dry_run or str(h.get("gid")) == kept), None)
+        if current is not None:
+            return WebhookAction(
+                self._config.name, project, "unchanged", f"webhook {current['gid']} already delivers to {base}"
+            )
+        inactive = [h for h in ours if h not in active]
+        stale = f" (webhook {inactive[0]['gid']} to the same target is inactive and is left alone)" if inactive else ""
+        if dry_run or handshakes is None:
+            detail = f"would create a webhook delivering to {base}{stale}; syncd must be running and reachable there to answer Asana's handshake"
+            return WebhookAction(self._config.name, project, "create", detail)
+        created = self._create(public_url, project, base, handshakes)
+        replaced = [str(h["gid"]) for h in active]
+        for gid in replaced:
+            self._delete(gid)
+        if replaced:
+            detail = (
+                f"created webhook {created.gid} delivering to {base} and deleted webhook {', '.join(replaced)}, "
+                f"whose handshake secret this daemon had not confirmed; the daemon answered the handshake{stale}"
+            )
+            return WebhookAction(self._config.name, project, "update", detail)
+        detail = f"created webhook {created.gid} delivering to {base}; the daemon answered the handshake{stale}"
+        return WebhookAction(self._config.name, project, "create", detail)
+
+    def _create(self, public_url: str, project: str, base: str, handshakes: WebhookHandshakes) -> CreatedWebhook:
+        """Create one webhook whose target carries a fresh install nonce, then have its handshake confirmed."""
+        target = f"{base}&{NONCE_PARAM}={handshakes.expect(project)}"
+        try:
+            data, secret = self._client.create_webhook(project, target, WEBHOOK_FIELDS)
+        except Permanent as error:
+            handshakes.confirm(project, None)
+            raise Permanent(
+                f"asana could not create the webhook of project {project} delivering to {base}: {error}. Asana "
                 f"handshakes with the target before creating a webhook, so `syncd run` must be running and reachable "
                 f"from Asana at {public_url} (check server.public_url, TLS and firewalls), then run `syncd webhooks install` again",
                 status=error.status,
             ) from error
-        detail = f"created webhook {created['gid']} delivering to {target}; the daemon answered the handshake{stale}"
-        return WebhookAction(self._config.name, project, "create", detail)
+        except BaseException:
+            handshakes.confirm(project, None)
+            raise
+        created = CreatedWebhook(
+            gid=str(data.get("gid") or ""),
+            resource=str((data.get("resource") or {}).get("gid") or ""),
+            target=str(data.get("target") or ""),
+            secret=secret,
+        )
+        if not handshakes.confirm(project, created):
+            self._delete(created.gid)
+            raise Permanent(
+                f"asana created webhook {created.gid or '(no gid)'} for project {project}, but its handshake did not "
+                f"reach the daemon at {base} with this install's nonce (or the answer named another resource or "
+                "target); the webhook was deleted and no secret kept. Check that server.public_url reaches this "
+                "store's daemon, then run `syncd webhooks install` again"
+            )
+        return created
+
+    def _delete(self, gid: str) -> None:
+        """Delete one of our webhooks (already gone is fine)."""
+        if not gid:
+            return
+        with contextlib.suppress(NotFound):
+            self._client.delete_webhook(gid)
 
     def _check_token(self) -> OnlineCheck:
         try:
@@ -153,7 +216,7 @@ class AsanaOnline:
 
     def _describe_hook(self, project: str, target: str) -> str:
         hooks = self._client.webhooks(self._config.workspace, project, WEBHOOK_FIELDS)
-        ours = [h for h in hooks if h.get("target") == target]
+        ours = [h for h in hooks if delivers_to(str(h.get("target") or ""), target)]
         if not ours:
             raise Permanent(f"no webhook delivers project {project} to {target}")
         if not any(h.get("active", True) for h in ours):

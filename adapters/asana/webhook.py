@@ -1,7 +1,8 @@
 """Asana webhook intake and compact-event interpretation (pure: bytes and headers in, decisions out).
 
-A handshake carries `X-Hook-Secret` (echo it, keep it). A delivery carries `X-Hook-Signature`, the hex
-HMAC-SHA256 of the raw body under the handshake's secret, checked before the body is read. Events are
+A handshake carries `X-Hook-Secret` (echo it; the daemon keeps it pending until the install confirms the
+webhook). A delivery carries `X-Hook-Signature`, the hex HMAC-SHA256 of the raw body under the secret of
+the resource its URL names (`?resource=`), checked before the body is read. Events are
 compact ("task 123 changed"), so they only say which tasks to fetch again; the same interpretation
 serves the Events API's answers when polling.
 """
@@ -15,12 +16,16 @@ from typing import Any
 
 import orjson
 
-from syncd.core.errors import MalformedPayload
+from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.core.signatures import verify_hmac_sha256
-from syncd.ports import DeliveryEffects, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
+from syncd.ports import BoundSecrets, DeliveryEffects, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 
 HANDSHAKE_HEADER = "x-hook-secret"
 SIGNATURE_HEADER = "x-hook-signature"
+#: Query parameters of the target `syncd webhooks install` registers: the followed resource, and the
+#: one-time nonce that binds the creation handshake to that install.
+RESOURCE_PARAM = "resource"
+NONCE_PARAM = "install"
 EVENTS = "events"
 #: Comment stories change no task state; skipping them also keeps our own comments from causing fetches.
 COMMENT_SUBTYPES = frozenset({"comment_added", "comment_edited"})
@@ -41,14 +46,24 @@ class CompactEvent:
     field: str = ""
 
 
-def intake(headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]) -> WebhookIntake:
-    """Classify a request to `/webhooks/<source>`: handshake, heartbeat, or a verified delivery."""
+def intake(headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets) -> WebhookIntake:
+    """Classify a request to `/webhooks/<source>`: handshake, heartbeat, or a delivery verified with the
+    secret bound to the resource its URL names (a resource never installed verifies nothing)."""
+    resource = query.get(RESOURCE_PARAM, "")
     secret = headers.get(HANDSHAKE_HEADER)
     if secret:
         return WebhookHandshake(
-            resource=query.get("resource", ""), secret=secret, response_headers={"X-Hook-Secret": secret}
+            resource=resource,
+            secret=secret,
+            response_headers={"X-Hook-Secret": secret},
+            nonce=query.get(NONCE_PARAM, ""),
         )
-    verify_hmac_sha256(tuple(secrets), body, headers.get(SIGNATURE_HEADER))
+    bound = secrets.get(resource) if resource else None
+    signature = headers.get(SIGNATURE_HEADER)
+    if bound is None and signature:
+        # Signed with some secret, maybe another resource's: that one must not vouch for this resource.
+        raise SignatureError(f"no webhook of this source is installed for resource {resource[:100]!r}")
+    verify_hmac_sha256((bound,) if bound else (), body, signature)
     events = _events_list(body)
     if not events:
         return WebhookIgnored(event=EVENTS, reason="heartbeat")

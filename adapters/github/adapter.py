@@ -27,6 +27,7 @@ from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 from syncd.ports import (
     Bookmark,
+    BoundSecrets,
     Budget,
     DeliveryEffects,
     FetchResult,
@@ -35,6 +36,7 @@ from syncd.ports import (
     PushWrite,
     RequestObserver,
     WebhookAction,
+    WebhookHandshakes,
     WebhookIntake,
     WriteKind,
     WriteResult,
@@ -72,7 +74,7 @@ class GitHubAdapter(ProfiledAdapter):
     # -- pure parts ------------------------------------------------------------------------------
 
     def intake(
-        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets
     ) -> WebhookIntake:
         """Verify `X-Hub-Signature-256` (before parsing), then keep or ignore the delivery."""
         return webhook.intake(self.config, headers, body)
@@ -184,8 +186,11 @@ class GitHubAdapter(ProfiledAdapter):
             return [OnlineCheck(self.name, "repositories", False, str(error), fix)]
         return OnlineChecks(self.config, self.client, self._pusher).run(repos, public_url)
 
-    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
-        """One `web` hook per repository pointing at `{public_url}/webhooks/{source}` (idempotent)."""
+    def install_webhooks(
+        self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
+    ) -> Sequence[WebhookAction]:
+        """One `web` hook per repository pointing at `{public_url}/webhooks/{source}` (idempotent); GitHub
+        does not handshake (its deliveries are signed with the configured `webhook_secret`)."""
         return OnlineChecks(self.config, self.client, self._pusher).install(self.partitions(), public_url, dry_run)
 
     def close(self) -> None:

@@ -1,68 +1,169 @@
-"""Handshake windows: a webhook handshake is accepted only while we are creating that webhook.
+"""Handshake windows: a webhook handshake is accepted only from the webhook an install is creating.
 
-Asana proves a new webhook by POSTing `X-Hook-Secret` to its target and later signs deliveries with
-it. Anyone can POST such a header, so the daemon keeps the secret only if `syncd webhooks install`
-(or the sandbox) opened a window for that source and resource in the store first; the handshake
-consumes the window. Installing goes through `install_webhooks` here so no caller forgets it.
+Asana proves a new webhook by POSTing `X-Hook-Secret` to its target *during* the create call, and signs
+later deliveries with it. Anyone can POST such a header, so each creation is bound to the install making
+it: `expect` opens a window for (source, resource) holding the hash of a one-time nonce that only the
+target the install registers carries; the daemon takes the handshake bearing that nonce once and keeps
+its secret *pending* in the window, verifying nothing. When the create call answers, `confirm` keeps the
+secret (bound to the resource and the webhook's id) only if the created webhook follows that resource,
+delivers to the target with that nonce, and the answer repeats the same secret; otherwise it is
+discarded. Installing goes through `install_webhooks` here so no caller forgets it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import Connection, Engine, delete
+import structlog
+from sqlalchemy import Connection, Engine, delete, select, update
 
-from syncd.ports import SourceAdapter, WebhookAction
+from syncd.ports import CreatedWebhook, SourceAdapter, WebhookAction, WebhookHandshake
 from syncd.store.schema import Base
 from syncd.store.upsert import upsert
 
+log = structlog.get_logger("syncd.handshakes")
+
 WINDOWS = Base.metadata.tables["handshake_windows"]
+SECRETS = Base.metadata.tables["webhook_secrets"]
 #: How long an install may take between opening the window and the tracker's handshake.
 WINDOW = timedelta(minutes=10)
-
-
-def open_windows(engine: Engine, source: str, resources: Iterable[str], until: datetime) -> None:
-    """Expect one handshake per resource of `source` until `until`."""
-    rows = [{"source": source, "resource": resource, "expires_at": until} for resource in resources]
-    if rows:
-        with engine.begin() as conn:
-            upsert(conn, WINDOWS, rows, ("source", "resource"), ("expires_at",))
-
-
-def close_windows(engine: Engine, source: str, resources: Iterable[str]) -> None:
-    """Stop expecting handshakes for these resources (those not consumed)."""
-    wanted = list(resources)
-    if wanted:
-        with engine.begin() as conn:
-            conn.execute(delete(WINDOWS).where(WINDOWS.c.source == source, WINDOWS.c.resource.in_(wanted)))
-
-
-def consume_window(conn: Connection, source: str, resource: str, now: datetime) -> bool:
-    """Take the open window of (source, resource) in the caller's transaction; False when none is open.
-
-    Expired windows of every source are swept on the way."""
-    conn.execute(delete(WINDOWS).where(WINDOWS.c.expires_at <= now))
-    taken = conn.execute(delete(WINDOWS).where(WINDOWS.c.source == source, WINDOWS.c.resource == resource))
-    return taken.rowcount > 0
-
-
 #: Trackers that handshake with the target before creating a webhook.
 HANDSHAKE_KINDS = frozenset({"asana"})
+
+
+def nonce_hash(nonce: str) -> str:
+    """The SHA-256 hex of an install nonce: what the window keeps (the nonce itself is in no row)."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def accept_handshake(conn: Connection, source: str, handshake: WebhookHandshake, now: datetime) -> bool:
+    """Keep the handshake's secret pending in the open window of (source, its resource) whose nonce it
+    carries, in the caller's transaction; False (nothing kept) when no such window is open or that window
+    already took its one handshake. Expired windows of every source are swept on the way."""
+    conn.execute(delete(WINDOWS).where(WINDOWS.c.expires_at <= now))
+    if not handshake.nonce:
+        return False
+    taken = conn.execute(
+        update(WINDOWS)
+        .where(
+            WINDOWS.c.source == source,
+            WINDOWS.c.resource == handshake.resource,
+            WINDOWS.c.nonce_hash == nonce_hash(handshake.nonce),
+            WINDOWS.c.secret.is_(None),
+        )
+        .values(secret=handshake.secret, received_at=now)
+    )
+    return taken.rowcount == 1
+
+
+def confirmation_problem(
+    resource: str, expected_nonce_hash: str, pending: str | None, created: CreatedWebhook | None
+) -> str | None:
+    """Why the secret `pending` in `resource`'s window (of nonce hash `expected_nonce_hash`) must not verify
+    that resource's deliveries; None when it may. `created` is the create call's answer (None: it failed)."""
+    if created is None:
+        return "the create call failed"
+    if pending is None:
+        return "no handshake with this install's nonce arrived"
+    carried = [value for _, value in parse_qsl(urlsplit(created.target).query)]
+    problems = (
+        (not created.gid, "the create call's answer names no webhook"),
+        (created.resource != resource, f"the created webhook follows {created.resource[:100]!r}, not {resource!r}"),
+        (
+            not any(hmac.compare_digest(nonce_hash(value), expected_nonce_hash) for value in carried),
+            "the created webhook's target does not carry this install's nonce",
+        ),
+        (
+            created.secret is not None and not hmac.compare_digest(created.secret, pending),
+            "the create call's answer repeats another secret than the handshake's",
+        ),
+    )
+    return next((problem for failed, problem in problems if failed), None)
+
+
+class StoreHandshakes:
+    """`WebhookHandshakes` over the store, for one source's install; `close` drops what it left open."""
+
+    def __init__(self, engine: Engine, source: str, clock: Callable[[], datetime]) -> None:
+        self._engine = engine
+        self._source = source
+        self._clock = clock
+        self._open: set[str] = set()
+
+    def confirmed(self, resource: str) -> str | None:
+        """The webhook id bound to `resource`'s secret (None: no secret, or one stored before 0006)."""
+        with self._engine.connect() as conn:
+            gid = conn.execute(
+                select(SECRETS.c.webhook_gid).where(SECRETS.c.source == self._source, SECRETS.c.resource == resource)
+            ).scalar_one_or_none()
+        return str(gid) if gid else None
+
+    def expect(self, resource: str) -> str:
+        """Open (or reopen, with a fresh nonce) the window of `resource`; the nonce for its target."""
+        nonce = secrets.token_urlsafe(32)
+        row = {
+            "source": self._source,
+            "resource": resource,
+            "expires_at": self._clock() + WINDOW,
+            "nonce_hash": nonce_hash(nonce),
+            "secret": None,
+            "received_at": None,
+        }
+        with self._engine.begin() as conn:
+            upsert(conn, WINDOWS, [row], ("source", "resource"), ("expires_at", "nonce_hash", "secret", "received_at"))
+        self._open.add(resource)
+        return nonce
+
+    def confirm(self, resource: str, created: CreatedWebhook | None) -> bool:
+        """Close the window; move its pending secret to `webhook_secrets` if `created` matches it, else drop it."""
+        key = (WINDOWS.c.source == self._source, WINDOWS.c.resource == resource)
+        with self._engine.begin() as conn:
+            window = conn.execute(select(WINDOWS).where(*key)).first()
+            conn.execute(delete(WINDOWS).where(*key))
+            self._open.discard(resource)
+            pending = window.secret if window is not None else None
+            problem = confirmation_problem(resource, window.nonce_hash if window else "", pending, created)
+            if problem is not None:
+                log.warning("handshake.discarded", source=self._source, resource=resource, reason=problem)
+                return False
+            assert created is not None
+            secret = {
+                "source": self._source,
+                "resource": resource,
+                "secret": pending,
+                "created_at": self._clock(),
+                "webhook_gid": created.gid,
+            }
+            upsert(conn, SECRETS, [secret], ("source", "resource"), ("secret", "created_at", "webhook_gid"))
+        log.info("handshake.confirmed", source=self._source, resource=resource, webhook=created.gid)
+        return True
+
+    def close(self) -> None:
+        """Drop the windows opened and never confirmed (an install that stopped half-way keeps no secret)."""
+        if self._open:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    delete(WINDOWS).where(WINDOWS.c.source == self._source, WINDOWS.c.resource.in_(self._open))
+                )
+            self._open.clear()
 
 
 def install_webhooks(
     engine: Engine | None, adapter: SourceAdapter, url: str, *, dry_run: bool, clock: Callable[[], datetime]
 ) -> Sequence[WebhookAction]:
-    """`adapter.install_webhooks`, with a handshake window open for each of its partitions meanwhile
-    when its tracker handshakes (`engine` is the daemon's store; None only for trackers that do not)."""
+    """`adapter.install_webhooks`, with each creation's handshake bound to this install when its tracker
+    handshakes (`engine` is the daemon's store; None only for trackers that do not)."""
     if dry_run or adapter.kind not in HANDSHAKE_KINDS:
         return adapter.install_webhooks(url, dry_run=dry_run)
     if engine is None:
         raise ValueError(f"{adapter.kind} webhooks handshake with the daemon: the store is needed to expect it")
-    resources = list(adapter.partitions())
-    open_windows(engine, adapter.name, resources, clock() + WINDOW)
+    handshakes = StoreHandshakes(engine, adapter.name, clock)
     try:
-        return adapter.install_webhooks(url, dry_run=False)
+        return adapter.install_webhooks(url, dry_run=False, handshakes=handshakes)
     finally:
-        close_windows(engine, adapter.name, resources)
+        handshakes.close()

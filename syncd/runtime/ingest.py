@@ -27,10 +27,11 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from syncd.core.errors import SyncdError
-from syncd.runtime.handshakes import consume_window
+from syncd.ports import WebhookHandshake
+from syncd.runtime.handshakes import accept_handshake
 from syncd.store.errors import first_line
 from syncd.store.schema import Delivery, WebhookSecret
-from syncd.store.upsert import insert_ignore, upsert
+from syncd.store.upsert import insert_ignore
 from syncd.store.write_gate import write_gate
 
 log = structlog.get_logger("syncd.ingest")
@@ -352,27 +353,28 @@ class DeliveryWriter:
             self._on_stored()
 
 
-def load_handshake_secrets(engine: Engine) -> dict[str, tuple[str, ...]]:
-    """Every stored webhook handshake secret, by source (blocking; call from a thread)."""
+def load_handshake_secrets(engine: Engine) -> dict[str, dict[str, str]]:
+    """Every confirmed webhook handshake secret, by source and resource (blocking; call from a thread).
+
+    Pending secrets (in `handshake_windows`, not yet confirmed by the install) are not among them."""
     with engine.connect() as conn:
-        rows = conn.execute(select(SECRETS.c.source, SECRETS.c.secret).order_by(SECRETS.c.created_at)).all()
-    secrets: dict[str, list[str]] = {}
-    for source, secret in rows:
-        secrets.setdefault(source, []).append(secret)
-    return {source: tuple(values) for source, values in secrets.items()}
+        rows = conn.execute(select(SECRETS.c.source, SECRETS.c.resource, SECRETS.c.secret)).all()
+    secrets: dict[str, dict[str, str]] = {}
+    for source, resource, secret in rows:
+        secrets.setdefault(source, {})[resource] = secret
+    return secrets
 
 
 class HandshakeUnexpected(SyncdError):
-    """A handshake nobody is waiting for (no `syncd webhooks install` in progress for that resource)."""
+    """A handshake nobody is waiting for (no `syncd webhooks install` creating that webhook, or not its nonce)."""
 
 
-def store_handshake_secret(engine: Engine, source: str, resource: str, secret: str, now: datetime) -> None:
-    """Keep a handshake secret durably (replacing an older one for the same resource) before answering,
-    only if an install opened a window for it; raises `HandshakeUnexpected` otherwise (nothing stored)."""
-    row = {"source": source, "resource": resource, "secret": secret, "created_at": now}
+def store_pending_secret(engine: Engine, source: str, handshake: WebhookHandshake, now: datetime) -> None:
+    """Keep a handshake's secret durably, pending the install's confirmation, before answering; only for the
+    window the install opened with the nonce it carries. Raises `HandshakeUnexpected` otherwise (nothing kept)."""
     with engine.begin() as conn:
-        if not consume_window(conn, source, resource, now):
+        if not accept_handshake(conn, source, handshake, now):
             raise HandshakeUnexpected(
-                f"no webhook creation for {resource!r} is in progress; create webhooks with `syncd webhooks install`"
+                f"no webhook creation for {handshake.resource[:100]!r} with this install nonce is in progress; "
+                "create webhooks with `syncd webhooks install`"
             )
-        upsert(conn, SECRETS, [row], ("source", "resource"), ("secret", "created_at"))

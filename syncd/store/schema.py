@@ -278,22 +278,33 @@ class SourceStateRow(Base):
 
 
 class WebhookSecret(Base):
-    """A webhook handshake secret (Asana's X-Hook-Secret), kept deliberately to verify later deliveries."""
+    """A confirmed webhook handshake secret (Asana's X-Hook-Secret), kept deliberately to verify later deliveries.
+
+    `secret` verifies only deliveries for `resource` (the `?resource=` of the webhook's target), and only once
+    `syncd webhooks install` confirmed it against the create's answer; `webhook_gid` is that webhook (None for
+    a secret stored before revision 0006, which the next install replaces)."""
 
     __tablename__ = "webhook_secrets"
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     resource: Mapped[str] = mapped_column(String(300), primary_key=True)
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    webhook_gid: Mapped[str | None] = mapped_column(String(100))
 
 
 class HandshakeWindow(Base):
     """A webhook creation in progress (`syncd webhooks install`): the only time a handshake is accepted.
 
     Without one, anyone could POST a handshake and plant or replace the secret that verifies a
-    resource's deliveries; the window is consumed by the handshake it was opened for."""
+    resource's deliveries. Only the handshake carrying the install's one-time nonce (`nonce_hash`, its
+    SHA-256) is accepted; its secret waits here, pending and verifying nothing, until the install confirms
+    the created webhook (it moves to `webhook_secrets`) or not (the row is deleted with it)."""
 
     __tablename__ = "handshake_windows"
     source: Mapped[str] = mapped_column(String(100), primary_key=True)
     resource: Mapped[str] = mapped_column(String(300), primary_key=True)
     expires_at: Mapped[datetime]
+    nonce_hash: Mapped[str] = mapped_column(String(64))
+    #: The handshake's secret, pending until the install confirms the webhook (None: no handshake yet).
+    secret: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime | None]

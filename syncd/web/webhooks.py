@@ -3,8 +3,10 @@
 Order of checks, each with its own answer: unknown source 404, body over `server.max_body_bytes` 413
 (at once from Content-Length, or while streaming), not JSON 415 (a form-encoded GitHub hook is told to
 switch its content type to JSON), bad or missing signature 401, malformed body 400, unused event 202
-(counted, not stored), handshake 200 once its secret is stored (403 when no install expects it), verified delivery 202 once its row is
-committed (200 "duplicate" for a redelivery). A store that does not confirm in time: 503, never 2xx.
+(counted, not stored), handshake 200 once its secret is stored pending the install's confirmation (403 when no
+install expects it with that nonce), verified delivery 202 once its row is committed (200 "duplicate" for a
+redelivery). A handshake secret verifies deliveries only once `syncd webhooks install` confirmed it, and only
+those for its own resource. A store that does not confirm in time: 503, never 2xx.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from types import MappingProxyType
 from urllib.parse import parse_qsl
 
 import orjson
@@ -22,8 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
 from syncd.core.errors import MalformedPayload, SignatureError
-from syncd.ports import SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
+from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import Runtime
+from syncd.runtime.handshakes import WINDOW
 from syncd.runtime.ingest import (
     DeliveryRow,
     DeliveryWriter,
@@ -31,7 +35,7 @@ from syncd.runtime.ingest import (
     IngestOutcome,
     StoreUnavailable,
     load_handshake_secrets,
-    store_handshake_secret,
+    store_pending_secret,
 )
 from syncd.store.errors import first_line
 
@@ -42,6 +46,7 @@ _stdlib_log = logging.getLogger("syncd.web")
 #: Bodies larger than this are verified and parsed off the event loop.
 _OFFLOAD_BYTES = 256 * 1024
 _RETRY_AFTER = {"retry-after": "5"}
+_NO_SECRETS: BoundSecrets = MappingProxyType({})
 
 
 class Answer(Exception):
@@ -66,27 +71,36 @@ class Answer(Exception):
 
 
 class HandshakeSecrets:
-    """Stored handshake secrets by source, cached in memory and re-read on a signature miss (rate-limited)."""
+    """Confirmed handshake secrets by source and resource, cached in memory and re-read on a signature miss
+    (rate-limited): an install confirms a webhook from its own process, so a new secret is found that way."""
 
     def __init__(self, runtime: Runtime, *, min_refresh_interval: float = 1.0) -> None:
         self._runtime = runtime
-        self._by_source: dict[str, tuple[str, ...]] | None = None
+        self._by_source: dict[str, dict[str, str]] | None = None
         self._min_interval = min_refresh_interval
         self._refreshed_at = float("-inf")
+        self._eager_until = float("-inf")
 
-    async def get(self, source: str) -> tuple[str, ...]:
-        """The secrets of `source` (loaded from the store on first use)."""
+    async def get(self, source: str) -> BoundSecrets:
+        """The secrets of `source` by resource (loaded from the store on first use)."""
         if self._by_source is None:
             await self.refresh()
         if self._by_source is None:
             raise StoreUnavailable("the stored handshake secrets could not be read yet")
-        return self._by_source.get(source, ())
+        return self._by_source.get(source, _NO_SECRETS)
+
+    def expect_change(self) -> None:
+        """A handshake was just taken: the install confirms its secret from its own process any moment now, so
+        until a re-read sees a change (at most a handshake window long) a signature miss re-reads at once."""
+        self._eager_until = time.monotonic() + WINDOW.total_seconds()
 
     async def refresh(self) -> bool:
-        """Re-read the store unless that was done within the last interval; True if anything changed."""
-        if time.monotonic() - self._refreshed_at < self._min_interval:
+        """Re-read the store unless that was done within the last interval (and no confirmation is expected);
+        True if anything changed."""
+        now = time.monotonic()
+        if now - self._refreshed_at < self._min_interval and now >= self._eager_until:
             return False
-        self._refreshed_at = time.monotonic()
+        self._refreshed_at = now
         loop = asyncio.get_running_loop()
         try:
             fresh = await loop.run_in_executor(self._runtime.executor, load_handshake_secrets, self._runtime.engine)
@@ -94,13 +108,9 @@ class HandshakeSecrets:
             raise StoreUnavailable(f"the stored handshake secrets could not be read: {first_line(error)}") from None
         changed = fresh != self._by_source
         self._by_source = fresh
+        if changed:
+            self._eager_until = float("-inf")
         return changed
-
-    def remember(self, source: str, secret: str) -> None:
-        """Add a secret just stored by a handshake, so the next delivery verifies without a store read."""
-        current = (self._by_source or {}).get(source, ())
-        if secret not in current:
-            self._by_source = {**(self._by_source or {}), source: (*current, secret)}
 
 
 def check_content_type(content_type: str) -> None:
@@ -251,12 +261,12 @@ class WebhookEndpoint:
                 raise Answer(400, "malformed", str(error)[:300]) from None
         raise AssertionError("unreachable: the second attempt returns or raises")
 
-    async def _secrets(self, source: str) -> tuple[tuple[str, ...], StoreUnavailable | None]:
-        """The source's stored handshake secrets, or none and why they could not be read."""
+    async def _secrets(self, source: str) -> tuple[BoundSecrets, StoreUnavailable | None]:
+        """The source's confirmed handshake secrets, or none and why they could not be read."""
         try:
             return await self.secrets.get(source), None
         except StoreUnavailable as error:
-            return (), error
+            return _NO_SECRETS, error
 
     async def _refreshed(self) -> bool:
         """Whether re-reading the stored secrets found new ones (a failed read finds none)."""
@@ -271,7 +281,7 @@ class WebhookEndpoint:
         headers: dict[str, str],
         body: bytes,
         query: dict[str, str],
-        secrets: tuple[str, ...],
+        secrets: BoundSecrets,
     ) -> WebhookIntake:
         """Run the pure intake inline for small bodies, in the thread pool for large ones."""
         if len(body) < _OFFLOAD_BYTES:
@@ -280,18 +290,18 @@ class WebhookEndpoint:
         return await loop.run_in_executor(self.runtime.executor, adapter.intake, headers, body, query, secrets)
 
     async def _handshake(self, source: str, handshake: WebhookHandshake) -> Answer:
-        """Store the handshake secret durably, then echo what the tracker expects."""
+        """Store the handshake secret durably (pending the install's confirmation), then echo what the tracker
+        expects."""
         loop = asyncio.get_running_loop()
         runtime = self.runtime
         try:
             await asyncio.wait_for(
                 loop.run_in_executor(
                     runtime.executor,
-                    store_handshake_secret,
+                    store_pending_secret,
                     runtime.engine,
                     source,
-                    handshake.resource,
-                    handshake.secret,
+                    handshake,
                     runtime.clock(),
                 ),
                 self.ingest_timeout,
@@ -302,9 +312,12 @@ class WebhookEndpoint:
         except (SQLAlchemyError, TimeoutError) as error:
             self.outage.refused_one(source, type(error).__name__)
             raise Answer(503, "store_unavailable", "the handshake secret could not be stored", _RETRY_AFTER) from None
-        self.secrets.remember(source, handshake.secret)
-        log.info("webhook.handshake_stored", source=source, resource=handshake.resource)
-        return Answer(200, "handshake", f"webhook for {handshake.resource!r} confirmed", handshake.response_headers)
+        self.secrets.expect_change()
+        log.info("webhook.handshake_stored", source=source, resource=handshake.resource, pending=True)
+        detail = (
+            f"handshake of the webhook for {handshake.resource!r} taken; its secret waits for the install to confirm it"
+        )
+        return Answer(200, "handshake", detail, handshake.response_headers)
 
     async def _store(self, source: str, accepted: WebhookAccepted, body: bytes) -> Answer:
         """Commit the delivery (group commit) and answer only once it is durable."""

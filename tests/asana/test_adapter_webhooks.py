@@ -20,7 +20,7 @@ from tests.support.asana_sim import SOURCE, AsanaWorld, MakeAdapter, WebhookRece
 
 def installed(adapter: AsanaAdapter, receiver: WebhookReceiver) -> None:
     """Install our webhooks, pointing Asana at the running receiver."""
-    actions = adapter.install_webhooks(receiver.url, dry_run=False)
+    actions = adapter.install_webhooks(receiver.url, dry_run=False, handshakes=receiver)
     assert [a.action for a in actions] == ["create", "create"]
 
 
@@ -39,14 +39,16 @@ class TestInstallAndHandshake:
         asana_adapter: AsanaAdapter,
         asana_receiver: WebhookReceiver,
     ) -> None:
-        """Each project's handshake secret is stored by resource; a second install changes nothing."""
+        """Each project's handshake secret is kept by resource, bound to its webhook, whose target carries the
+        install's nonce; a second install changes nothing."""
         installed(asana_adapter, asana_receiver)
         hooks = {h["resource"]["gid"]: h for h in asana_sim.webhooks()}
         assert set(asana_receiver.secrets) == {asana_world.web, asana_world.api}
         for project, hook in hooks.items():
-            assert hook["target"] == webhook_target(asana_receiver.url, SOURCE, project)
+            assert hook["target"].startswith(webhook_target(asana_receiver.url, SOURCE, project) + "&install=")
             assert asana_receiver.secrets[project] == asana_sim.webhook_secret(hook["gid"])
-        again = asana_adapter.install_webhooks(asana_receiver.url, dry_run=False)
+            assert asana_receiver.webhooks[project] == hook["gid"]
+        again = asana_adapter.install_webhooks(asana_receiver.url, dry_run=False, handshakes=asana_receiver)
         assert [a.action for a in again] == ["unchanged", "unchanged"]
         assert len(asana_sim.webhooks()) == 2
 
@@ -64,7 +66,9 @@ class TestInstallAndHandshake:
     ) -> None:
         """The error names the URL and says to start `syncd run` first."""
         with pytest.raises(Permanent) as failed:
-            asana_adapter.install_webhooks("http://127.0.0.1:9", dry_run=False)
+            asana_adapter.install_webhooks(
+                "http://127.0.0.1:9", dry_run=False, handshakes=WebhookReceiver(asana_adapter)
+            )
         message = str(failed.value)
         assert "`syncd run` must be running and reachable" in message
         assert "http://127.0.0.1:9/webhooks/acme-asana?resource=" in message

@@ -64,7 +64,7 @@ def run_everything(sim: AsanaSimulator, world: AsanaWorld, adapter: AsanaAdapter
     adapter.apply(ref, PushWrite(WriteKind.COMMENT, parent.gid, text="<body>70% [m]</body>", marker="[m]"))
     adapter.apply(ref, PushWrite(WriteKind.FIELD, parent.gid, number=0.5))
     adapter.apply(None, PushWrite(WriteKind.GOAL, "ENG-1.1", number=0.5))
-    adapter.install_webhooks(receiver.url, dry_run=False)
+    adapter.install_webhooks(receiver.url, dry_run=False, handshakes=receiver)
     adapter.check_online(receiver.url)
 
 

@@ -49,42 +49,52 @@ class TestIntake:
     """Handshake, signature, heartbeat, delivery."""
 
     def test_a_handshake_echoes_the_secret_for_the_resource_in_the_query(self) -> None:
-        """The resource comes from `?resource=<project gid>` of the target we registered."""
-        outcome = intake({"x-hook-secret": SECRET}, b"", {"resource": "100"}, [])
-        assert outcome == WebhookHandshake("100", SECRET, {"X-Hook-Secret": SECRET})
+        """The resource and the install nonce come from `?resource=<project gid>&install=<nonce>` of the target
+        `syncd webhooks install` registered."""
+        outcome = intake({"x-hook-secret": SECRET}, b"", {"resource": "100", "install": "n0nce"}, {})
+        assert outcome == WebhookHandshake("100", SECRET, {"X-Hook-Secret": SECRET}, nonce="n0nce")
 
     def test_a_signed_delivery_is_accepted_with_the_body_hash_as_its_id(self) -> None:
         """Asana has no delivery id; a redelivery has the same body, hence the same id."""
         body = json.dumps({"events": [event("changed", "1", field="completed")]}).encode()
-        outcome = intake(signed(body), body, {}, ["other-secret", SECRET])
+        outcome = intake(signed(body), body, {"resource": "100"}, {"200": "other-secret", "100": SECRET})
         assert outcome == WebhookAccepted(hashlib.sha256(body).hexdigest(), "events")
 
     @pytest.mark.parametrize(
-        ("headers", "secrets", "message"),
+        ("headers", "query", "secrets", "message"),
         [
-            ({}, [SECRET], "carries no signature"),
-            ({"x-hook-signature": "00" * 32}, [SECRET], "does not match"),
-            ({"x-hook-signature": "00" * 32}, [], "no secret is known"),
+            ({}, {"resource": "100"}, {"100": SECRET}, "carries no signature"),
+            ({"x-hook-signature": "00" * 32}, {"resource": "100"}, {"100": SECRET}, "does not match"),
+            ({"x-hook-signature": "00" * 32}, {"resource": "100"}, {}, "no webhook .* installed for resource '100'"),
+            ({}, {"resource": "100"}, {}, "carries no signature"),
         ],
-        ids=["unsigned", "forged", "before-any-handshake"],
+        ids=["unsigned", "forged", "before-any-handshake", "unsigned-before-any-handshake"],
     )
     def test_unverified_deliveries_are_refused_before_parsing(
-        self, headers: dict[str, str], secrets: list[str], message: str
+        self, headers: dict[str, str], query: dict[str, str], secrets: dict[str, str], message: str
     ) -> None:
         """Even an unparsable body fails on the signature first."""
         with pytest.raises(SignatureError, match=message):
-            intake(headers, b"not json", {}, secrets)
+            intake(headers, b"not json", query, secrets)
+
+    @pytest.mark.parametrize("query", [{"resource": "200"}, {}], ids=["another-resource", "no-resource"])
+    def test_a_secret_vouches_only_for_its_own_resource(self, query: dict[str, str]) -> None:
+        """A delivery signed with resource 100's secret but sent for a resource never installed (or none) is
+        refused: secrets are bound to the resource whose webhook handed them over."""
+        body = json.dumps({"events": [event("changed", "1")]}).encode()
+        with pytest.raises(SignatureError, match="no webhook of this source is installed"):
+            intake(signed(body), body, query, {"100": SECRET})
 
     def test_a_heartbeat_is_ignored(self) -> None:
         """`{"events": []}` is acknowledged, not stored."""
         body = b'{"events":[]}'
-        assert intake(signed(body), body, {}, [SECRET]) == WebhookIgnored("events", "heartbeat")
+        assert intake(signed(body), body, {"resource": "100"}, {"100": SECRET}) == WebhookIgnored("events", "heartbeat")
 
     @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"data": []}'], ids=["not-json", "a-list", "no-events"])
     def test_a_signed_body_without_an_events_list_is_refused(self, body: bytes) -> None:
         """MalformedPayload (answered 400)."""
         with pytest.raises(MalformedPayload):
-            intake(signed(body), body, {}, [SECRET])
+            intake(signed(body), body, {"resource": "100"}, {"100": SECRET})
 
     def test_an_event_without_a_resource_is_refused_when_interpreted(self) -> None:
         """Accepted at the door (it is signed), refused by the worker with a reason."""

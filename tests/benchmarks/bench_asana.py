@@ -83,7 +83,7 @@ def main() -> None:
         try:
             figures, bookmarks = backfill(sim, adapter, projects, len(tasks))
             figures.append(idle(sim, adapter, bookmarks))
-            adapter.install_webhooks(receiver.url, dry_run=False)
+            adapter.install_webhooks(receiver.url, dry_run=False, handshakes=receiver)
             touched = rng.sample(tasks, TOUCHED)
             make_events(sim, touched, rng)
             figures.extend(webhook_path(sim, adapter, receiver))

@@ -14,10 +14,11 @@ import pytest
 import structlog
 from sqlalchemy import Engine, func, select
 
+from syncd.ports import CreatedWebhook
 from syncd.runtime.context import Runtime
-from syncd.runtime.handshakes import open_windows
+from syncd.runtime.handshakes import StoreHandshakes
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
-from syncd.store.schema import Delivery, WebhookSecret
+from syncd.store.schema import Delivery, HandshakeWindow, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
 from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
@@ -241,15 +242,32 @@ class TestRefusedDeliveries:
         assert stored(engine) == [("gh", "d-1", "issues.labeled")]
 
 
-def expect_handshake(runtime: Runtime, resource: str = "123", *, minutes: float = 5) -> None:
-    """What `syncd webhooks install` does first: open a handshake window for `resource` of source `as`."""
-    open_windows(runtime.engine, "as", [resource], runtime.clock() + timedelta(minutes=minutes))
+def expect_handshake(runtime: Runtime, resource: str = "123") -> tuple[StoreHandshakes, str]:
+    """What `syncd webhooks install` does before the create call: open a window for `resource` of source `as`;
+    the install's handshakes and the nonce of the target it registers."""
+    handshakes = StoreHandshakes(runtime.engine, "as", runtime.clock)
+    return handshakes, handshakes.expect(resource)
+
+
+def created(nonce: str, resource: str = "123", repeated: str | None = "hs-1") -> CreatedWebhook:
+    """The create call's answer for the webhook an install registered with `nonce` (repeating secret `repeated`)."""
+    return CreatedWebhook(
+        "w-1", resource, f"https://okr.example.com/webhooks/as?resource={resource}&install={nonce}", repeated
+    )
 
 
 def secrets_stored(engine: Engine) -> list[tuple[str, str]]:
-    """(resource, secret) of every stored handshake secret."""
+    """(resource, secret) of every confirmed handshake secret."""
     with engine.connect() as conn:
         rows = conn.execute(select(WebhookSecret.__table__.c.resource, WebhookSecret.__table__.c.secret)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def pending_secrets(engine: Engine) -> list[tuple[str, str | None]]:
+    """(resource, pending secret) of every open handshake window."""
+    windows = HandshakeWindow.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(select(windows.c.resource, windows.c.secret)).all()
     return [(row[0], row[1]) for row in rows]
 
 
@@ -271,32 +289,42 @@ class TestLargeBodies:
 
 
 class TestHandshake:
-    """Asana-style handshakes: the secret is stored durably before the 200, then verifies deliveries."""
+    """Asana-style handshakes: taken only with the install's nonce, the secret kept pending before the 200, and
+    verifying deliveries of its resource only once the install confirmed the created webhook."""
 
-    async def test_handshake_secret_is_stored_before_answering(
+    async def test_handshake_secret_is_kept_pending_before_answering(
         self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
     ) -> None:
-        """200 echoing X-Hook-Secret; the secret is in `webhook_secrets`."""
-        expect_handshake(runtime)
-        response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
+        """200 echoing X-Hook-Secret; the secret waits in its window, not yet in `webhook_secrets`."""
+        _, nonce = expect_handshake(runtime)
+        response = await client.post(f"/webhooks/as?resource=123&install={nonce}", headers={"x-hook-secret": "hs-1"})
         assert response.status_code == 200
         assert response.headers["x-hook-secret"] == "hs-1"
-        with engine.connect() as conn:
-            rows = conn.execute(select(WebhookSecret.__table__.c.resource, WebhookSecret.__table__.c.secret)).all()
-        assert [tuple(row) for row in rows] == [("123", "hs-1")]
+        assert pending_secrets(engine) == [("123", "hs-1")]
+        assert secrets_stored(engine) == []
 
-    async def test_delivery_signed_with_the_handshake_secret_is_stored(
-        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
+    async def test_a_confirmed_secret_verifies_deliveries_of_its_resource_only(
+        self, engine: Engine, runtime: Runtime
     ) -> None:
-        """After the handshake, a delivery signed with its secret verifies; one with another secret does not."""
-        expect_handshake(runtime)
-        await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})
+        """Pending, the secret verifies nothing; confirmed, it verifies its resource's deliveries, and one signed
+        with it for another resource (or none) is refused; another secret never verifies."""
+        handshakes, nonce = expect_handshake(runtime)
         body = b'{"events": [{"action": "changed"}]}'
         good = {"content-type": "application/json", "x-hook-signature": sign("hs-1", body)}
         bad = {"content-type": "application/json", "x-hook-signature": sign("hs-2", body)}
-        assert (await client.post("/webhooks/as", content=body, headers=bad)).status_code == 401
-        assert (await client.post("/webhooks/as", content=body, headers=good)).status_code == 202
+        app = create_app(runtime, ingest_timeout=2.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            await http.post(f"/webhooks/as?resource=123&install={nonce}", headers={"x-hook-secret": "hs-1"})
+            assert (await http.post("/webhooks/as?resource=123", content=body, headers=good)).status_code == 401
+            assert handshakes.confirm("123", created(nonce))
+            app.state.webhooks.secrets._refreshed_at = float("-inf")  # the rate limit's second has passed
+            assert (await http.post("/webhooks/as?resource=123", content=body, headers=bad)).status_code == 401
+            assert (await http.post("/webhooks/as?resource=999", content=body, headers=good)).status_code == 401
+            assert (await http.post("/webhooks/as", content=body, headers=good)).status_code == 401
+            assert (await http.post("/webhooks/as?resource=123", content=body, headers=good)).status_code == 202
+        app.state.writer.close()
         assert [row[0] for row in stored(engine)] == ["as"]
+        assert secrets_stored(engine) == [("123", "hs-1")]
 
     async def test_a_handshake_nobody_expects_is_refused_and_stores_nothing(
         self, client: httpx.AsyncClient, engine: Engine
@@ -309,40 +337,68 @@ class TestHandshake:
         assert "x-hook-secret" not in response.headers
         assert secrets_stored(engine) == []
 
-    async def test_a_stored_secret_cannot_be_replaced_by_a_second_handshake(
+    @pytest.mark.parametrize("query", ["resource=123", "resource=123&install=", "resource=123&install=guess"])
+    async def test_a_handshake_without_the_install_nonce_is_refused_while_the_install_runs(
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime, query: str
+    ) -> None:
+        """The right resource during its install, but no nonce or a wrong one: 403, and the window still takes
+        the install's own handshake afterwards."""
+        _, nonce = expect_handshake(runtime)
+        refused = await client.post(f"/webhooks/as?{query}", headers={"x-hook-secret": "attacker"})
+        assert refused.status_code == 403
+        assert "x-hook-secret" not in refused.headers
+        assert pending_secrets(engine) == [("123", None)]
+        genuine = await client.post(f"/webhooks/as?resource=123&install={nonce}", headers={"x-hook-secret": "hs-1"})
+        assert genuine.status_code == 200
+        assert pending_secrets(engine) == [("123", "hs-1")]
+
+    async def test_the_nonce_of_one_resource_opens_no_other(
         self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
     ) -> None:
-        """The window is consumed by the install's handshake: a later one for that resource is refused."""
-        expect_handshake(runtime)
-        assert (await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "hs-1"})).status_code == 200
-        replay = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "attacker"})
+        """A nonce is bound to the resource it was made for: sent with another resource, it is refused."""
+        _, nonce = expect_handshake(runtime, "123")
+        expect_handshake(runtime, "456")
+        refused = await client.post(f"/webhooks/as?resource=456&install={nonce}", headers={"x-hook-secret": "x"})
+        assert refused.status_code == 403
+        assert sorted(pending_secrets(engine)) == [("123", None), ("456", None)]
+
+    async def test_a_window_takes_one_handshake(
+        self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
+    ) -> None:
+        """The nonce is one-time: a second handshake with it (a replay) is refused and the first secret stays."""
+        _, nonce = expect_handshake(runtime)
+        url = f"/webhooks/as?resource=123&install={nonce}"
+        assert (await client.post(url, headers={"x-hook-secret": "hs-1"})).status_code == 200
+        replay = await client.post(url, headers={"x-hook-secret": "attacker"})
         assert replay.status_code == 403
-        assert secrets_stored(engine) == [("123", "hs-1")]
+        assert pending_secrets(engine) == [("123", "hs-1")]
 
     async def test_an_expired_window_is_refused(
         self, client: httpx.AsyncClient, engine: Engine, runtime: Runtime
     ) -> None:
         """A window past its time (an install that died long ago) accepts nothing."""
-        expect_handshake(runtime, minutes=-1)
-        response = await client.post("/webhooks/as?resource=123", headers={"x-hook-secret": "late"})
+        handshakes = StoreHandshakes(runtime.engine, "as", lambda: runtime.clock() - timedelta(minutes=11))
+        nonce = handshakes.expect("123")
+        response = await client.post(f"/webhooks/as?resource=123&install={nonce}", headers={"x-hook-secret": "late"})
         assert response.status_code == 403
+        assert pending_secrets(engine) == [("123", None)]
         assert secrets_stored(engine) == []
 
     async def test_secret_stored_by_another_process_is_found_on_a_miss(self, runtime: Runtime, engine: Engine) -> None:
-        """A secret another replica stored after this one cached its secrets is read back on a signature miss."""
+        """A secret an install confirmed after this process cached its secrets is read back on a signature miss."""
         app = create_app(runtime, ingest_timeout=2.0)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             body = b'{"events": [{"action": "added"}]}'
             headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
-            assert (await http.post("/webhooks/as", content=body, headers=headers)).status_code == 401
+            assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
             app.state.webhooks.secrets._refreshed_at = float("-inf")  # the rate limit's second has passed
             with engine.begin() as conn:
                 conn.execute(
                     WebhookSecret.__table__.insert().values(
-                        source="as", resource="9", secret="hs-9", created_at=runtime.clock()
+                        source="as", resource="9", secret="hs-9", created_at=runtime.clock(), webhook_gid="w-9"
                     )
                 )
-            assert (await http.post("/webhooks/as", content=body, headers=headers)).status_code == 202
+            assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 202
         app.state.writer.close()
 
 

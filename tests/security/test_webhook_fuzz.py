@@ -205,9 +205,10 @@ class Intake:
     runtime: Runtime
 
     def post(self, source: str, headers: dict[str, str], body: bytes) -> httpx.Response:
-        """POST one delivery as JSON; the response."""
+        """POST one delivery as JSON (Asana's to the target of its installed project); the response."""
         all_headers = {"content-type": "application/json", **headers}
-        return self.loop.run_until_complete(self.client.post(f"/webhooks/{source}", content=body, headers=all_headers))
+        path = f"/webhooks/{source}" + (f"?resource={PROJECT}" if source == "as" else "")
+        return self.loop.run_until_complete(self.client.post(path, content=body, headers=all_headers))
 
 
 def _config(store: Path) -> SyncdConfig:
@@ -244,7 +245,13 @@ def intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Intake]:
     store = tmp_path_factory.mktemp("fuzz") / "syncd.db"
     engine = migrated_sqlite(store)
     with engine.begin() as conn:
-        row = {"source": "as", "resource": PROJECT, "secret": ASANA_SECRET, "created_at": datetime.now(UTC)}
+        row = {
+            "source": "as",
+            "resource": PROJECT,
+            "secret": ASANA_SECRET,
+            "created_at": datetime.now(UTC),
+            "webhook_gid": "1200000000000009",
+        }
         conn.execute(insert(WebhookSecret.__table__).values(**row))
     config = _config(store)
     adapters = build_adapters(config)

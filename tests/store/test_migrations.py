@@ -57,9 +57,9 @@ def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
 def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
     """An empty store is not current; the message names the command that fixes it."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
-    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005"]
+    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005", "0006"]
     with pytest.raises(
-        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0005\); run `syncd db upgrade` first"
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0006\); run `syncd db upgrade` first"
     ):
         require_current(engine)
     engine.dispose()
@@ -82,10 +82,35 @@ def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
         conn.exec_driver_sql(
             "INSERT INTO cycles (id, title, start, \"end\") VALUES ('Q', '', '2026-10-01', '2026-12-31')"
         )
-    assert pending_revisions(engine) == ["0002", "0003", "0004", "0005"]
-    assert upgrade(engine) == ("0001", "0005")
+    assert pending_revisions(engine) == ["0002", "0003", "0004", "0005", "0006"]
+    assert upgrade(engine) == ("0001", "0006")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT id FROM cycles").scalars().all() == ["Q"]
         assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
     assert "ix_check_ins_kr_kind_at" in {index["name"] for index in inspect(engine).get_indexes("check_ins")}
+    engine.dispose()
+
+
+def test_an_asana_secret_stored_before_the_install_binding_keeps_verifying_its_resource(tmp_path: Path) -> None:
+    """Upgrading a store at 0005 keeps each Asana secret (bound to its resource, no webhook id yet) and drops
+    the windows of installs that were running: their handshakes carried no nonce."""
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0005")
+        conn.exec_driver_sql(
+            "INSERT INTO webhook_secrets (source, resource, secret, created_at) "
+            "VALUES ('as', '123', 'old-secret', '2026-11-30 10:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO handshake_windows (source, resource, expires_at) VALUES ('as', '456', '2026-12-30 10:00:00')"
+        )
+    assert upgrade(engine) == ("0005", "0006")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT resource, secret, webhook_gid FROM webhook_secrets").all()
+        assert [tuple(row) for row in rows] == [("123", "old-secret", None)]
+        assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT secret FROM webhook_secrets").scalars().all() == ["old-secret"]
     engine.dispose()

@@ -13,6 +13,7 @@ Or build the pieces directly (for the sandbox or end-to-end tests):
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,8 @@ from starlette.routing import Route
 from adapters.asana.adapter import AsanaAdapter, build_adapter
 from adapters.asana.config import AsanaSourceConfig
 from syncd.core.errors import MalformedPayload, SignatureError
-from syncd.ports import WebhookAccepted, WebhookHandshake
+from syncd.ports import CreatedWebhook, WebhookAccepted, WebhookHandshake
+from syncd.runtime.handshakes import confirmation_problem, nonce_hash
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.server import BackgroundServer
 
@@ -111,11 +113,16 @@ class ReceivedDelivery:
 
 @dataclass
 class WebhookReceiver:
-    """`POST /webhooks/<source>` like the daemon: handshake secrets stored before answering, signatures
-    verified with the adapter, deliveries deduplicated by id; answers 401/400 like the web role."""
+    """`POST /webhooks/<source>` like the daemon: a handshake taken only with the install's nonce, its secret
+    pending until the install confirms the webhook (the receiver is the install's `WebhookHandshakes` too),
+    signatures verified with the adapter, deliveries deduplicated by id; answers 401/400/403 like the web role.
+
+    Install with `adapter.install_webhooks(receiver.url, dry_run=False, handshakes=receiver)`."""
 
     adapter: AsanaAdapter
     secrets: dict[str, str] = field(default_factory=dict)
+    webhooks: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     accepted: dict[str, ReceivedDelivery] = field(default_factory=dict)
     answers: list[tuple[int, str]] = field(default_factory=list)
     _server: BackgroundServer | None = None
@@ -147,16 +154,19 @@ class WebhookReceiver:
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
         with self._lock:
-            secrets = list(self.secrets.values())
+            bound = dict(self.secrets)
         try:
-            outcome = self.adapter.intake(headers, body, dict(request.query_params), secrets)
+            outcome = self.adapter.intake(headers, body, dict(request.query_params), bound)
         except SignatureError as error:
             return self._answer(401, str(error))
         except MalformedPayload as error:
             return self._answer(400, str(error))
         with self._lock:
             if isinstance(outcome, WebhookHandshake):
-                self.secrets[outcome.resource] = outcome.secret
+                window = self.windows.get(outcome.resource)
+                if window is None or window[1] is not None or nonce_hash(outcome.nonce) != window[0]:
+                    return self._answer(403, "handshake_unexpected")
+                self.windows[outcome.resource] = (window[0], outcome.secret)
                 return self._answer(200, "handshake", dict(outcome.response_headers))
             if isinstance(outcome, WebhookAccepted):
                 self.accepted.setdefault(
@@ -164,6 +174,30 @@ class WebhookReceiver:
                 )
                 return self._answer(200, "accepted")
         return self._answer(200, f"ignored: {outcome.reason}")
+
+    # --- the install's `WebhookHandshakes` ---
+    def confirmed(self, resource: str) -> str | None:
+        """The webhook whose secret verifies `resource`."""
+        with self._lock:
+            return self.webhooks.get(resource)
+
+    def expect(self, resource: str) -> str:
+        """Open a window with a fresh nonce."""
+        nonce = secrets.token_urlsafe(16)
+        with self._lock:
+            self.windows[resource] = (nonce_hash(nonce), None)
+        return nonce
+
+    def confirm(self, resource: str, created: CreatedWebhook | None) -> bool:
+        """Keep the pending secret when the daemon's own check passes."""
+        with self._lock:
+            expected, pending = self.windows.pop(resource, ("", None))
+            if confirmation_problem(resource, expected, pending, created) is not None:
+                return False
+            assert created is not None
+            assert pending is not None
+            self.secrets[resource], self.webhooks[resource] = pending, created.gid
+            return True
 
     def _answer(self, status: int, what: str, headers: dict[str, str] | None = None) -> Response:
         self.answers.append((status, what))

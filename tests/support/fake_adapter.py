@@ -237,7 +237,7 @@ class FakeAdapter(ProfiledAdapter):
 
     # -- the port ------------------------------------------------------------------------------
     def intake(
-        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Mapping[str, str]
     ) -> WebhookIntake:
         """Verify `x-fake-signature`, then accept everything but `ping`."""
         verify_hmac_sha256([SECRET], body, headers.get("x-fake-signature"), prefix="sha256=")
@@ -326,7 +326,7 @@ class FakeAdapter(ProfiledAdapter):
         """Always reachable."""
         return [OnlineCheck(self.name, "reachable", ok=True, detail="in-memory fake tracker")]
 
-    def install_webhooks(self, public_url: str, *, dry_run: bool) -> Sequence[WebhookAction]:
+    def install_webhooks(self, public_url: str, *, dry_run: bool, handshakes: object = None) -> Sequence[WebhookAction]:
         """Nothing to install."""
         return [WebhookAction(self.name, partition, "unchanged") for partition in self._partitions]
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import MalformedPayload
 from syncd.core.signatures import hmac_sha256_hex, verify_hmac_sha256
-from syncd.ports import SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
+from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
@@ -40,14 +40,17 @@ class IntakeAdapter:
         self.handshake = handshake
 
     def intake(
-        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: Sequence[str]
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets
     ) -> WebhookIntake:
-        """Verify then classify, like the real adapters."""
+        """Verify then classify, like the real adapters (Asana-style: with the secret of `?resource=`)."""
         if self.handshake and "x-hook-secret" in headers:
             secret = headers["x-hook-secret"]
-            return WebhookHandshake(query.get("resource", ""), secret, {"X-Hook-Secret": secret})
+            return WebhookHandshake(
+                query.get("resource", ""), secret, {"X-Hook-Secret": secret}, nonce=query.get("install", "")
+            )
         if self.handshake:
-            verify_hmac_sha256(tuple(secrets), body, headers.get("x-hook-signature"))
+            bound = secrets.get(query.get("resource", ""))
+            verify_hmac_sha256((bound,) if bound else (), body, headers.get("x-hook-signature"))
         else:
             verify_hmac_sha256([SECRET], body, headers.get("x-hub-signature-256"), prefix="sha256=")
         payload = _json(body)
