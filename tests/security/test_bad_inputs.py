@@ -50,6 +50,8 @@ class Tracker:
     kind: str
     source: str
     signature_header: str
+    #: What the installed webhook's target carries after the path (Asana's names the project it follows).
+    query: str = ""
 
     def signature(self, body: bytes) -> str:
         """The value of `signature_header` for `body`."""
@@ -101,6 +103,7 @@ class Asana(Tracker):
     the worker. What the intake acknowledges without storing is the heartbeat, an empty batch."""
 
     kind, source, signature_header = "asana", "as", "x-hook-signature"
+    query = f"?resource={PROJECT}"
 
     def signature(self, body: bytes) -> str:
         """Hex HMAC of the body."""
@@ -172,7 +175,7 @@ class Served:
 
     def post(self, tracker: Tracker, headers: dict[str, str], body: bytes) -> httpx.Response:
         """POST `body` to the tracker's webhook endpoint."""
-        return httpx.post(f"{self.url}/webhooks/{tracker.source}", content=body, headers=headers)
+        return httpx.post(f"{self.url}/webhooks/{tracker.source}{tracker.query}", content=body, headers=headers)
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +184,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store = tmp_path_factory.mktemp("bad-inputs") / "syncd.db"
     engine = migrated_sqlite(store)
     with engine.begin() as conn:
-        row = {"source": "as", "resource": PROJECT, "secret": ASANA_SECRET, "created_at": datetime.now(UTC)}
+        row = {
+            "source": "as",
+            "resource": PROJECT,
+            "secret": ASANA_SECRET,
+            "created_at": datetime.now(UTC),
+            "webhook_gid": "1200000000000009",
+        }
         conn.execute(insert(WebhookSecret.__table__).values(**row))
     config = _config(store)
     adapters = build_adapters(config)
