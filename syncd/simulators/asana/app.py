@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -54,7 +54,10 @@ class SimulatorApp:
     async def _api_endpoint(self, request: Request) -> Response:
         path = "/" + request.path_params["path"]
         query = tuple(request.query_params.multi_items())
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:  # the client died mid-request: nothing to answer
+            return Response(b"", 499)
         auth = request.headers.get("authorization", "")
         status, body, headers = await run_in_threadpool(self._serve, request.method, path, query, raw, auth)
         return JSONResponse(body, status_code=status, headers=headers)

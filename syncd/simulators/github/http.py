@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from starlette.datastructures import QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from syncd.simulators.faults import FaultPlan, FaultRule
@@ -100,7 +100,11 @@ class Pipeline:
         options = EndpointOptions(auth, api, content_write)
 
         async def run(request: Request) -> Response:
-            started, raw = time.monotonic(), await request.body()
+            started = time.monotonic()
+            try:
+                raw = await request.body()
+            except ClientDisconnect:  # the client died mid-request (crash tests kill it): nothing to answer
+                return Response(b"", 499)
             path = request.url.path.removeprefix(API_PREFIX) if api == "rest" else request.url.path
             reply = await self._answer(request, raw, path, handler, options)
             data = reply.encoded()
