@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete
 
+from adapters.registry import registry
 from syncd.ports import SourceAdapter, WebhookAction
 from syncd.store.schema import Base
 from syncd.store.upsert import upsert
@@ -47,8 +48,10 @@ def consume_window(conn: Connection, source: str, resource: str, now: datetime) 
     return taken.rowcount > 0
 
 
-#: Trackers that handshake with the target before creating a webhook.
-HANDSHAKE_KINDS = frozenset({"asana"})
+def handshakes(kind: str) -> bool:
+    """Whether trackers of `kind` handshake with the target before creating a webhook (their descriptor says)."""
+    descriptor = registry().get(kind)
+    return descriptor is not None and descriptor.webhooks.handshake
 
 
 def install_webhooks(
@@ -56,7 +59,7 @@ def install_webhooks(
 ) -> Sequence[WebhookAction]:
     """`adapter.install_webhooks`, with a handshake window open for each of its partitions meanwhile
     when its tracker handshakes (`engine` is the daemon's store; None only for trackers that do not)."""
-    if dry_run or adapter.kind not in HANDSHAKE_KINDS:
+    if dry_run or not handshakes(adapter.kind):
         return adapter.install_webhooks(url, dry_run=dry_run)
     if engine is None:
         raise ValueError(f"{adapter.kind} webhooks handshake with the daemon: the store is needed to expect it")
