@@ -1,6 +1,6 @@
 """What an adapter says about its source: the port's five descriptive properties, declared once.
 
-`syncd.ports.SourceAdapter` asks every adapter for `name`, `kind`, `comment_format`, `write_limits` and
+`syncd.ports.SourceAdapter` asks every adapter for `name`, `kind`, `comment_renderer`, `write_limits` and
 `max_concurrent_writes`. They follow from the (frozen) source config alone, so an adapter builds one
 `SourceProfile` when it is built and inherits the properties from `ProfiledAdapter`, with the default
 `container_names` of trackers whose container ids are names already.
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from syncd.core.model import CommentFormat
 from syncd.core.pacing import RateLimit
+from syncd.core.render import CommentRenderer
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class SourceProfile:
 
     name: str
     kind: str
-    comment_format: CommentFormat
+    comment_renderer: CommentRenderer
     write_limits: tuple[RateLimit, ...]
     max_concurrent_writes: int
 
@@ -42,9 +42,9 @@ class ProfiledAdapter:
         return self.profile.kind
 
     @property
-    def comment_format(self) -> CommentFormat:
-        """The markup the tracker's comments take."""
-        return self.profile.comment_format
+    def comment_renderer(self) -> CommentRenderer:
+        """How the tracker's comments are written."""
+        return self.profile.comment_renderer
 
     @property
     def write_limits(self) -> tuple[RateLimit, ...]:

@@ -14,8 +14,9 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from syncd.core.errors import NotFound, Permanent, RateLimited, TrackerError
-from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
+from syncd.core.render import CommentRenderer
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,8 +256,8 @@ class SourceAdapter(Protocol):
         ...
 
     @property
-    def comment_format(self) -> CommentFormat:
-        """The markup its comments take."""
+    def comment_renderer(self) -> CommentRenderer:
+        """How its comments are written (the markup, and the marker they are found again by)."""
         ...
 
     @property

@@ -21,10 +21,11 @@ from adapters.asana.normalize import TaskRules, tombstone
 from adapters.asana.online import AsanaOnline
 from adapters.asana.push import AsanaPusher
 from adapters.asana.reading import TaskReader
+from adapters.asana.render import ASANA_RICH_TEXT
 from adapters.asana.webhook import EVENTS, compact_event, effects, intake, parse_events
 from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.errors import MalformedPayload, Permanent
-from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 from syncd.ports import (
     Bookmark,
@@ -59,7 +60,7 @@ class AsanaAdapter(ProfiledAdapter):
         self._config = config
         # Asana allows at most 15 concurrent writes; the config says how many of them we use.
         self.profile = SourceProfile(
-            config.name, "asana", CommentFormat.ASANA_HTML, _write_limits(config), config.max_concurrent_writes
+            config.name, "asana", ASANA_RICH_TEXT, _write_limits(config), config.max_concurrent_writes
         )
         self._client = client or AsanaClient(
             base_url=config.base_url,

@@ -23,8 +23,9 @@ from adapters.github.push import Pusher
 from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.bookmarks import advance_bookmark, poll_since
 from syncd.core.errors import NotFound, TrackerError
-from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot
+from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
+from syncd.core.render import MARKDOWN
 from syncd.ports import (
     Bookmark,
     BoundSecrets,
@@ -66,7 +67,7 @@ class GitHubAdapter(ProfiledAdapter):
     ) -> None:
         self.config = config
         # One write at a time: GitHub's secondary limits punish concurrent content writes.
-        self.profile = SourceProfile(config.name, "github", CommentFormat.MARKDOWN, _write_limits(config), 1)
+        self.profile = SourceProfile(config.name, "github", MARKDOWN, _write_limits(config), 1)
         self.client = client or GitHubClient(config, observer=observer)
         self._pusher = Pusher(config, self.client)
         self._org_repos: tuple[float, tuple[str, ...]] | None = None

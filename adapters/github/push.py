@@ -18,8 +18,8 @@ from adapters.github.client import GitHubClient
 from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import external_id, split_external_id
 from syncd.core.errors import NotFound, Permanent
-from syncd.core.model import CommentFormat, TaskRef
-from syncd.core.render import comment_marker, render_field_value
+from syncd.core.model import TaskRef
+from syncd.core.render import MARKDOWN, render_field_value
 from syncd.ports import PushWrite, WriteKind, WriteResult
 
 log = structlog.get_logger("syncd.adapters.github")
@@ -77,7 +77,7 @@ class Pusher:
         """Edit the task's comment in place, else find it by marker, else create it."""
         repo, number = self._task(write.key)
         # The runtime always passes the core's marker; the same one is used when a caller gives none.
-        marker = write.marker or comment_marker(TaskRef(self.config.name, write.key), CommentFormat.MARKDOWN)
+        marker = write.marker or MARKDOWN.marker(TaskRef(self.config.name, write.key))
         text = with_marker(self._text(write), marker)
         stored = int(write.remote_id) if write.remote_id and write.remote_id.isdigit() else None
         if stored is not None and not write.unknown:

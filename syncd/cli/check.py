@@ -10,15 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from adapters.registry import registry
 from syncd.cli.online import check_online_or_exit
 from syncd.cli.options import ConfigOption, load_config_or_exit
 from syncd.config.loader import default_config_path
 from syncd.config.models import MatchRule, SyncdConfig
+from syncd.config.source import SourceConfig
 from syncd.store.engine import DATABASE_URL_ENV, resolve_url
 from syncd.store.errors import display_url
-
-#: Source keys that say what a source follows, in the order the summary shows them.
-_SCOPE_KEYS = ("repos", "org", "workspace", "projects", "team")
 
 
 def register(app: typer.Typer) -> None:
@@ -88,9 +87,11 @@ def _measures(config: SyncdConfig) -> str:
     return ", ".join(f"{measure} {count}" for measure, count in sorted(counts.items())) or "none"
 
 
-def _scope(source: object) -> str:
+def _scope(source: SourceConfig) -> str:
+    """What the source follows, by the keys its tracker's descriptor names (`repos: acme/web`)."""
+    descriptor = registry().get(source.kind)
     parts = []
-    for key in _SCOPE_KEYS:
+    for key in descriptor.scope_keys if descriptor is not None else ():
         value = getattr(source, key, None)
         if isinstance(value, list) and value:
             parts.append(f"{key}: {', '.join(str(item) for item in value)}")

@@ -4,8 +4,9 @@ Per source: first one plain request to its API root, all sources at once within 
 source that does not answer is one "reachable" failure with network advice, and nothing else is
 asked of it); then the adapter's own checks (`SourceAdapter.check_online`: credentials and whose they are,
 each repo or project reachable, webhooks pointing at `server.public_url`, custom fields and goals,
-rate-limit budget), plus whether deliveries can be verified: a GitHub-style `webhook_secret` is set,
-an Asana-style handshake secret is stored for each project. Exit 1 when any check fails.
+rate-limit budget), plus whether deliveries can be verified, as the tracker's descriptor says they are
+(`WebhookAuth`): its shared secret is set (GitHub's `webhook_secret`), or a handshake secret is stored for
+each followed partition (Asana). Exit 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.registry import registry
 from syncd.cli.deadline import DeadlinePassed, run_all_within, run_within
 from syncd.cli.options import EXIT_PROBLEM
 from syncd.config.loader import config_secrets
@@ -30,7 +32,6 @@ from syncd.config.source import SourceConfig
 from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging, redact
 from syncd.ports import OnlineCheck, SourceAdapter
-from syncd.runtime.handshakes import HANDSHAKE_KINDS
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, first_line
@@ -125,12 +126,14 @@ def secret_checks(source: SourceConfig, adapter: SourceAdapter, config: SyncdCon
         return [
             OnlineCheck(source.name, "webhook secret", True, "not needed: server.public_url is unset (polling only)")
         ]
-    if adapter.kind in HANDSHAKE_KINDS:  # the same test `syncd webhooks install` uses
+    descriptor = registry().get(adapter.kind)
+    auth = descriptor.webhooks if descriptor is not None else None
+    if auth is not None and auth.handshake:  # the same test `syncd webhooks install` uses
         return _handshake_secrets(source, adapter, config)
-    if hasattr(source, "webhook_secret"):
-        if getattr(source, "webhook_secret", None) is not None:
+    if auth is not None and auth.signing_field is not None:
+        if getattr(source, auth.signing_field, None) is not None:
             return [OnlineCheck(source.name, "webhook secret", True, "set: deliveries are verified")]
-        fix = "set webhook_secret: ${GITHUB_WEBHOOK_SECRET} (the secret of the hook), then `syncd webhooks install`"
+        fix = auth.unsigned_fix or f"set {auth.signing_field}, then `syncd webhooks install`"
         return [OnlineCheck(source.name, "webhook secret", False, "not set: deliveries cannot be verified", fix)]
     return [OnlineCheck(source.name, "webhook secret", False, f"{adapter.kind} webhooks cannot be verified yet")]
 

@@ -11,10 +11,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from adapters.registry import config_model, load_config
 from syncd.config.errors import ConfigError
 from syncd.config.fields import secret_paths
 from syncd.config.includes import read_config_file
-from syncd.config.loader import default_config_path, load_config
+from syncd.config.loader import default_config_path
 from syncd.config.models import SyncdConfig
 from syncd.config.positions import value_at
 
@@ -65,7 +66,7 @@ def _placeholders(path: Path) -> dict[str, str]:
     except ConfigError:
         return {}  # `load_config` reports the same problem with its position
     names = set()
-    for secret in secret_paths(SyncdConfig, data):
+    for secret in secret_paths(config_model(), data):
         value = value_at(data, secret)
         if isinstance(value, str):
             names.update(_REFERENCE.findall(value))

@@ -18,10 +18,11 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from adapters.registry import load_config
 from syncd.cli.db import fail
 from syncd.cli.options import EXIT_PROBLEM, ConfigOption, print_config_error
 from syncd.config.errors import ConfigError
-from syncd.config.loader import config_secrets, default_config_path, load_config
+from syncd.config.loader import config_secrets, default_config_path
 from syncd.config.models import SyncdConfig
 from syncd.core.status import as_utc
 from syncd.logs import configure_logging, redact

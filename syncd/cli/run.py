@@ -15,8 +15,8 @@ from rich.console import Console
 from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
 from syncd.config.loader import config_secrets, default_config_path
 from syncd.config.models import SyncdConfig
+from syncd.daemon.process import ROLES, Daemon, DaemonOptions, prepare
 from syncd.logs import configure_logging
-from syncd.runtime.daemon import ROLES, Daemon, DaemonOptions, prepare
 from syncd.store.errors import StoreError
 
 

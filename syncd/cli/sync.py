@@ -16,9 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
 from syncd.config.loader import config_secrets, default_config_path
+from syncd.daemon.process import DaemonOptions, prepare
 from syncd.logs import configure_logging
 from syncd.runtime.backfill import Backfill, PartitionSynced
-from syncd.runtime.daemon import DaemonOptions, prepare
 from syncd.store.errors import StoreError
 
 

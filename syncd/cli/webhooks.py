@@ -25,7 +25,7 @@ from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging, redact
 from syncd.ports import SourceAdapter, WebhookAction
 from syncd.runtime.context import utc_now
-from syncd.runtime.handshakes import HANDSHAKE_KINDS, install_webhooks
+from syncd.runtime.handshakes import handshakes, install_webhooks
 from syncd.runtime.reload import build_adapters, close_adapters
 
 ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}
@@ -63,7 +63,7 @@ def install(
     names = _selected(loaded, source)
     console = Console(highlight=False, soft_wrap=True)
     adapters = build_adapters(loaded)
-    handshakes = not dry_run and any(adapters[name].kind in HANDSHAKE_KINDS for name in names)
+    handshakes = not dry_run and any(handshakes(adapters[name].kind) for name in names)
     engine = open_store_or_exit(loaded, create=False) if handshakes else None
     try:
         results = [_install_one(engine, adapters[name], public_url, dry_run, console) for name in names]
@@ -105,7 +105,7 @@ def _install_one(
 ) -> list[WebhookAction] | None:
     """Install one source's hooks and print each action; None (and the reason) when the tracker refused."""
     console.print(Text(f"{adapter.name} ({adapter.kind}) -> {url}/webhooks/{adapter.name}", style="bold"))
-    if adapter.kind in HANDSHAKE_KINDS:
+    if handshakes(adapter.kind):
         console.print(
             f"  note: {adapter.kind} checks the URL with a handshake before creating a webhook, so `syncd run` "
             f"must be running and reachable at {url}",

@@ -33,14 +33,15 @@ def default_config_path(option: str | Path | None) -> Path:
     return Path(from_environment) if from_environment else DEFAULT_CONFIG
 
 
-def load_config(path: Path, environ: Mapping[str, str] | None = None) -> SyncdConfig:
-    """Read, resolve and validate the config at `path`; raise `ConfigError` with every problem found."""
+def load_config(path: Path, environ: Mapping[str, str] | None = None, *, model: type[SyncdConfig]) -> SyncdConfig:
+    """Read, resolve and validate the config at `path` as `model` (see `config_model`: it knows the trackers);
+    raise `ConfigError` with every problem found."""
     document = read_config_file(path)
     if not isinstance(document.data, dict):
         shape = "empty" if document.data is None else "not a mapping of keys"
         message = f"the config is {shape}; it needs at least `cycles:` (see config/example.yaml)"
         raise ConfigError([ConfigProblem(document.file, 1 if document.data is not None else None, "", message)])
-    return _resolve(document, os.environ if environ is None else environ)
+    return _resolve(document, os.environ if environ is None else environ, model)
 
 
 def config_secrets(config: BaseModel) -> list[str]:
@@ -50,14 +51,14 @@ def config_secrets(config: BaseModel) -> list[str]:
     return [secret for secret in found if secret]
 
 
-def _resolve(document: LocatedDocument, environ: Mapping[str, str]) -> SyncdConfig:
-    secrets = list(secret_paths(SyncdConfig, document.data))
+def _resolve(document: LocatedDocument, environ: Mapping[str, str], model: type[SyncdConfig]) -> SyncdConfig:
+    secrets = list(secret_paths(model, document.data))
     problems = literal_secret_problems(document, secrets)
-    allowed = environment_paths(SyncdConfig, document.data)
+    allowed = environment_paths(model, document.data)
     substitution = substitute_environment(document, environ, secrets, allowed)
     problems += substitution.problems + short_secret_problems(document, substitution, secrets)
     resolved = LocatedDocument(document.file, substitution.data, document.positions)
-    config, invalid = validate_document(SyncdConfig, resolved, secrets, substitution.from_environment)
+    config, invalid = validate_document(model, resolved, secrets, substitution.from_environment)
     # One problem per key: a reference refused or unset says so, not also that its stand-in is not a duration.
     explained = {problem.key for problem in substitution.problems}
     problems += [problem for problem in invalid if problem.key not in explained] + reference_problems(resolved)

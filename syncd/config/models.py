@@ -1,19 +1,21 @@
 """The admin's YAML file as pydantic models: the public contract of `syncd.yaml`.
 
-Sources are a union discriminated on `kind`; each adapter owns its model (see `adapters.registry`).
-Cross-references (a KR's cycle, duplicate ids) are checked here so errors name the offending key.
+Sources are a union discriminated on `kind`; each tracker owns its model, so the config layer never names
+one: `config_model(source_models)` builds the `SyncdConfig` that accepts exactly the trackers it is given
+(the registry above this layer, `adapters.registry`, gives it every registered tracker's). Cross-references (a KR's cycle, duplicate ids) are checked here so errors name the offending key.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, Union
 
-from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, create_model, field_validator, model_validator
 
-from adapters.registry import SourceConfigUnion
-from syncd.config.source import StrictModel
+from syncd.config.source import SourceConfig, StrictModel
 from syncd.config.types import Duration, EnvironmentHttpUrl, EnvironmentUrl
 
 KR_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -197,17 +199,40 @@ def _document_include(schema: dict[str, Any]) -> None:
 class SyncdConfig(StrictModel):
     """The whole admin config."""
 
+    # Each source is validated as its tracker's own subclass of `SourceConfig`: see `config_model`.
+
     model_config = ConfigDict(**StrictModel.model_config, json_schema_extra=_document_include)
 
     store: StoreConfig = Field(default_factory=StoreConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     cycles: list[CycleConfig] = Field(min_length=1)
     objectives: list[ObjectiveConfig] = Field(default_factory=list)
-    sources: list[Annotated[SourceConfigUnion, Field(discriminator="kind")]] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     progress: ProgressConfig = Field(default_factory=ProgressConfig)
     push: PushConfig = Field(default_factory=PushConfig)
     include_outside: bool = Field(
         default=False,
         description="Let include: read files outside this config's directory (checked after symlinks). Main file only.",
+    )
+
+
+def config_model(source_models: Sequence[type[SourceConfig]]) -> type[SyncdConfig]:
+    """`SyncdConfig` whose `sources` accept exactly these trackers' models, told apart by their `kind`."""
+    if not source_models:
+        raise ValueError("no tracker is registered, so no source could be configured")
+    return _config_model(tuple(source_models))
+
+
+@functools.cache
+def _config_model(source_models: tuple[type[SourceConfig], ...]) -> type[SyncdConfig]:
+    """One class per set of trackers: pydantic builds a validator per class, and configs compare by class."""
+    members: Any = Union[source_models]  # noqa: UP007 - a union of the trackers known only at run time
+    source: Any = Annotated[members, Field(discriminator="kind")]
+    return create_model(
+        "SyncdConfig",
+        __base__=SyncdConfig,
+        __module__=__name__,
+        __doc__=SyncdConfig.__doc__,
+        sources=(list[source], Field(default_factory=list)),
     )

@@ -1,9 +1,8 @@
-"""The JSON Schema of the admin config, for editors: `python -m syncd.config.schema > config/syncd.schema.json`."""
+"""The JSON Schema of the admin config, for editors (`python -m syncd.cli.docs schema > config/syncd.schema.json`)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -21,15 +20,11 @@ class _ConfigSchema(GenerateJsonSchema):
         return format_duration(dft) if isinstance(dft, timedelta) else super().encode_default(dft)
 
 
-def config_schema() -> dict[str, Any]:
-    """`SyncdConfig`'s JSON Schema, with defaults in forms the config accepts."""
-    return SyncdConfig.model_json_schema(schema_generator=_ConfigSchema)
+def config_schema(model: type[SyncdConfig]) -> dict[str, Any]:
+    """The JSON Schema of `model` (a `config_model`), with defaults in forms the config accepts."""
+    return model.model_json_schema(schema_generator=_ConfigSchema)
 
 
-def config_schema_text() -> str:
-    """`SyncdConfig`'s JSON Schema as pretty JSON with sorted keys and a trailing newline."""
-    return json.dumps(config_schema(), indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    sys.stdout.write(config_schema_text())
+def config_schema_text(model: type[SyncdConfig]) -> str:
+    """The JSON Schema of `model` as pretty JSON with sorted keys and a trailing newline."""
+    return json.dumps(config_schema(model), indent=2, sort_keys=True) + "\n"

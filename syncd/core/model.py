@@ -55,13 +55,6 @@ class Status(StrEnum):
     DONE = "done"
 
 
-class CommentFormat(StrEnum):
-    """The markup a tracker accepts for comments."""
-
-    MARKDOWN = "markdown"
-    ASANA_HTML = "asana_html"
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class TaskRef:
     """A task's identity: the configured source's name and the tracker's id for it (`acme/web#12`, a gid)."""

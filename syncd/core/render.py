@@ -12,24 +12,21 @@ UTC at minute precision, never the render time. Markdown (GitHub and friends)::
 
     > ⚠️ Label `kr:ENG-9` names no key result ENG-9. Did you mean ENG-1.2, ENG-1.9?
 
-Asana rich text is the same content inside `<body>...</body>` using only `<strong>`, `<em>`, `<ul>`,
-`<li>`, `<code>` (Asana rejects other tags and HTML comments), led by a visible marker
-`[syncd <source>:<external_id>]`, then a newline, that also appears in the story's plain `text`. A task that links no KR
-and names no unknown KR renders a short "no longer counts towards any key result" text with the marker.
+A tracker with other markup brings its own `CommentRenderer` (Asana's rich text: `adapters.asana.render`),
+built from the same words (`amount_text`, `status_text`, `unknown_text`, ...). A task that links no KR and
+names no unknown KR renders a short "no longer counts towards any key result" text with the marker.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from syncd.core.matching import UnknownKr
 from syncd.core.model import (
-    CommentFormat,
     CycleView,
     KeyResultView,
     Measure,
@@ -56,23 +53,26 @@ class CommentEntry:
     changed_at: datetime | None
 
 
-def comment_marker(ref: TaskRef, fmt: CommentFormat) -> str:
-    """The exact substring a rendered comment contains, so adapters can find it again after a lost id."""
-    if fmt is CommentFormat.ASANA_HTML:
-        return f"[syncd {ref.source}:{ref.external_id}]"
-    return f"<!-- syncd:task={ref.source}:{ref.external_id.replace('--', '-&#45;')} -->"
+class CommentRenderer(Protocol):
+    """A tracker's comment markup: the marker a comment is found again by, and the whole comment."""
+
+    def marker(self, ref: TaskRef) -> str:
+        """The exact substring a rendered comment contains, so adapters can find it again after a lost id."""
+        ...
+
+    def render(self, ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
+        """The whole comment; `entries` come sorted by KR id and `unknown` sorted, each without duplicates."""
+        ...
 
 
 def render_task_comment(
-    ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr], fmt: CommentFormat
+    ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr], renderer: CommentRenderer
 ) -> str:
     """The whole comment for one task in the tracker's markup (see the module docstring for the format)."""
     # Sorted on everything (repr breaks ties), so no input order can change the bytes.
     ordered = sorted(set(entries), key=lambda entry: (entry.kr.id, repr(entry)))
     warnings = sorted(set(unknown), key=lambda item: (item.kr_id, item.label, item.suggestions))
-    if fmt is CommentFormat.ASANA_HTML:
-        return _asana(ref, ordered, warnings)
-    return _markdown(ref, ordered, warnings)
+    return renderer.render(ref, ordered, warnings)
 
 
 def format_percent(progress: float) -> str:
@@ -150,11 +150,12 @@ def status_text(progress: KrProgress, cycle: CycleView) -> str:
     return f"{words} (expected {format_percent(progress.expected)})"
 
 
-def _cycle_name(cycle: CycleView) -> str:
+def cycle_name(cycle: CycleView) -> str:
+    """`2025-Q1 (First quarter)`, or the id alone when the title adds nothing."""
     return f"{cycle.id} ({cycle.title})" if cycle.title and cycle.title != cycle.id else cycle.id
 
 
-def _unknown_text(item: UnknownKr) -> tuple[str, str]:
+def unknown_text(item: UnknownKr) -> tuple[str, str]:
     """The warning for an unknown KR as (what, hint) in plain words."""
     what = f"names no key result {item.kr_id}" if item.kr_id else "names no key result id after the prefix"
     hint = f"Did you mean {', '.join(item.suggestions)}?" if item.suggestions else "Check the id in the OKR config."
@@ -171,8 +172,24 @@ def _md_code(text: str) -> str:
     return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
 
 
-def _markdown(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
-    lines = [comment_marker(ref, CommentFormat.MARKDOWN)]
+class MarkdownComment:
+    """Markdown with a hidden HTML-comment marker (GitHub and friends); see the module docstring."""
+
+    def marker(self, ref: TaskRef) -> str:
+        """`<!-- syncd:task=<source>:<external_id> -->`, with `--` made unable to end the comment early."""
+        return f"<!-- syncd:task={ref.source}:{ref.external_id.replace('--', '-&#45;')} -->"
+
+    def render(self, ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
+        """The Markdown comment (see the module docstring)."""
+        return _markdown(self.marker(ref), entries, unknown)
+
+
+#: The Markdown renderer, shared by every tracker whose comments are Markdown.
+MARKDOWN = MarkdownComment()
+
+
+def _markdown(marker: str, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
+    lines = [marker]
     if not entries and not unknown:
         return "\n".join([*lines, NO_LONGER_COUNTS]) + "\n"
     lines += [f"**{HEADING}** for this task", ""]
@@ -184,34 +201,11 @@ def _markdown(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[U
         )
         lines.append(
             f"  Objective {_md(entry.objective.id)} {_md(entry.objective.title)} · "
-            f"Cycle {_md(_cycle_name(entry.cycle))} · {format_changed_at(entry.changed_at)}"
+            f"Cycle {_md(cycle_name(entry.cycle))} · {format_changed_at(entry.changed_at)}"
         )
     for item in unknown:
-        what, hint = _unknown_text(item)
+        what, hint = unknown_text(item)
         if lines[-1]:  # one blank line before each warning block, never two (a comment of warnings only)
             lines.append("")
         lines.append(f"> ⚠️ Label {_md_code(item.label)} {_md(what)}. {_md(hint)}")
     return "\n".join(lines) + "\n"
-
-
-def _asana(ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
-    esc = html.escape
-    marker = esc(comment_marker(ref, CommentFormat.ASANA_HTML), quote=False)
-    if not entries and not unknown:
-        return f"<body>{esc(NO_LONGER_COUNTS, quote=False)} {marker}</body>"
-    # A newline after the marker: the story's plain text would run it into the first KR otherwise.
-    parts = [f"<body><strong>{HEADING}</strong> {marker}\n"]
-    items: list[str] = []
-    for entry in entries:
-        p = entry.progress
-        items.append(
-            f"<li><strong>{esc(entry.kr.id)}</strong> {esc(entry.kr.title)}: <strong>{format_percent(p.progress)}</strong> "
-            f"({esc(amount_text(entry.kr, p))}), {esc(status_text(p, entry.cycle))}. "
-            f"Objective {esc(entry.objective.id)} {esc(entry.objective.title)}; cycle {esc(_cycle_name(entry.cycle))}; "
-            f"<em>{esc(format_changed_at(entry.changed_at))}</em></li>"
-        )
-    for item in unknown:
-        what, hint = _unknown_text(item)
-        items.append(f"<li>⚠️ Label <code>{esc(item.label)}</code> {esc(what)}. {esc(hint)}</li>")
-    parts.append("<ul>" + "".join(items) + "</ul></body>")
-    return "".join(parts)

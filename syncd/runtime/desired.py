@@ -138,7 +138,7 @@ class DesiredState:
                 entries = [self._entry(kr_id, p, changed[kr_id]) for kr_id, p in progress.items()]
                 adapter = self.runtime.adapter(snapshot.source)
                 assert adapter is not None  # live tasks have a configured source
-                text = render_task_comment(ref, entries, item.unknown, adapter.comment_format)
+                text = render_task_comment(ref, entries, item.unknown, adapter.comment_renderer)
                 writes.append(DesiredWrite(*key, text=text, task=ref))
         if WriteKind.FIELD.value in kinds and progress:
             # A field holds one number: the first linked KR's progress (by KR id), as a 0-1 fraction.

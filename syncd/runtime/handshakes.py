@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import structlog
 from sqlalchemy import Connection, Engine, delete, select, update
 
+from adapters.registry import registry
 from syncd.ports import CreatedWebhook, SourceAdapter, WebhookAction, WebhookHandshake
 from syncd.store.schema import Base
 from syncd.store.upsert import upsert
@@ -32,8 +33,12 @@ WINDOWS = Base.metadata.tables["handshake_windows"]
 SECRETS = Base.metadata.tables["webhook_secrets"]
 #: How long an install may take between opening the window and the tracker's handshake.
 WINDOW = timedelta(minutes=10)
-#: Trackers that handshake with the target before creating a webhook.
-HANDSHAKE_KINDS = frozenset({"asana"})
+
+
+def handshakes(kind: str) -> bool:
+    """Whether trackers of `kind` handshake with the target before creating a webhook (their descriptor says)."""
+    descriptor = registry().get(kind)
+    return descriptor is not None and descriptor.webhooks.handshake
 
 
 def nonce_hash(nonce: str) -> str:
@@ -158,12 +163,12 @@ def install_webhooks(
 ) -> Sequence[WebhookAction]:
     """`adapter.install_webhooks`, with each creation's handshake bound to this install when its tracker
     handshakes (`engine` is the daemon's store; None only for trackers that do not)."""
-    if dry_run or adapter.kind not in HANDSHAKE_KINDS:
+    if dry_run or not handshakes(adapter.kind):
         return adapter.install_webhooks(url, dry_run=dry_run)
     if engine is None:
         raise ValueError(f"{adapter.kind} webhooks handshake with the daemon: the store is needed to expect it")
-    handshakes = StoreHandshakes(engine, adapter.name, clock)
+    expected = StoreHandshakes(engine, adapter.name, clock)
     try:
-        return adapter.install_webhooks(url, dry_run=False, handshakes=handshakes)
+        return adapter.install_webhooks(url, dry_run=False, handshakes=expected)
     finally:
-        handshakes.close()
+        expected.close()

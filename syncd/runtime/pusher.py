@@ -25,7 +25,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.pacing import WritePacer
-from syncd.core.render import comment_marker
 from syncd.core.retry import backoff, retry_delay
 from syncd.ports import PushWrite, SourceAdapter, WriteKind, WriteResult
 from syncd.runtime.context import Runtime
@@ -155,9 +154,7 @@ class SourcePusher:
     def _apply(self, adapter: SourceAdapter, job: PushJob) -> WriteResult | None:
         """Call the tracker through the source's gate, after the write-ahead; None (not written) if a hold
         began meanwhile or our claim was lost."""
-        marker = (
-            comment_marker(job.task, adapter.comment_format) if job.kind is WriteKind.COMMENT and job.task else None
-        )
+        marker = adapter.comment_renderer.marker(job.task) if job.kind is WriteKind.COMMENT and job.task else None
         write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker, unknown=job.unknown)
         with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
             if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:

@@ -18,9 +18,8 @@ import structlog
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.registry import build_adapter
+from adapters.registry import build_adapter, load_config
 from syncd.config.errors import ConfigError
-from syncd.config.loader import load_config
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
 from syncd.ports import RequestObserver, SourceAdapter, ignore_request

@@ -1,8 +1,9 @@
 """What `syncd explain TASK` shows: one mirrored task, why it links (or almost links), and its comment.
 
 Read-only. TASK is a tracker URL (a GitHub issue or pull request, an Asana task permalink, or the
-simulators' pages the sandbox prints) or `source:ref` (`acme-github:acme/web#12`, `acme-asana:1200...`);
-an argument in none of these forms is refused as unreadable, with the forms. The task is looked up in the mirror,
+simulators' pages the sandbox prints) or `source:ref` (`acme-github:acme/web#12`, `acme-asana:1200...`):
+each tracker's descriptor says which (`TaskLinks`). An argument in none of these forms is refused as
+unreadable, with the forms. The task is looked up in the mirror,
 explained with the core (`explain_task`, near misses) under the config's rules against its KRs'
 other linked tasks, and shown with the push targets (comment, field) syncd keeps on it.
 """
@@ -19,6 +20,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.descriptor import TaskLinks
+from adapters.registry import registry
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.errors import SyncdError
@@ -29,18 +32,10 @@ from syncd.runtime.progress_book import linked_tasks
 from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot
 from syncd.store.errors import StoreError, display_url, first_line
 
-#: A GitHub issue or pull request page: github.com, GHES, the API (`/repos/...`), the simulator (`/_sim/repos/...`).
-_GITHUB_PATH = re.compile(r"^/(?:[^/]+/)*?([^/]+)/([^/]+)/(?:issues|pull|pulls)/(\d+)(?:/.*)?$")
-#: An Asana task: `/0/<project>/<gid>[/f]`, `/1/<workspace>/.../task/<gid>`, the simulator's `/_sim/tasks/<gid>`.
-_ASANA_PATHS = (
-    re.compile(r"^/0/[^/]+/(\d+)(?:/f)?$"),
-    re.compile(r"/task/(\d+)(?:/.*)?$"),
-    re.compile(r"^/_sim/tasks/(\d+)$"),
-)
-#: The REF of `SOURCE:REF` (or a bare argument) by the source's kind.
-_REFS = {"github": re.compile(r"[^\s/#:]+/[^\s/#:]+#\d+"), "asana": re.compile(r"\d+")}
-_REF_FORMS = {"github": "OWNER/REPO#NUMBER", "asana": "TASK_GID"}
-_REF_EXAMPLES = {"github": "acme/web#12", "asana": "1200000000000001"}
+
+def _task_links() -> dict[str, TaskLinks]:
+    """Every registered tracker's task links by kind, in the registry's order."""
+    return {descriptor.kind: descriptor.task_links for descriptor in registry().descriptors}
 
 
 class TaskNotFound(SyncdError):
@@ -117,13 +112,14 @@ def find_task(conn: Connection, config: SyncdConfig, task: str) -> Any:
 
 def unreadable(text: str, config: SyncdConfig) -> UnreadableTask:
     """The error for an argument in no form we read, with the forms (and examples with the configured sources)."""
-    examples = [f"{s.name}:{_REF_EXAMPLES[s.kind]}" for s in config.sources if s.kind in _REF_EXAMPLES]
-    refs = sorted({f"{_REF_FORMS[s.kind]} ({s.kind})" for s in config.sources if s.kind in _REF_FORMS})
+    links = _task_links()
+    examples = [f"{s.name}:{links[s.kind].ref_example}" for s in config.sources if s.kind in links]
+    refs = sorted({f"{links[s.kind].ref_form} ({s.kind})" for s in config.sources if s.kind in links})
+    described = ", ".join(link.described for link in links.values())
+    pages = ", ".join(link.simulator_page for link in links.values())
     return UnreadableTask(
-        f"cannot read {text!r} as a task. Give a task's link: a GitHub issue or pull request "
-        "(https://github.com/OWNER/REPO/issues/N, .../pull/N), an Asana task (https://app.asana.com/0/PROJECT/GID), "
-        "or a simulator page the sandbox prints (http://127.0.0.1:PORT/_sim/repos/OWNER/REPO/issues/N, "
-        f"http://127.0.0.1:PORT/_sim/tasks/GID); or SOURCE:REF with REF {' or '.join(refs) or 'the task id'}"
+        f"cannot read {text!r} as a task. Give a task's link: {described}, "
+        f"or a simulator page the sandbox prints ({pages}); or SOURCE:REF with REF {' or '.join(refs) or 'the task id'}"
         + (f", e.g. {', '.join(examples)}" if examples else "")
     )
 
@@ -146,8 +142,8 @@ def _by_ref(conn: Connection, config: SyncdConfig, text: str) -> Any:
 
 def _is_ref(kind: str, ref: str) -> bool:
     """Whether `ref` is a task id of a `kind` source (any text for a kind we know no form of)."""
-    pattern = _REFS.get(kind)
-    return bool(ref) and (pattern is None or pattern.fullmatch(ref) is not None)
+    links = _task_links().get(kind)
+    return bool(ref) and (links is None or links.ref.fullmatch(ref) is not None)
 
 
 def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
@@ -157,13 +153,9 @@ def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
     if found is not None:
         return found
     path = parts.path.rstrip("/")
-    if github := _GITHUB_PATH.match(path):
-        owner, repo, number = github.groups()
-        sources = _sources_of(config, "github", parts.netloc)
-        return _lookup(conn, sources, [f"{owner}/{repo}#{number}"])
-    for pattern in _ASANA_PATHS:
-        if asana := pattern.search(path):
-            return _lookup(conn, _sources_of(config, "asana", parts.netloc), [asana.group(1)])
+    for kind, links in _task_links().items():
+        if (external_id := links.external_id_in(path)) is not None:
+            return _lookup(conn, _sources_of(config, kind, parts.netloc), [external_id])
     raise unreadable(url, config)
 
 

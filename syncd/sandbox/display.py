@@ -18,7 +18,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from syncd.cli.status import STATUS_STYLES, print_report
+from syncd.console.status import STATUS_STYLES, print_report
 from syncd.core.render import whole_percent
 from syncd.sandbox.config import display_path
 from syncd.sandbox.convergence import Check

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from adapters.registry import build_adapter
-from syncd.config.loader import load_config
+from adapters.registry import build_adapter, load_config
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
 from syncd.core.model import CheckIn
+from syncd.daemon.process import Daemon, DaemonOptions, Prepared, prepare
 from syncd.ports import WebhookAction
-from syncd.runtime.daemon import Daemon, DaemonOptions, Prepared, prepare
 from syncd.runtime.handshakes import install_webhooks
 from syncd.sandbox.company import Company, acme
 from syncd.sandbox.config import ASANA_TOKEN_ENV, GITHUB_TOKEN_ENV, Endpoints, SandboxPaths, sandbox_config, write_files

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from adapters.asana.adapter import AsanaAdapter
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable
-from syncd.core.model import CommentFormat, TaskRef
-from syncd.core.render import comment_marker
+from syncd.core.model import TaskRef
 from syncd.ports import PushWrite, WriteKind
 from syncd.simulators.asana import AsanaSimulator
 from tests.support.asana_sim import SOURCE, AsanaWorld, MakeAdapter
@@ -18,7 +18,7 @@ from tests.support.asana_sim import SOURCE, AsanaWorld, MakeAdapter
 
 def comment(task: str, percent: int, remote_id: str | None = None) -> PushWrite:
     """The pusher's comment write for a task: rich text led by the marker."""
-    marker = comment_marker(TaskRef(SOURCE, task), CommentFormat.ASANA_HTML)
+    marker = ASANA_RICH_TEXT.marker(TaskRef(SOURCE, task))
     text = f"<body><strong>OKR progress</strong> {marker}<ul><li><strong>ENG-1.1</strong>: {percent}%</li></ul></body>"
     return PushWrite(WriteKind.COMMENT, task, text=text, remote_id=remote_id, marker=marker)
 

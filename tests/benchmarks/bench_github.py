@@ -152,7 +152,7 @@ def timed(run: Callable[[], Any]) -> float:
 
 def _store() -> tuple[Any, Any]:
     """A migrated SQLite store in a temp dir with the 50 KRs loaded, and the matching rules."""
-    from syncd.config.models import SyncdConfig
+    from adapters.registry import config_model
     from syncd.core.matching import MatchRules
     from syncd.store.engine import create_store_engine
     from syncd.store.migrate import upgrade
@@ -162,7 +162,7 @@ def _store() -> tuple[Any, Any]:
     engine = create_store_engine(f"sqlite:///{directory}/syncd.db")
     upgrade(engine)
     krs = [{"id": f"ENG-1.{n + 1}", "title": f"KR {n + 1}"} for n in range(KRS)]
-    config = SyncdConfig.model_validate(
+    config = config_model().model_validate(
         {
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
             "objectives": [{"id": "ENG-1", "title": "Objective", "cycle": "2026-Q4", "key_results": krs}],

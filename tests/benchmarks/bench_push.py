@@ -62,10 +62,10 @@ class WriteLog:
 
 
 def _config(sim: GitHubSimulator) -> Any:
-    from syncd.config.models import SyncdConfig
+    from adapters.registry import config_model
 
     krs = [{"id": f"OBJ-1.{i + 1}", "title": f"Key result {i + 1}"} for i in range(KRS)]
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
             "objectives": [{"id": "OBJ-1", "title": "Objective", "cycle": "2026-Q4", "key_results": krs}],

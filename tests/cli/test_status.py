@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import insert, update
 from typer.testing import CliRunner, Result
 
+from adapters.registry import load_config
 from syncd.cli.main import build_app
-from syncd.config.loader import load_config
 from syncd.store.engine import create_store_engine
 from syncd.store.okr import sync_config
 from syncd.store.schema import Base

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import config_model, load_config
 from syncd.config.errors import ConfigError
-from syncd.config.loader import load_config
-from syncd.config.models import SyncdConfig
 from syncd.config.reference import reference_markdown
 from syncd.config.schema import config_schema
 from syncd.config.types import format_duration, parse_duration
@@ -87,20 +86,20 @@ class TestPrinting:
 
     def test_schema_and_reference_print_defaults_that_parse(self) -> None:
         """The schema's and README reference's defaults are `1m`, `6h`, `2s`: forms the config accepts."""
-        schema = config_schema()
+        schema = config_schema(config_model())
         source = schema["$defs"]["GitHubSourceConfig"]["properties"]
         assert source["poll_interval"]["default"] == "1m"
         assert source["reconcile_interval"]["default"] == "6h"
         assert schema["$defs"]["PushConfig"]["properties"]["coalesce_window"]["default"] == "2s"
-        table = reference_markdown()
+        table = reference_markdown(config_model())
         assert "| `poll_interval` | duration | `1m` |" in table
         assert "PT1M" not in table
 
     def test_a_dumped_config_validates_again(self) -> None:
         """A config written out in JSON mode (durations as text) reads back equal."""
-        config = SyncdConfig.model_validate(
+        config = config_model().model_validate(
             {"cycles": [{"id": "Q", "start": "2026-01-01", "end": "2026-03-31"}], "push": {"coalesce_window": "PT90S"}}
         )
         dumped = config.model_dump(mode="json")
         assert dumped["push"]["coalesce_window"] == "90s"
-        assert SyncdConfig.model_validate(dumped) == config
+        assert config_model().model_validate(dumped) == config

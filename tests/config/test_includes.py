@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import load_config
 from syncd.config.errors import ConfigError
-from syncd.config.loader import load_config
 from tests.support.configs import CONTRACT_ENV, MINIMAL, write_config
 
 PLATFORM = """\

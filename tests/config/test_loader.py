@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import load_config
 from syncd.config.errors import ConfigError, ConfigProblem
-from syncd.config.loader import config_secrets, default_config_path, load_config
+from syncd.config.loader import config_secrets, default_config_path
 from tests.support.configs import CONTRACT, CONTRACT_ENV, MINIMAL, write_config
 
 

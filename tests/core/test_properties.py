@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.core.board import ProgressBoard
 from syncd.core.matching import UnknownKr
 from syncd.core.model import (
     Aggregate,
     CheckIn,
-    CommentFormat,
     KeyResultView,
     Measure,
     Status,
@@ -23,7 +23,7 @@ from syncd.core.model import (
 )
 from syncd.core.progress import KrProgress, kr_progress, objective_progress
 from syncd.core.push_plan import DesiredWrite, plan_writes
-from syncd.core.render import CommentEntry, render_task_comment
+from syncd.core.render import MARKDOWN, CommentEntry, CommentRenderer, render_task_comment
 from tests.support.core_builders import QUARTER, kr, objective, rules, task
 
 NOWS = st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2025, 5, 1), timezones=st.just(UTC))
@@ -176,7 +176,7 @@ TEXT = st.text(max_size=30)
     result=ENTRY_PROGRESS,
     unknown=st.lists(st.builds(UnknownKr, label=TEXT, kr_id=TEXT, suggestions=st.tuples(TEXT)), max_size=3),
     changed=st.one_of(st.none(), NOWS),
-    fmt=st.sampled_from(CommentFormat),
+    fmt=st.sampled_from([MARKDOWN, ASANA_RICH_TEXT]),
     data=st.data(),
 )
 def test_rendering_is_deterministic(
@@ -186,7 +186,7 @@ def test_rendering_is_deterministic(
     result: KrProgress,
     unknown: list[UnknownKr],
     changed: datetime | None,
-    fmt: CommentFormat,
+    fmt: CommentRenderer,
     data: st.DataObject,
 ) -> None:
     """Equal inputs in any order render byte-identical text."""

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.core.matching import UnknownKr
-from syncd.core.model import CommentFormat, KeyResultView, Measure, Status, TaskRef, TaskWeight
+from syncd.core.model import KeyResultView, Measure, Status, TaskRef, TaskWeight
 from syncd.core.progress import KrProgress
 from syncd.core.render import (
+    MARKDOWN,
     CommentEntry,
     amount_text,
-    comment_marker,
     format_percent,
     render_field_value,
     render_task_comment,
@@ -43,7 +44,7 @@ class TestMarkdown:
     def test_full_comment(self) -> None:
         """Marker, heading, one line per KR with objective, cycle and last change, then warnings."""
         unknown = [UnknownKr("kr:ENG-9", "ENG-9", ("ENG-1.2", "ENG-1.3"))]
-        text = render_task_comment(REF, [entry()], unknown, CommentFormat.MARKDOWN)
+        text = render_task_comment(REF, [entry()], unknown, MARKDOWN)
         assert text == (
             "<!-- syncd:task=acme-github:acme/web#12 -->\n"
             "**OKR progress** for this task\n"
@@ -56,19 +57,19 @@ class TestMarkdown:
 
     def test_entries_are_ordered_by_kr_id(self) -> None:
         """Whatever order the caller gives, KRs appear by id."""
-        text = render_task_comment(REF, [entry("OPS-2.1"), entry("ENG-1.2")], [], CommentFormat.MARKDOWN)
+        text = render_task_comment(REF, [entry("OPS-2.1"), entry("ENG-1.2")], [], MARKDOWN)
         assert text.index("ENG-1.2") < text.index("OPS-2.1")
 
     def test_no_links_says_the_task_no_longer_counts(self) -> None:
         """A task whose labels were removed gets a short note (with the marker, to edit in place)."""
-        text = render_task_comment(REF, [], [], CommentFormat.MARKDOWN)
+        text = render_task_comment(REF, [], [], MARKDOWN)
         assert text == (
             "<!-- syncd:task=acme-github:acme/web#12 -->\nThis task no longer counts towards any key result.\n"
         )
 
     def test_only_unknown_labels_render_the_warning(self) -> None:
         """A task whose only KR label is a typo is told so, with no suggestion when nothing is close."""
-        text = render_task_comment(REF, [], [UnknownKr("kr:XYZ", "XYZ", ())], CommentFormat.MARKDOWN)
+        text = render_task_comment(REF, [], [UnknownKr("kr:XYZ", "XYZ", ())], MARKDOWN)
         assert "names no key result XYZ. Check the id in the OKR config." in text
         assert "no longer counts" not in text
         assert "\n\n\n" not in text  # one blank line between the heading and the warning, not two
@@ -78,19 +79,19 @@ class TestMarkdown:
         view = KeyResultView("ENG-1.2", "*big* [x](y) <b>", "ENG-1", QUARTER.id)
         item = entry()
         text = render_task_comment(
-            REF, [CommentEntry(view, item.objective, QUARTER, item.progress, None)], [], CommentFormat.MARKDOWN
+            REF, [CommentEntry(view, item.objective, QUARTER, item.progress, None)], [], MARKDOWN
         )
         assert r"\*big\* \[x\](y) \<b\>" in text
 
     def test_label_with_backtick_stays_one_code_span(self) -> None:
         """A backtick in a label does not break out of the code span."""
-        text = render_task_comment(REF, [], [UnknownKr("kr:a`b", "a`b", ())], CommentFormat.MARKDOWN)
+        text = render_task_comment(REF, [], [UnknownKr("kr:a`b", "a`b", ())], MARKDOWN)
         assert "``` kr:a`b ```" not in text
         assert "`` kr:a`b ``" in text
 
     def test_marker_cannot_close_early(self) -> None:
         """An external id containing `--` cannot end the hidden HTML comment."""
-        marker = comment_marker(TaskRef("s", "a-->b"), CommentFormat.MARKDOWN)
+        marker = MARKDOWN.marker(TaskRef("s", "a-->b"))
         assert marker.count("-->") == 1
         assert marker.endswith("-->")
 
@@ -101,7 +102,7 @@ class TestAsana:
     def test_full_comment(self) -> None:
         """Same content in `<body>`, with a visible marker and only allowed tags."""
         unknown = [UnknownKr("kr:ENG-9", "ENG-9", ("ENG-1.2",))]
-        text = render_task_comment(GID, [entry()], unknown, CommentFormat.ASANA_HTML)
+        text = render_task_comment(GID, [entry()], unknown, ASANA_RICH_TEXT)
         assert text == (
             "<body><strong>OKR progress</strong> [syncd acme-asana:1204567890123456]\n<ul>"
             "<li><strong>ENG-1.2</strong> Ship ENG-1.2: <strong>67%</strong> (2 of 3 tasks done), "
@@ -114,7 +115,7 @@ class TestAsana:
     @pytest.mark.parametrize("entries", [[], [entry()], [entry("B-1"), entry("A-1")]])
     def test_only_tags_asana_accepts_and_no_html_comment(self, entries: list[CommentEntry]) -> None:
         """Asana rejects other tags and HTML comments."""
-        text = render_task_comment(GID, entries, [UnknownKr("kr:<x>", "<x>", ())], CommentFormat.ASANA_HTML)
+        text = render_task_comment(GID, entries, [UnknownKr("kr:<x>", "<x>", ())], ASANA_RICH_TEXT)
         assert set(re.findall(r"</?([a-z]+)", text)) <= ASANA_TAGS
         assert "<!--" not in text
         assert text.startswith("<body>")
@@ -123,17 +124,17 @@ class TestAsana:
     @pytest.mark.parametrize("entries", [[], [entry()]])
     def test_marker_is_in_the_plain_text(self, entries: list[CommentEntry]) -> None:
         """The story's plain `text` (tags stripped) contains the marker adapters search for."""
-        text = render_task_comment(GID, entries, [], CommentFormat.ASANA_HTML)
+        text = render_task_comment(GID, entries, [], ASANA_RICH_TEXT)
         plain = html.unescape(re.sub(r"<[^>]+>", "", text))
-        assert comment_marker(GID, CommentFormat.ASANA_HTML) in plain
+        assert ASANA_RICH_TEXT.marker(GID) in plain
 
     @pytest.mark.parametrize("unknown", [[], [UnknownKr("kr:ENG-9", "ENG-9", ())]])
     def test_the_marker_is_set_apart_from_the_text_after_it(self, unknown: list[UnknownKr]) -> None:
         """In the story's plain text the marker ends a line: `[syncd acme-asana:123]` then a newline, never
         `[syncd acme-asana:123]ENG-1.2 ...` run together."""
-        text = render_task_comment(GID, [entry()], unknown, CommentFormat.ASANA_HTML)
+        text = render_task_comment(GID, [entry()], unknown, ASANA_RICH_TEXT)
         plain = plain_text(text)  # the story's `text`, as the simulator (like Asana) derives it
-        marker = comment_marker(GID, CommentFormat.ASANA_HTML)
+        marker = ASANA_RICH_TEXT.marker(GID)
         assert f"{marker}\n" in plain
 
     def test_titles_are_escaped(self) -> None:
@@ -141,7 +142,7 @@ class TestAsana:
         view = KeyResultView("ENG-1.2", "R&D <script>", "ENG-1", QUARTER.id)
         item = entry()
         text = render_task_comment(
-            GID, [CommentEntry(view, item.objective, QUARTER, item.progress, None)], [], CommentFormat.ASANA_HTML
+            GID, [CommentEntry(view, item.objective, QUARTER, item.progress, None)], [], ASANA_RICH_TEXT
         )
         assert "R&amp;D &lt;script&gt;" in text
 
@@ -152,7 +153,7 @@ class TestDeterminism:
     def test_same_input_same_bytes(self) -> None:
         """Two renders of equal inputs are identical, whatever order unknown labels come in."""
         unknown = [UnknownKr("kr:B", "B", ()), UnknownKr("kr:A", "A", ())]
-        for fmt in CommentFormat:
+        for fmt in (MARKDOWN, ASANA_RICH_TEXT):
             first = render_task_comment(REF, [entry("X-1"), entry("A-1")], unknown, fmt)
             second = render_task_comment(REF, [entry("A-1"), entry("X-1")], unknown[::-1], fmt)
             assert first == second
@@ -162,15 +163,13 @@ class TestDeterminism:
         item = entry()
         plus_two = CHANGED.astimezone(timezone(timedelta(hours=2))).replace(second=1)
         other = CommentEntry(item.kr, item.objective, item.cycle, item.progress, plus_two)
-        assert render_task_comment(REF, [item], [], CommentFormat.MARKDOWN) == render_task_comment(
-            REF, [other], [], CommentFormat.MARKDOWN
-        )
+        assert render_task_comment(REF, [item], [], MARKDOWN) == render_task_comment(REF, [other], [], MARKDOWN)
 
     def test_no_change_recorded(self) -> None:
         """A KR without a recorded change says so rather than printing a render time."""
         item = entry()
         text = render_task_comment(
-            REF, [CommentEntry(item.kr, item.objective, QUARTER, item.progress, None)], [], CommentFormat.MARKDOWN
+            REF, [CommentEntry(item.kr, item.objective, QUARTER, item.progress, None)], [], MARKDOWN
         )
         assert "no change recorded yet" in text
 
@@ -264,7 +263,7 @@ class TestWords:
     )
     def test_status_words(self, status: Status, words: str) -> None:
         """Status reads in words against expected progress."""
-        assert words in render_task_comment(REF, [entry(status=status)], [], CommentFormat.MARKDOWN)
+        assert words in render_task_comment(REF, [entry(status=status)], [], MARKDOWN)
 
 
 class TestFieldValues:

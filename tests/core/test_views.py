@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.matching import Rule
@@ -55,7 +56,7 @@ def config(**extra: Any) -> SyncdConfig:
         ],
     }
     data.update(extra)
-    return SyncdConfig.model_validate(data)
+    return config_model().model_validate(data)
 
 
 class TestBuildOkr:

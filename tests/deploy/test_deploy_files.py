@@ -22,8 +22,8 @@ import pytest
 import typer.main
 import yaml
 
+from adapters.registry import load_config
 from syncd.cli.main import app, build_app
-from syncd.config.loader import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

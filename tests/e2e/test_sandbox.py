@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from rich.console import Console
 
-from syncd.config.loader import load_config
+from adapters.registry import load_config
 from syncd.sandbox.company import GOAL_KR
 from syncd.sandbox.config import SandboxPaths
 from syncd.sandbox.display import LiveDisplay, PlainDisplay

@@ -9,8 +9,8 @@ import pytest
 
 from adapters.github.adapter import GitHubAdapter
 from syncd.core.errors import NotFound, Permanent
-from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot, TaskState
-from syncd.core.render import comment_marker
+from syncd.core.model import TaskRef, TaskSnapshot, TaskState
+from syncd.core.render import MARKDOWN
 from syncd.ports import PushWrite, WriteKind
 from syncd.simulators.github import GitHubSimulator
 from tests.support.github_sim import GITHUB_LOGIN, github_source_config
@@ -102,7 +102,7 @@ class TestTaskComment:
         github_adapter.apply(None, write)
         (only,) = github_sim.comments("acme/web", number)
         ref = TaskRef(github_adapter.name, f"acme/web#{number}")
-        assert only.body.endswith(comment_marker(ref, CommentFormat.MARKDOWN))  # the marker the runtime writes
+        assert only.body.endswith(MARKDOWN.marker(ref))  # the marker the runtime writes
 
     def test_comment_on_a_deleted_issue_fails_permanently(
         self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter

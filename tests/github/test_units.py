@@ -14,6 +14,7 @@ from adapters.github.config import GitHubSourceConfig
 from adapters.github.normalize import snapshot_from_issue, snapshot_from_pull_request, split_external_id, task_state
 from syncd.core.errors import MalformedPayload, NotFound, Permanent, RateLimited, Retriable
 from syncd.core.model import TaskState
+from syncd.core.render import MARKDOWN
 
 
 def config(**overrides: Any) -> GitHubSourceConfig:
@@ -210,6 +211,6 @@ class TestRegistry:
         adapter = build_adapter(config())
         assert isinstance(adapter, GitHubAdapter)
         assert isinstance(adapter, SourceAdapter)
-        assert (adapter.name, adapter.kind, adapter.comment_format.value) == ("gh", "github", "markdown")
+        assert (adapter.name, adapter.kind, adapter.comment_renderer) == ("gh", "github", MARKDOWN)
         assert adapter.budget().remaining is None
         adapter.close()

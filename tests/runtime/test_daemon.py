@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import Engine, func, select
 from structlog.testing import capture_logs
 
+from syncd.daemon.process import Daemon, DaemonOptions, Prepared, component_factories
 from syncd.runtime.context import Runtime
-from syncd.runtime.daemon import Daemon, DaemonOptions, Prepared, component_factories
 from syncd.store.lock import DaemonLock
 from syncd.store.schema import Delivery
 from tests.support.daemon import free_port, wait_until

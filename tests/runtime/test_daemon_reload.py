@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import Engine, select
 from structlog.testing import capture_logs
 
-from syncd.config.loader import load_config
+from adapters.registry import load_config
 from syncd.runtime import reload as reload_module
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.reload import ConfigReloader

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from adapters.github.adapter import GitHubAdapter
 from adapters.github.client import GitHubClient
-from syncd.config.loader import load_config
+from adapters.registry import load_config
 from syncd.core.errors import RateLimited
 from syncd.ports import RequestReason
 from syncd.runtime.metrics import Metrics

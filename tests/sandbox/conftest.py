@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.core.model import CheckIn
 from syncd.sandbox.company import Company, acme
@@ -44,7 +45,7 @@ def resolved_config(company: Company, ids: SeededIds) -> SyncdConfig:
         source["token"] = "fake-token"
         if "webhook_secret" in source:
             source["webhook_secret"] = "fake-secret"
-    return SyncdConfig.model_validate(raw)
+    return config_model().model_validate(raw)
 
 
 @pytest.fixture

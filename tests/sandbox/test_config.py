@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import typer
 
+from adapters.registry import load_config
 from syncd.cli.sandbox import parse_speed
-from syncd.config.loader import load_config
 from syncd.sandbox.config import Endpoints, SandboxPaths, new_secrets, sandbox_config, write_files
 from syncd.sandbox.world import SandboxError, environment, fresh_store, usable_port
 from syncd.store.lock import DaemonLock

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.config.views import build_okr
 from syncd.core.matching import match_task
-from syncd.core.model import CheckIn, CommentFormat, TaskRef
+from syncd.core.model import CheckIn, TaskRef
 from syncd.core.progress import kr_progress
-from syncd.core.render import CommentEntry, render_task_comment
+from syncd.core.render import MARKDOWN, CommentEntry, CommentRenderer, render_task_comment
 from syncd.sandbox.company import DROPPED_SECTION, PIPELINE_FIELD
 from syncd.sandbox.expected import GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents
@@ -99,8 +100,8 @@ class TestTrackerChanges:
 class TestCommentPercents:
     """The sandbox reads back exactly what syncd's renderer writes, in both markups."""
 
-    @pytest.mark.parametrize("fmt", [CommentFormat.MARKDOWN, CommentFormat.ASANA_HTML])
-    def test_reads_each_kr_percentage_of_a_rendered_comment(self, seeded: SeededCompany, fmt: CommentFormat) -> None:
+    @pytest.mark.parametrize("fmt", [MARKDOWN, ASANA_RICH_TEXT])
+    def test_reads_each_kr_percentage_of_a_rendered_comment(self, seeded: SeededCompany, fmt: CommentRenderer) -> None:
         """Two KRs and a warning: the percentages come back by KR id, the warning adds none."""
         okr = build_okr(seeded.config)
         truth = _truth(seeded)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.simulators.server import BackgroundServer
@@ -49,7 +50,7 @@ MALFORMED = [
 
 def _config(api_token: str | None) -> SyncdConfig:
     krs = [{"id": "ENG-1.2", "title": "Cut time to value", "measure": "metric", "start": 7, "target": 2}]
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
             "objectives": [{"id": "ENG-1", "title": "Delight", "cycle": "2026-Q4", "key_results": krs}],

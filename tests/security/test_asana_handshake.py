@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.asana.adapter import AsanaAdapter
 from adapters.asana.client import AsanaClient
-from syncd.config.models import SyncdConfig
+from adapters.registry import config_model
 from syncd.core.errors import Retriable
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.runtime.context import LoadedConfig, Runtime, utc_now
@@ -91,7 +91,7 @@ def daemon(tmp_path: Path, asana_sim: AsanaSimulator, asana_world: AsanaWorld) -
     entry: dict[str, Any] = source_config(asana_sim, asana_world).model_dump(mode="json", exclude_none=True)
     entry["token"] = TOKEN
     store = tmp_path / "syncd.db"
-    config = SyncdConfig.model_validate(
+    config = config_model().model_validate(
         {
             "store": {"url": f"sqlite:///{store}"},
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],

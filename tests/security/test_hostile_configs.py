@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.registry import load_config
 from syncd.cli.main import build_app
 from syncd.config.errors import ConfigError
-from syncd.config.loader import load_config
 from tests.support.configs import MINIMAL, write_config
 
 #: Distinctive secret values: any of them in an error message is a leak.

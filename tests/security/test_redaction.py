@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
+from adapters.registry import load_config
 from syncd.cli.main import build_app
-from syncd.config.loader import load_config
 from syncd.core.errors import Permanent, Retriable
 from syncd.logs import REDACTED, redact
 from syncd.runtime.context import LoadedConfig, Runtime

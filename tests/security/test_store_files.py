@@ -16,9 +16,9 @@ from sqlalchemy import text
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
+from adapters.registry import load_config
 from syncd.cli.main import build_app
-from syncd.config.loader import load_config
-from syncd.runtime.daemon import DaemonOptions, prepare
+from syncd.daemon.process import DaemonOptions, prepare
 from syncd.sandbox.config import SandboxPaths, new_secrets
 from syncd.sandbox.world import SandboxWorld, fresh_store
 from syncd.store.engine import open_store

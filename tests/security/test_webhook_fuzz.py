@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import MalformedPayload
 from syncd.core.signatures import hmac_sha256_hex
@@ -212,7 +213,7 @@ class Intake:
 
 
 def _config(store: Path) -> SyncdConfig:
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {
             "store": {"url": f"sqlite:///{store}"},
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.store.okr import CYCLES, KEY_RESULTS, OBJECTIVES, sync_config
 from syncd.store.schema import Base
@@ -19,7 +20,7 @@ T2 = datetime(2026, 10, 7, 9, 0, tzinfo=UTC)
 
 def config(*objectives: dict[str, Any]) -> SyncdConfig:
     """A config with one Q4 cycle and the given objectives."""
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {"cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}], "objectives": list(objectives)}
     )
 
@@ -151,7 +152,7 @@ TASK_LINKS = Base.metadata.tables["task_links"]
 def with_sources(base: SyncdConfig, *names: str) -> SyncdConfig:
     """`base` with GitHub sources of these names."""
     sources = [{"name": n, "kind": "github", "token": "t", "repos": ["acme/web"]} for n in names]
-    return SyncdConfig.model_validate({**base.model_dump(mode="json"), "sources": sources})
+    return config_model().model_validate({**base.model_dump(mode="json"), "sources": sources})
 
 
 def mirror_task(engine: Engine, source: str, external_id: str, kr_id: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, insert, update
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.store.okr import sync_config
 from syncd.store.schema import Base
@@ -22,7 +23,7 @@ BEFORE = datetime(2026, 9, 20, tzinfo=UTC)
 
 def contract_config(**extra: Any) -> SyncdConfig:
     """The issue's contract config (without sources unless given)."""
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
             "objectives": [
@@ -285,5 +286,5 @@ def test_json_document_has_stable_keys(store_engine: Engine) -> None:
 @pytest.mark.parametrize("now", [MIDWAY, BEFORE])
 def test_without_objectives(store_engine: Engine, now: datetime) -> None:
     """A config with only a cycle gives an empty objective list, not an error."""
-    config = SyncdConfig.model_validate({"cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}]})
+    config = config_model().model_validate({"cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}]})
     assert read_status(store_engine, config, now).objectives == ()

@@ -19,8 +19,8 @@ import yaml
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
 
+from adapters.registry import load_config
 from syncd.cli.main import build_app
-from syncd.config.loader import load_config
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.pusher import Pusher

@@ -22,8 +22,9 @@ from typing import Any
 
 from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.errors import MalformedPayload, NotFound, SignatureError, TrackerError
-from syncd.core.model import CommentFormat, TaskRef, TaskSnapshot, TaskState
+from syncd.core.model import TaskRef, TaskSnapshot, TaskState
 from syncd.core.pacing import RateLimit
+from syncd.core.render import MARKDOWN, CommentRenderer
 from syncd.core.signatures import hmac_sha256_hex, verify_hmac_sha256
 from syncd.ports import (
     Bookmark,
@@ -192,10 +193,10 @@ class FakeAdapter(ProfiledAdapter):
         max_concurrent_writes: int = 1,
         targets: Sequence[WriteKind] = (WriteKind.COMMENT,),
         goal_ids: Mapping[str, str] | None = None,
-        comment_format: CommentFormat = CommentFormat.MARKDOWN,
+        comment_renderer: CommentRenderer = MARKDOWN,
     ) -> None:
         self.tracker = tracker
-        self.profile = SourceProfile(name, "fake", comment_format, tuple(write_limits), max_concurrent_writes)
+        self.profile = SourceProfile(name, "fake", comment_renderer, tuple(write_limits), max_concurrent_writes)
         self._partitions = tuple(partitions)
         self._targets = tuple(targets)
         self._goal_ids = dict(goal_ids or {})

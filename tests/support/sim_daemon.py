@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from syncd.config.loader import load_config
+from adapters.registry import load_config
 from syncd.config.views import build_okr
 from syncd.core.matching import match_task
 from syncd.core.model import TaskSnapshot

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import Engine
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import MalformedPayload
 from syncd.core.signatures import hmac_sha256_hex, verify_hmac_sha256
@@ -87,7 +88,7 @@ def source_config(adapter: IntakeAdapter) -> dict[str, Any]:
 
 def make_config(adapters: Sequence[IntakeAdapter], **server: Any) -> SyncdConfig:
     """A valid config with one cycle and the adapters' sources."""
-    return SyncdConfig.model_validate(
+    return config_model().model_validate(
         {
             "cycles": [{"id": "2026-Q1", "start": "2026-01-01", "end": "2026-03-31"}],
             "server": server,

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import Engine, insert, select
 
+from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.core.model import TaskSnapshot
 from syncd.runtime.context import LoadedConfig, Runtime
@@ -83,7 +84,7 @@ def okr_config(**overrides: Any) -> SyncdConfig:
         ],
     }
     data.update(overrides)
-    return SyncdConfig.model_validate(data)
+    return config_model().model_validate(data)
 
 
 @dataclass

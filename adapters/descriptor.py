@@ -1,0 +1,97 @@
+"""What a tracker declares about itself, once, in its own package: `TrackerDescriptor`.
+
+Each tracker's `descriptor.py` builds one; `adapters.registry` lists the built-in ones and loads those of
+trackers installed as separate packages (entry-point group `syncd.trackers`). Nothing outside a tracker's
+folder names it: the config layer gets its source model, the runtime its adapter factory and comment
+renderer, `syncd explain` its task links, the webhook path and `check --online` how its deliveries are
+verified, and tests and the sandbox its simulator, all from here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncd.config.source import SourceConfig
+from syncd.core.render import CommentRenderer
+from syncd.ports import RequestObserver, SourceAdapter
+
+#: Builds the adapter of one source (its own config model, checked by the factory); imports the SDK only now.
+AdapterFactory = Callable[[SourceConfig, RequestObserver], SourceAdapter]
+
+
+@dataclass(frozen=True)
+class TaskLinks:
+    """The task links `syncd explain TASK` reads for this tracker, and the form of its `SOURCE:REF`."""
+
+    #: Searched in a link's path, in order; the first that matches gives the task's external id.
+    url_paths: tuple[re.Pattern[str], ...]
+    #: The mirror's external id of the task a matching path names (`acme/web#12`, `1200000000000001`).
+    external_id: Callable[[re.Match[str]], str]
+    #: A REF of `SOURCE:REF` (or a bare argument) that names a task of this tracker (the whole text).
+    ref: re.Pattern[str]
+    #: REF's form and an example, as the refusal of an unreadable argument shows them.
+    ref_form: str
+    ref_example: str
+    #: The tracker's own task links in words, e.g. "a GitHub issue or pull request (https://github.com/...)".
+    described: str
+    #: The simulator's task page the sandbox prints, e.g. "http://127.0.0.1:PORT/_sim/tasks/GID".
+    simulator_page: str
+
+    def external_id_in(self, path: str) -> str | None:
+        """The external id of the task a link with this `path` names, or None when it names none of ours."""
+        for pattern in self.url_paths:
+            if found := pattern.search(path):
+                return self.external_id(found)
+        return None
+
+
+@dataclass(frozen=True)
+class WebhookAuth:
+    """How this tracker's webhook deliveries prove they come from it, and what `check --online` advises."""
+
+    #: The tracker hands a secret over in a handshake when a webhook is created (Asana): the store keeps it,
+    #: and `syncd webhooks install` opens a window for the handshake first.
+    handshake: bool = False
+    #: Else the source key of the shared secret the tracker signs deliveries with (GitHub: `webhook_secret`).
+    signing_field: str | None = None
+    #: The request header that carries the signature (documentation and messages).
+    signature_header: str = ""
+    #: What `check --online` tells an admin whose source leaves `signing_field` unset.
+    unsigned_fix: str = ""
+
+
+@dataclass(frozen=True)
+class TrackerDescriptor:
+    """One tracker: its `kind`, config model, adapter, comment markup, task links, webhooks and simulator.
+
+    Its `check --online` probes are the adapter's own `check_online` (each with its advice); the webhook
+    secret check that follows reads `webhooks`."""
+
+    #: The config's `kind:` (lowercase), also the entry-point name of a plug-in.
+    kind: str
+    #: The tracker's name for people ("GitHub").
+    title: str
+    #: The pydantic model of one `sources[]` item: a `SourceConfig` subclass with `kind: Literal[<kind>]`.
+    source_model: type[SourceConfig]
+    build_adapter: AdapterFactory
+    #: How its per-task comments are written (Markdown, Asana rich text, ...).
+    comment_renderer: CommentRenderer
+    task_links: TaskLinks
+    webhooks: WebhookAuth
+    #: "module:callable" of its simulator factory (tests, the sandbox); imported only by `load_simulator`,
+    #: so the adapter never imports a simulator.
+    simulator: str = ""
+    #: Source keys that say what a source follows, in the order `syncd check` shows them (`repos`, `org`).
+    scope_keys: tuple[str, ...] = field(default=())
+
+    def load_simulator(self) -> Callable[..., Any]:
+        """The simulator factory named by `simulator` (ValueError when the tracker names none)."""
+        module, _, name = self.simulator.partition(":")
+        if not module or not name:
+            raise ValueError(f"the {self.kind} tracker names no simulator (module:callable)")
+        factory: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return factory
