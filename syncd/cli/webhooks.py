@@ -63,8 +63,8 @@ def install(
     names = _selected(loaded, source)
     console = Console(highlight=False, soft_wrap=True)
     adapters = build_adapters(loaded)
-    handshakes = not dry_run and any(handshakes(adapters[name].kind) for name in names)
-    engine = open_store_or_exit(loaded, create=False) if handshakes else None
+    needs_store = not dry_run and any(handshakes(adapters[name].kind) for name in names)
+    engine = open_store_or_exit(loaded, create=False) if needs_store else None
     try:
         results = [_install_one(engine, adapters[name], public_url, dry_run, console) for name in names]
     finally:
