@@ -78,7 +78,9 @@ class TrackerDescriptor:
     #: The pydantic model of one `sources[]` item: a `SourceConfig` subclass with `kind: Literal[<kind>]`.
     source_model: type[SourceConfig]
     build_adapter: AdapterFactory
-    #: How its per-task comments are written (Markdown, Asana rich text, ...).
+    #: How its per-task progress records are written (Markdown, Asana rich text, Jira ADF, ...). How a record is
+    #: found again after a lost id (a marker, an entity property, a client-chosen id) is the adapter's own
+    #: business: see "A progress record per task" in `syncd.ports`.
     comment_renderer: CommentRenderer
     task_links: TaskLinks
     webhooks: WebhookAuth

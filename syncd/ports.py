@@ -3,6 +3,15 @@
 Pure parts (webhook intake, delivery interpretation) take bytes and return decisions; I/O parts are
 blocking methods that the runtime calls from a bounded thread pool. Failures of I/O parts raise
 `syncd.core.errors.Retriable` or `Permanent`, never a library's own exception.
+
+**A progress record per task.** Each linked task carries one progress record: the comment syncd writes on it
+(`WriteKind.COMMENT`). The runtime asks for it to be written with the task, the rendered text, the remote id
+the last write returned (if any) and whether an earlier write's outcome is unknown; it gives no hint of how
+the record is found. The adapter finds the task's record or creates it, then makes its content the text, and
+alone decides how a record is found again once its id is lost (a restore, a crash before the id was stored):
+a hidden marker in the text (GitHub's HTML comment; Asana's visible `[syncd ...]`), a property on the task
+that names the comment (Jira entity properties), or an id the client chose when it created the comment
+(Linear). Never a second record, on any tracker: see `SourceAdapter.apply`.
 """
 
 from __future__ import annotations
@@ -97,9 +106,9 @@ class DeliveryEffects:
 
 
 class WriteKind(StrEnum):
-    """What a push target is."""
+    """What a push target is (the values are stored in `push_targets.kind` and name the metrics' `kind`)."""
 
-    COMMENT = "comment"  # one comment per task, edited in place
+    COMMENT = "comment"  # the task's progress record: one comment per task, found again the tracker's own way
     FIELD = "field"  # a number/percent/text field on the task (Asana custom field, Projects v2 field)
     GOAL = "goal"  # a tracker-side goal metric per KR (Asana goals)
     SUMMARY = "summary"  # a per-KR summary issue/body
@@ -107,17 +116,19 @@ class WriteKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PushWrite:
-    """One write to make: replace the target's content with `text` (comments, summaries, text fields)
-    or `number` (number fields, goal metrics). `remote_id` is what the last write returned, if any."""
+    """One write to make: replace the target's content with `text` (progress records, summaries, text fields)
+    or `number` (number fields, goal metrics). `remote_id` is what the last write returned, if any.
+
+    A `COMMENT` write is the task's progress record (see the module docstring): it carries the rendered
+    text and nothing about how the record is found again; that is the adapter's own business."""
 
     kind: WriteKind
     key: str  # the task's external id, or the KR id for goals and summaries
     text: str | None = None
     number: float | None = None
     remote_id: str | None = None
-    marker: str | None = None  # the hidden marker that finds a comment again after a lost id
     #: An earlier write's outcome is unknown (crash or lost answer): re-read the tracker, do not trust
-    #: `remote_id` alone, and make sure exactly one object carries the marker afterwards.
+    #: `remote_id` alone, and make sure exactly one record of the task is left afterwards.
     unknown: bool = False
 
 
@@ -257,7 +268,7 @@ class SourceAdapter(Protocol):
 
     @property
     def comment_renderer(self) -> CommentRenderer:
-        """How its comments are written (the markup, and the marker they are found again by)."""
+        """How its progress records are written (the markup); how they are found again is `apply`'s business."""
         ...
 
     @property
@@ -310,8 +321,14 @@ class SourceAdapter(Protocol):
         ...
 
     def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
-        """Make one write; a comment is edited in place (by `remote_id`, else found by `marker`),
-        created only when neither finds it."""
+        """Make one write. `task` is the task written to (None for per-KR writes: goals, summaries).
+
+        A `COMMENT` write: find or create `task`'s progress record, then update it to `write.text`. Find it by
+        `remote_id` when that still names it, else the tracker's own way (a marker, an entity property, a
+        client-chosen id); create it only when nothing finds it, and say so (`WriteResult.created`). With
+        `write.unknown`, an earlier write may have landed unseen: do not trust `remote_id` alone, and leave
+        exactly one record of the task. The runtime makes sure a create after an unknown write is looked at
+        again once that earlier write could have landed (another `unknown` write, with the new id)."""
         ...
 
     def budget(self) -> Budget:

@@ -135,7 +135,8 @@ class AsanaAdapter(ProfiledAdapter):
         return dict(self._config.goals)
 
     def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
-        """Make one write (comment edited in place, field, goal metric)."""
+        """Make one write: the task's progress record (its comment story, edited in place or found again by its
+        marker; see `adapters.asana.push`), the progress field, or a goal metric."""
         if write.kind == WriteKind.GOAL:
             goal = self._config.goals.get(write.key) or write.remote_id
             if not goal:
@@ -143,8 +144,10 @@ class AsanaAdapter(ProfiledAdapter):
             return self._pusher.goal(goal, write)
         if write.kind not in {WriteKind.COMMENT, WriteKind.FIELD}:
             raise Permanent(f"asana source {self.name!r} makes no {write.kind} writes")
-        gid = task.external_id if task is not None else write.key
-        return self._pusher.comment(gid, write) if write.kind == WriteKind.COMMENT else self._pusher.field(gid, write)
+        ref = task or TaskRef(self.name, write.key)
+        if write.kind == WriteKind.COMMENT:
+            return self._pusher.comment(ref, write)
+        return self._pusher.field(ref.external_id, write)
 
     def budget(self) -> Budget:
         """The rate-limit budget as last seen (our own request count, or 0 after a 429)."""

@@ -1,7 +1,10 @@
 """Writing progress back to Asana: one comment story per task, a custom field value, a goal metric.
 
-A comment is edited in place (`PUT /stories/{gid}`) when its gid is known; otherwise (or after a 404)
-the task's stories are searched for our marker, and a comment is created only when none has it. The
+A task's progress record is a comment story, found again by the visible marker every rendering of it
+carries (`ASANA_RICH_TEXT.marker`, `[syncd <source>:<gid>]`: Asana keeps no hidden text; the runtime hands
+over no marker, the adapter knows its own). It is edited in place (`PUT /stories/{gid}`) when its gid is
+known; otherwise (or after a 404) the task's stories are searched for the marker, and a comment is created
+only when none has it. The
 progress field is resolved once from its gid or name; the runtime's fraction (0.25) is written as
 0.25 to a percent field, 25 to a number field and "25%" to a text field.
 """
@@ -15,7 +18,9 @@ from typing import Literal
 
 from adapters.asana.client import JSON, AsanaClient
 from adapters.asana.config import AsanaSourceConfig
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.core.errors import NotFound, Permanent
+from syncd.core.model import TaskRef
 from syncd.core.render import render_field_value
 from syncd.ports import PushWrite, WriteResult
 
@@ -77,18 +82,18 @@ class AsanaPusher:
         self._field: FieldTarget | None = None
         self._lock = threading.Lock()
 
-    def comment(self, task: str, write: PushWrite) -> WriteResult:
-        """Edit our comment on the task in place, or create it once."""
+    def comment(self, task: TaskRef, write: PushWrite) -> WriteResult:
+        """Edit the task's progress record in place, else find it by its marker, else create it once."""
         html_text = rich_text(write.text or "")
         if write.remote_id:
             try:
                 return WriteResult(self._client.update_story(write.remote_id, html_text, "text")["gid"])
             except NotFound:
                 pass  # The comment was deleted in Asana: look for another of ours, else create it again.
-        found = self._find_ours(task, write.marker)
+        found = self._find_ours(task.external_id, ASANA_RICH_TEXT.marker(task))
         if found is not None:
             return WriteResult(self._client.update_story(found, html_text, "text")["gid"])
-        return WriteResult(self._client.create_story(task, html_text, "text")["gid"], created=True)
+        return WriteResult(self._client.create_story(task.external_id, html_text, "text")["gid"], created=True)
 
     def field(self, task: str, write: PushWrite) -> WriteResult:
         """Set the progress field on the task."""
@@ -134,9 +139,7 @@ class AsanaPusher:
             "add it to the projects in Asana or fix progress_field (a name or a gid)"
         )
 
-    def _find_ours(self, task: str, marker: str | None) -> str | None:
-        if not marker:
-            return None
+    def _find_ours(self, task: str, marker: str) -> str | None:
         for story in self._client.stories(task, STORY_FIELDS):
             if story.get("type") == "comment" and marker in f"{story.get('text', '')}{story.get('html_text', '')}":
                 return str(story["gid"])

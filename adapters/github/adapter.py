@@ -169,8 +169,9 @@ class GitHubAdapter(ProfiledAdapter):
         return {}
 
     def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
-        """Make one write (comment edited in place or found by marker; field; summary issue)."""
-        return self._pusher.apply(write)
+        """Make one write: the task's progress record (its comment, edited in place or found again by its
+        hidden marker; see `adapters.github.push`), the project field, or a KR's summary issue."""
+        return self._pusher.apply(task, write)
 
     def budget(self) -> Budget:
         """The rate-limit budget from the last response headers."""

@@ -1,8 +1,10 @@
 """Writes back to GitHub: one comment per task, a Projects v2 field, a summary issue per KR.
 
-A comment is edited in place by its stored id; when that id is lost (or the comment was deleted), or
-an earlier write's outcome is unknown (`PushWrite.unknown`: a crash or a lost answer), the issue's
-comments are searched for the write's hidden marker, and only when none has it is a new comment
+A task's progress record is its comment, found again by the hidden marker every rendering of it carries
+(`MARKDOWN.marker`, `<!-- syncd:task=<source>:<external_id> -->`; the runtime hands over no marker, the
+adapter knows its own). The comment is edited in place by its stored id; when that id is lost (or the
+comment was deleted), or an earlier write's outcome is unknown (`PushWrite.unknown`: a crash or a lost
+answer), the issue's comments are searched for the marker, and only when none has it is a new comment
 created. Comments of ours beyond one (a create that landed after its answer was lost) are deleted, the
 stored one (else the oldest) is kept, so a task ends with exactly one.
 """
@@ -42,8 +44,13 @@ SET_FIELD_MUTATION = """mutation SyncdSetProjectField($input: UpdateProjectV2Ite
 }"""
 
 
+def record_marker(task: TaskRef) -> str:
+    """The hidden marker a task's progress record is found again by: the Markdown renderer's, to the byte."""
+    return MARKDOWN.marker(task)
+
+
 def summary_marker(key: str) -> str:
-    """The hidden marker of a KR's summary issue when the pusher gives none."""
+    """The hidden marker of a KR's summary issue."""
     return f"<!-- syncd:kr={key} -->"
 
 
@@ -61,10 +68,10 @@ class Pusher:
         self._field: tuple[str, str] | None = None  # (field id, data type)
         self._lock = threading.Lock()
 
-    def apply(self, write: PushWrite) -> WriteResult:
-        """Dispatch one write by kind."""
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Dispatch one write by kind (`task` is the task of a comment write; None: the source's `key`)."""
         if write.kind is WriteKind.COMMENT:
-            return self.comment(write)
+            return self.comment(task or TaskRef(self.config.name, write.key), write)
         if write.kind is WriteKind.FIELD:
             return self.field(write)
         if write.kind is WriteKind.SUMMARY:
@@ -73,11 +80,10 @@ class Pusher:
 
     # -- comments --------------------------------------------------------------------------------
 
-    def comment(self, write: PushWrite) -> WriteResult:
-        """Edit the task's comment in place, else find it by marker, else create it."""
+    def comment(self, task: TaskRef, write: PushWrite) -> WriteResult:
+        """Edit the task's progress record in place, else find it by its marker, else create it."""
         repo, number = self._task(write.key)
-        # The runtime always passes the core's marker; the same one is used when a caller gives none.
-        marker = write.marker or MARKDOWN.marker(TaskRef(self.config.name, write.key))
+        marker = record_marker(task)
         text = with_marker(self._text(write), marker)
         stored = int(write.remote_id) if write.remote_id and write.remote_id.isdigit() else None
         if stored is not None and not write.unknown:
@@ -126,7 +132,7 @@ class Pusher:
         home = self.config.summary_home()
         if not self.config.summary_issues or home is None:
             raise Permanent(f"source {self.config.name}: summary issues are off (set summary_issues: true)")
-        marker = write.marker or summary_marker(write.key)
+        marker = summary_marker(write.key)
         text = with_marker(self._text(write), marker)
         if write.remote_id:
             try:

@@ -14,7 +14,9 @@ UTC at minute precision, never the render time. Markdown (GitHub and friends)::
 
 A tracker with other markup brings its own `CommentRenderer` (Asana's rich text: `adapters.asana.render`),
 built from the same words (`amount_text`, `status_text`, `unknown_text`, ...). A task that links no KR and
-names no unknown KR renders a short "no longer counts towards any key result" text with the marker.
+names no unknown KR renders a short "no longer counts towards any key result" text (with the marker, here).
+A renderer owes the runtime only `render`: a marker is one tracker's way to find its comment again (its
+adapter's business, `syncd.ports`), and markup that keeps no hidden text (Jira's ADF) may carry none.
 """
 
 from __future__ import annotations
@@ -54,11 +56,7 @@ class CommentEntry:
 
 
 class CommentRenderer(Protocol):
-    """A tracker's comment markup: the marker a comment is found again by, and the whole comment."""
-
-    def marker(self, ref: TaskRef) -> str:
-        """The exact substring a rendered comment contains, so adapters can find it again after a lost id."""
-        ...
+    """A tracker's comment markup: the whole progress record of a task, as text."""
 
     def render(self, ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
         """The whole comment; `entries` come sorted by KR id and `unknown` sorted, each without duplicates."""
@@ -176,7 +174,8 @@ class MarkdownComment:
     """Markdown with a hidden HTML-comment marker (GitHub and friends); see the module docstring."""
 
     def marker(self, ref: TaskRef) -> str:
-        """`<!-- syncd:task=<source>:<external_id> -->`, with `--` made unable to end the comment early."""
+        """`<!-- syncd:task=<source>:<external_id> -->`, with `--` made unable to end the comment early: the
+        exact substring every comment of the task contains, by which Markdown trackers' adapters find it again."""
         return f"<!-- syncd:task={ref.source}:{ref.external_id.replace('--', '-&#45;')} -->"
 
     def render(self, ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:

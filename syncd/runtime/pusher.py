@@ -9,6 +9,8 @@ so with N writes in flight a window edge can admit at most N - 1 extra (none for
 call is preceded by a committed write-ahead on the target (`push_queue.record_in_flight`): a write whose
 outcome was never recorded (kill -9, a lost answer) leaves the target unknown, so it is written again,
 the adapter re-reading the tracker first, instead of trusting an `applied_hash` the tracker may not show.
+A task's progress record is asked for by task, text, last remote id and that unknown flag only: how it is
+found again is the adapter's (a marker, an entity property, a client-chosen id; see `syncd.ports`).
 With `push.dry_run` it computes nothing new and writes nothing.
 """
 
@@ -26,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.pacing import WritePacer
 from syncd.core.retry import backoff, retry_delay
-from syncd.ports import PushWrite, SourceAdapter, WriteKind, WriteResult
+from syncd.ports import PushWrite, SourceAdapter, WriteResult
 from syncd.runtime.context import Runtime
 from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
@@ -154,8 +156,7 @@ class SourcePusher:
     def _apply(self, adapter: SourceAdapter, job: PushJob) -> WriteResult | None:
         """Call the tracker through the source's gate, after the write-ahead; None (not written) if a hold
         began meanwhile or our claim was lost."""
-        marker = adapter.comment_renderer.marker(job.task) if job.kind is WriteKind.COMMENT and job.task else None
-        write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, marker, unknown=job.unknown)
+        write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, unknown=job.unknown)
         with self.runtime.holds.gate(self.source, adapter.max_concurrent_writes):
             if self.runtime.holds.until(self.source, self.runtime.clock()) is not None:
                 self.release([job])  # another call was told to wait while this one queued at the gate

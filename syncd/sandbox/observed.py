@@ -13,7 +13,7 @@ from syncd.sandbox.company import PROGRESS_FIELD
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.github import GitHubSimulator
 
-#: The markers syncd's comments carry (see each tracker's `CommentRenderer.marker`).
+#: The markers syncd's comments carry (`MarkdownComment.marker`, `AsanaRichText.marker`).
 GITHUB_MARKER = "<!-- syncd:task="
 ASANA_MARKER = "[syncd "
 #: `**ENG-1.2** Title: **67%**` (Markdown) or `<strong>ENG-1.2</strong> Title: <strong>67%</strong>` (Asana).

@@ -17,10 +17,10 @@ from tests.support.asana_sim import SOURCE, AsanaWorld, MakeAdapter
 
 
 def comment(task: str, percent: int, remote_id: str | None = None) -> PushWrite:
-    """The pusher's comment write for a task: rich text led by the marker."""
+    """The pusher's comment write for a task: rich text led by the marker (the rendering's, not handed over)."""
     marker = ASANA_RICH_TEXT.marker(TaskRef(SOURCE, task))
     text = f"<body><strong>OKR progress</strong> {marker}<ul><li><strong>ENG-1.1</strong>: {percent}%</li></ul></body>"
-    return PushWrite(WriteKind.COMMENT, task, text=text, remote_id=remote_id, marker=marker)
+    return PushWrite(WriteKind.COMMENT, task, text=text, remote_id=remote_id)
 
 
 def ref(task: str) -> TaskRef:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from adapters.asana.adapter import AsanaAdapter
+from adapters.asana.render import ASANA_RICH_TEXT
 from syncd.core.model import TaskRef
 from syncd.ports import PushWrite, WriteKind
 from syncd.simulators.asana import AsanaSimulator, LoggedRequest
@@ -56,12 +57,12 @@ def run_everything(sim: AsanaSimulator, world: AsanaWorld, adapter: AsanaAdapter
     sim.expire_sync_tokens()
     adapter.poll(first.bookmark, world.web, now)
     ref = TaskRef(SOURCE, parent.gid)
-    made = adapter.apply(ref, PushWrite(WriteKind.COMMENT, parent.gid, text="<body>50% [m]</body>", marker="[m]"))
+    mark = ASANA_RICH_TEXT.marker(ref)
+    made = adapter.apply(ref, PushWrite(WriteKind.COMMENT, parent.gid, text=f"<body>50% {mark}</body>"))
     adapter.apply(
-        ref,
-        PushWrite(WriteKind.COMMENT, parent.gid, text="<body>60% [m]</body>", marker="[m]", remote_id=made.remote_id),
+        ref, PushWrite(WriteKind.COMMENT, parent.gid, text=f"<body>60% {mark}</body>", remote_id=made.remote_id)
     )
-    adapter.apply(ref, PushWrite(WriteKind.COMMENT, parent.gid, text="<body>70% [m]</body>", marker="[m]"))
+    adapter.apply(ref, PushWrite(WriteKind.COMMENT, parent.gid, text=f"<body>70% {mark}</body>"))
     adapter.apply(ref, PushWrite(WriteKind.FIELD, parent.gid, number=0.5))
     adapter.apply(None, PushWrite(WriteKind.GOAL, "ENG-1.1", number=0.5))
     adapter.install_webhooks(receiver.url, dry_run=False, handshakes=receiver)

@@ -182,7 +182,7 @@ class TestServerErrors:
         """A 502 on POST is raised (a blind retry could duplicate); the next attempt creates exactly one."""
         number = github_sim.create_issue("acme/web", "task")
         github_sim.faults.server_error(1, method="POST")
-        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="40%", marker="<!-- syncd:task=x -->")
+        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="40%")
         adapter = fast_adapter(github_sim, [])
         try:
             with pytest.raises(Retriable):
@@ -227,7 +227,7 @@ class TestHeldRequests:
         number = github_sim.create_issue("acme/web", "task")
         gate = github_sim.faults.hold(method="POST", path="/repos/*/issues/*/comments")
         adapter = GitHubAdapter(github_source_config(github_sim))
-        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%", marker="<!-- m -->")
+        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%")
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(adapter.apply, None, write)
             assert gate.arrived.wait(10)
@@ -242,7 +242,7 @@ class TestHeldRequests:
         number = github_sim.create_issue("acme/web", "task")
         gate = github_sim.faults.hold(method="POST", path="/repos/*/issues/*/comments")
         adapter = GitHubAdapter(github_source_config(github_sim))
-        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%", marker="<!-- m -->")
+        write = PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text="25%")
         with ThreadPoolExecutor(1) as pool:
             pending = pool.submit(adapter.apply, None, write)
             assert gate.arrived.wait(10)

@@ -1,4 +1,5 @@
-"""Writes through the real PyGithub client: one comment per task, edited in place, found again by marker."""
+"""Writes through the real PyGithub client: one comment per task, edited in place, found again by the marker the
+adapter knows (the Markdown rendering's; the runtime hands over none)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from syncd.core.model import TaskRef, TaskSnapshot, TaskState
 from syncd.core.render import MARKDOWN
 from syncd.ports import PushWrite, WriteKind
 from syncd.simulators.github import GitHubSimulator
-from tests.support.github_sim import GITHUB_LOGIN, github_source_config
+from tests.support.github_sim import GITHUB_LOGIN, GITHUB_SOURCE, github_source_config
 
-MARKER = "<!-- syncd:task=acme/web#1 -->"
+
+def marker(number: int) -> str:
+    """The hidden marker the Markdown rendering of acme/web#number's comment carries (the adapter's own)."""
+    return MARKDOWN.marker(TaskRef(GITHUB_SOURCE, f"acme/web#{number}"))
 
 
 def comment(number: int, text: str, remote_id: str | None = None) -> PushWrite:
-    """A comment write for acme/web#number with the pusher's marker."""
-    key = f"acme/web#{number}"
-    return PushWrite(WriteKind.COMMENT, key, text=f"{text}\n{MARKER}", remote_id=remote_id, marker=MARKER)
+    """A comment write for acme/web#number as the pusher makes it: the rendered text, marker included."""
+    return PushWrite(WriteKind.COMMENT, f"acme/web#{number}", text=f"{text}\n{marker(number)}", remote_id=remote_id)
 
 
 def linked_task(number: int) -> TaskSnapshot:
@@ -67,7 +70,7 @@ class TestTaskComment:
         assert again.remote_id == first.remote_id
         bodies = [c.body for c in github_sim.comments("acme/web", number)]
         assert len(bodies) == 3
-        assert sum(MARKER in body for body in bodies) == 1
+        assert sum(marker(number) in body for body in bodies) == 1
         assert bodies[1].startswith("50%")
 
     def test_unchanged_comment_found_by_marker_is_not_rewritten(
@@ -102,7 +105,7 @@ class TestTaskComment:
         github_adapter.apply(None, write)
         (only,) = github_sim.comments("acme/web", number)
         ref = TaskRef(github_adapter.name, f"acme/web#{number}")
-        assert only.body.endswith(MARKDOWN.marker(ref))  # the marker the runtime writes
+        assert only.body.endswith(MARKDOWN.marker(ref))  # the marker the rendering carries
 
     def test_comment_on_a_deleted_issue_fails_permanently(
         self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter
@@ -127,14 +130,14 @@ class TestUnknownOutcome:
     ) -> None:
         """A create that landed late left a second comment with our marker: it is deleted, ours is edited."""
         number = github_sim.create_issue("acme/web", "task")
-        late = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        late = github_sim.add_comment("acme/web", number, f"25%\n{marker(number)}")
         github_sim.add_comment("acme/web", number, "a person's comment")
-        stored = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        stored = github_sim.add_comment("acme/web", number, f"25%\n{marker(number)}")
         result = github_adapter.apply(None, unknown(number, "50%", remote_id=str(stored)))
         assert (result.remote_id, result.created) == (str(stored), False)
         bodies = {c.id: c.body for c in github_sim.comments("acme/web", number)}
         assert late not in bodies
-        assert bodies[stored] == f"50%\n{MARKER}"
+        assert bodies[stored] == f"50%\n{marker(number)}"
         assert len(bodies) == 2
         assert ("DELETE", f"/repos/acme/web/issues/comments/{late}") in writes(github_sim)
 
@@ -143,8 +146,8 @@ class TestUnknownOutcome:
     ) -> None:
         """Two comments of ours and no id to tell them apart: the first one stays, the later one goes."""
         number = github_sim.create_issue("acme/web", "task")
-        first = github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
-        github_sim.add_comment("acme/web", number, f"25%\n{MARKER}")
+        first = github_sim.add_comment("acme/web", number, f"25%\n{marker(number)}")
+        github_sim.add_comment("acme/web", number, f"25%\n{marker(number)}")
         result = github_adapter.apply(None, unknown(number, "25%"))
         assert [c.id for c in github_sim.comments("acme/web", number)] == [first]
         assert result.remote_id == str(first)
@@ -166,7 +169,7 @@ class TestUnknownOutcome:
         first = github_adapter.apply(None, comment(number, "A"))
         github_adapter.apply(None, comment(number, "B", remote_id=first.remote_id))
         github_adapter.apply(None, unknown(number, "A", remote_id=first.remote_id))
-        assert [c.body for c in github_sim.comments("acme/web", number)] == [f"A\n{MARKER}"]
+        assert [c.body for c in github_sim.comments("acme/web", number)] == [f"A\n{marker(number)}"]
 
     def test_a_create_says_it_created(self, github_sim: GitHubSimulator, github_adapter: GitHubAdapter) -> None:
         """The pusher learns which writes created a comment (after an unknown create it checks again later)."""

@@ -21,7 +21,7 @@ from syncd.runtime.push_queue import CLAIM_TTL
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.rows import LEASES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
-from tests.support.fake_adapter import task
+from tests.support.fake_adapter import client_record_id, task
 from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 
 WINDOW = 2
@@ -458,6 +458,56 @@ class TestNeverTwice:
         source.lease.mark_lost()
         assert source.write(env.adapter, job) == "held"
         assert env.adapter.calls_of("apply") == []
+
+
+class TestRecordFoundByAClientChosenId:
+    """A tracker whose comments hold no hidden text (Linear) finds a task's record by the id its adapter chose
+    when it created it: the runtime hands it no marker, and a lost id or a lost answer still makes no second."""
+
+    @pytest.fixture
+    def client_id_env(self, tmp_path: Path) -> Iterator[WorkerEnv]:
+        """A bench whose fake tracker comments carry no marker and are found by a client-chosen id."""
+        with sqlite_bench(tmp_path, records="client_id") as bench:
+            yield bench
+
+    def test_the_record_is_written_as_rendered_with_no_marker_in_it(self, client_id_env: WorkerEnv) -> None:
+        env = client_id_env
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        assert _settle(env, Pusher(env.runtime)) == 1
+        (target,) = env.targets()
+        record_id = client_record_id(TaskRef("fake", "acme/web#1"))
+        assert target["remote_id"] == record_id
+        assert env.tracker.comments["acme/web#1"] == {record_id: "OKR progress\nENG-1.1: 0%\n"}
+        assert target["applied_hash"] == target["desired_hash"]
+
+    def test_a_lost_id_is_found_again_without_a_second_comment(self, client_id_env: WorkerEnv) -> None:
+        env = client_id_env
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        pusher = Pusher(env.runtime)
+        _settle(env, pusher)
+        with env.engine.begin() as conn:  # as if the process died between the write and its record
+            conn.execute(update(PUSH_TARGETS).values(applied_hash=None, remote_id=None, next_attempt_at=env.clock()))
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE)
+        assert _settle(env, pusher) == 1
+        assert [w.created for w in env.tracker.writes] == [True, False]
+        assert list(env.tracker.comments["acme/web#1"].values()) == ["OKR progress\nENG-1.1: 100%\n"]
+
+    def test_a_create_whose_answer_was_lost_is_not_made_twice(self, client_id_env: WorkerEnv) -> None:
+        env = client_id_env
+        _change(env, "acme/web#1", labels=["kr:ENG-1.1"])
+        env.adapter.apply = _die_after(env)  # type: ignore[method-assign,assignment]
+        with pytest.raises(_Killed):
+            _settle(env, Pusher(env.runtime))  # the create lands, the process dies before recording it
+        del env.adapter.apply
+        env.clock.advance(CLAIM_TTL.total_seconds())
+        restarted = Pusher(_restarted(env))
+        assert restarted.run_once() == 0  # the dead process's request is let settle first
+        env.clock.advance(REQUEST_TIMEOUT.total_seconds())
+        assert restarted.run_once() == 1
+        assert [w.created for w in env.tracker.writes] == [True, False]
+        assert env.tracker.comment_count("acme/web#1") == 1
+        (target,) = env.targets()
+        assert (target["inflight_hash"], target["applied_hash"]) == (None, target["desired_hash"])
 
 
 class TestModes:

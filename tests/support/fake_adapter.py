@@ -3,7 +3,10 @@
 `FakeTracker` holds tasks (by partition), comments and field values, and logs every call with the
 time of the injected clock, so tests can assert what was written and when. `FakeAdapter` implements
 the port (`syncd.ports.SourceAdapter`) faithfully: signed deliveries, newer-wins snapshots, polls
-with a timestamp bookmark, marker search for comments, `Retriable`/`Permanent` failures on demand.
+with a timestamp bookmark, `Retriable`/`Permanent` failures on demand, and a progress record per task found
+again its own way: by a hidden marker in the comment (`records="marker"`, like GitHub), or by a comment id
+the client chose when it created the comment (`records="client_id"`, like Linear), whose comments carry no
+marker at all and which the tracker refuses to create twice.
 
 Delivery bodies are JSON built by `FakeAdapter.delivery(...)`: event `task.changed` carries a full
 snapshot, `task.touched` only an id (a compact event -> refetch), `task.deleted` an id (removed),
@@ -18,13 +21,15 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+from uuid import NAMESPACE_URL, uuid5
 
 from adapters.source_profile import ProfiledAdapter, SourceProfile
-from syncd.core.errors import MalformedPayload, NotFound, SignatureError, TrackerError
+from syncd.core.errors import MalformedPayload, NotFound, Permanent, SignatureError, TrackerError
+from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskRef, TaskSnapshot, TaskState
 from syncd.core.pacing import RateLimit
-from syncd.core.render import MARKDOWN, CommentRenderer
+from syncd.core.render import MARKDOWN, CommentEntry, CommentRenderer, format_percent
 from syncd.core.signatures import hmac_sha256_hex, verify_hmac_sha256
 from syncd.ports import (
     Bookmark,
@@ -98,28 +103,58 @@ class FakeTracker:
         return len(self.comments.get(external_id, {}))
 
     def write(self, write: PushWrite) -> WriteResult:
-        """Apply one write like a real tracker: comments are edited in place when found, else created."""
-        if write.kind is not WriteKind.COMMENT:
-            self.values[(write.kind, write.key)] = write.number if write.text is None else write.text
-            self._log(write, f"{write.kind.value}:{write.key}", created=False)
-            return WriteResult(remote_id=f"{write.kind.value}:{write.key}")
-        thread = self.comments.setdefault(write.key, {})
-        remote_id = write.remote_id if write.remote_id in thread else self._find(thread, write.marker)
-        created = remote_id is None
-        if remote_id is None:
-            remote_id = str(next(self._ids))
-        thread[remote_id] = write.text or ""
-        self._log(write, remote_id, created=created)
-        return WriteResult(remote_id=remote_id, created=created)
+        """Set a field, goal or summary value (a comment is written through `find_comment`/`create_comment`)."""
+        self.values[(write.kind, write.key)] = write.number if write.text is None else write.text
+        self._log(write, f"{write.kind.value}:{write.key}", created=False)
+        return WriteResult(remote_id=f"{write.kind.value}:{write.key}")
 
-    @staticmethod
-    def _find(thread: Mapping[str, str], marker: str | None) -> str | None:
-        if marker is None:
+    def find_comment(self, external_id: str, *, comment_id: str | None = None, containing: str = "") -> str | None:
+        """The id of the task's comment `comment_id`, else of its first comment containing `containing`."""
+        thread = self.comments.get(external_id, {})
+        if comment_id is not None:
+            return comment_id if comment_id in thread else None
+        if not containing:
             return None
-        return next((comment_id for comment_id, text in thread.items() if marker in text), None)
+        return next((found for found, text in thread.items() if containing in text), None)
+
+    def create_comment(self, write: PushWrite, comment_id: str | None = None) -> WriteResult:
+        """Create a comment, with the id the client chose or a new one; an id already taken is refused (409)."""
+        thread = self.comments.setdefault(write.key, {})
+        if comment_id in thread:
+            raise Permanent(f"fake tracker: comment {comment_id} already exists", status=409)
+        remote_id = comment_id or str(next(self._ids))
+        thread[remote_id] = write.text or ""
+        self._log(write, remote_id, created=True)
+        return WriteResult(remote_id=remote_id, created=True)
+
+    def edit_comment(self, write: PushWrite, comment_id: str) -> WriteResult:
+        """Replace a comment's text in place."""
+        self.comments[write.key][comment_id] = write.text or ""
+        self._log(write, comment_id, created=False)
+        return WriteResult(remote_id=comment_id)
 
     def _log(self, write: PushWrite, remote_id: str, *, created: bool) -> None:
         self.writes.append(Write(self.clock(), write.kind, write.key, write.text, write.number, remote_id, created))
+
+
+#: How the fake finds a task's progress record again: a marker in its text, or the id the client chose for it.
+RecordLookup = Literal["marker", "client_id"]
+
+
+class PlainComment:
+    """A comment markup with no marker at all (as a tracker that strips hidden text needs): one line per KR."""
+
+    def render(self, ref: TaskRef, entries: Sequence[CommentEntry], unknown: Sequence[UnknownKr]) -> str:
+        """`OKR progress` then `ENG-1.1: 67%` lines and `kr:ENG-9: unknown` lines."""
+        lines = ["OKR progress"]
+        lines += [f"{entry.kr.id}: {format_percent(entry.progress.progress)}" for entry in entries]
+        lines += [f"{item.label}: unknown key result" for item in unknown]
+        return "\n".join(lines) + "\n"
+
+
+def client_record_id(ref: TaskRef) -> str:
+    """The comment id a client-id tracker's adapter chooses for a task's progress record (stable per task)."""
+    return str(uuid5(NAMESPACE_URL, f"syncd:{ref.source}:{ref.external_id}"))
 
 
 def task(
@@ -193,10 +228,13 @@ class FakeAdapter(ProfiledAdapter):
         max_concurrent_writes: int = 1,
         targets: Sequence[WriteKind] = (WriteKind.COMMENT,),
         goal_ids: Mapping[str, str] | None = None,
-        comment_renderer: CommentRenderer = MARKDOWN,
+        records: RecordLookup = "marker",
+        comment_renderer: CommentRenderer | None = None,
     ) -> None:
         self.tracker = tracker
-        self.profile = SourceProfile(name, "fake", comment_renderer, tuple(write_limits), max_concurrent_writes)
+        self.records = records
+        renderer = comment_renderer or (MARKDOWN if records == "marker" else PlainComment())
+        self.profile = SourceProfile(name, "fake", renderer, tuple(write_limits), max_concurrent_writes)
         self._partitions = tuple(partitions)
         self._targets = tuple(targets)
         self._goal_ids = dict(goal_ids or {})
@@ -315,9 +353,32 @@ class FakeAdapter(ProfiledAdapter):
     def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
         """Write into the tracker; a comment on a task the tracker no longer has is `NotFound`."""
         self._call("apply", f"{write.kind.value}:{write.key}")
-        if write.kind is WriteKind.COMMENT and write.key not in self.tracker.tasks:
+        if write.kind is not WriteKind.COMMENT:
+            return self.tracker.write(write)
+        if write.key not in self.tracker.tasks:
             raise NotFound(f"fake tracker has no task {write.key!r} to comment on", status=404)
-        return self.tracker.write(write)
+        ref = task or TaskRef(self.name, write.key)
+        return (
+            self._write_by_client_id(ref, write) if self.records == "client_id" else self._write_by_marker(ref, write)
+        )
+
+    def _write_by_marker(self, ref: TaskRef, write: PushWrite) -> WriteResult:
+        """The stored comment, else the one carrying the task's Markdown marker, else a new one."""
+        found = self.tracker.find_comment(write.key, comment_id=write.remote_id) if write.remote_id else None
+        found = found or self.tracker.find_comment(write.key, containing=MARKDOWN.marker(ref))
+        return self.tracker.edit_comment(write, found) if found else self.tracker.create_comment(write)
+
+    def _write_by_client_id(self, ref: TaskRef, write: PushWrite) -> WriteResult:
+        """The comment whose id we chose, else created with that id; a create refused as taken (one that
+        landed meanwhile) is an edit."""
+        record_id = client_record_id(ref)
+        if self.tracker.find_comment(write.key, comment_id=record_id) is None:
+            try:
+                return self.tracker.create_comment(write, record_id)
+            except Permanent as error:
+                if error.status != 409:
+                    raise
+        return self.tracker.edit_comment(write, record_id)
 
     def budget(self) -> Budget:
         """A fixed, healthy budget."""
@@ -336,4 +397,16 @@ class FakeAdapter(ProfiledAdapter):
         self.closed = True
 
 
-__all__ = ["EPOCH", "SECRET", "Call", "FakeAdapter", "FakeTracker", "SignatureError", "Write", "task"]
+__all__ = [
+    "EPOCH",
+    "SECRET",
+    "Call",
+    "FakeAdapter",
+    "FakeTracker",
+    "PlainComment",
+    "RecordLookup",
+    "SignatureError",
+    "Write",
+    "client_record_id",
+    "task",
+]
