@@ -195,6 +195,11 @@ class AsanaClient:
         body = {"data": {"html_text": html_text}}
         return self._data(f"PUT /stories/{story}", api.update_story, body, story, {"opt_fields": fields})
 
+    def delete_story(self, story: str) -> None:
+        """`DELETE /stories/{gid}`: remove a comment (a duplicate of ours that a late create left)."""
+        api = asana.StoriesApi(self._api)
+        self._data(f"DELETE /stories/{story}", api.delete_story, story)
+
     def set_custom_fields(self, task: str, values: Mapping[str, float | str | None], fields: str) -> JSON:
         """`PUT /tasks/{gid}` with `{"custom_fields": {gid: value}}`."""
         api = asana.TasksApi(self._api)

@@ -3,8 +3,9 @@
 A task's progress record is a comment story, found again by the visible marker every rendering of it
 carries (`ASANA_RICH_TEXT.marker`, `[syncd <source>:<gid>]`: Asana keeps no hidden text; the runtime hands
 over no marker, the adapter knows its own). It is edited in place (`PUT /stories/{gid}`) when its gid is
-known; otherwise (or after a 404) the task's stories are searched for the marker, and a comment is created
-only when none has it. The
+known; otherwise (or after a 404), or after a write of unknown outcome (`PushWrite.unknown`), the task's
+stories are searched for the marker, and a comment is created only when none has it. Stories of ours beyond
+one (a create that landed after its answer was lost) are deleted, the stored one (else the oldest) kept. The
 progress field is resolved once from its gid or name; the runtime's fraction (0.25) is written as
 0.25 to a percent field, 25 to a number field and "25%" to a text field.
 """
@@ -16,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import structlog
+
 from adapters.asana.client import JSON, AsanaClient
 from adapters.asana.config import AsanaSourceConfig
 from adapters.asana.render import ASANA_RICH_TEXT
@@ -23,6 +26,8 @@ from syncd.core.errors import NotFound, Permanent
 from syncd.core.model import TaskRef
 from syncd.core.render import render_field_value
 from syncd.ports import PushWrite, WriteResult
+
+log = structlog.get_logger("syncd.adapters.asana")
 
 STORY_FIELDS = "text,html_text,type,resource_subtype"
 FIELD_FIELDS = "name,type,resource_subtype,format"
@@ -85,15 +90,32 @@ class AsanaPusher:
     def comment(self, task: TaskRef, write: PushWrite) -> WriteResult:
         """Edit the task's progress record in place, else find it by its marker, else create it once."""
         html_text = rich_text(write.text or "")
-        if write.remote_id:
+        if write.remote_id and not write.unknown:
             try:
                 return WriteResult(self._client.update_story(write.remote_id, html_text, "text")["gid"])
             except NotFound:
                 pass  # The comment was deleted in Asana: look for another of ours, else create it again.
-        found = self._find_ours(task.external_id, ASANA_RICH_TEXT.marker(task))
-        if found is not None:
-            return WriteResult(self._client.update_story(found, html_text, "text")["gid"])
+        found = self._ours(task.external_id, ASANA_RICH_TEXT.marker(task))
+        if found:
+            keep = self._keep_one(task, found, stored=write.remote_id)
+            return WriteResult(self._client.update_story(keep, html_text, "text")["gid"])
         return WriteResult(self._client.create_story(task.external_id, html_text, "text")["gid"], created=True)
+
+    def _keep_one(self, task: TaskRef, found: list[str], *, stored: str | None) -> str:
+        """Of our stories on a task keep the stored one (else the oldest); delete the others."""
+        keep = stored if stored in found else found[0]
+        for story in found:
+            if story != keep:
+                try:
+                    self._client.delete_story(story)
+                except NotFound:
+                    continue  # gone already (a person deleted it): nothing to repair
+                log.warning(
+                    "push.comment_duplicate_deleted", source=self._config.name, task=task.external_id, comment=story
+                )
+        if keep != stored:
+            log.info("push.comment_recovered", source=self._config.name, task=task.external_id, comment=keep)
+        return keep
 
     def field(self, task: str, write: PushWrite) -> WriteResult:
         """Set the progress field on the task."""
@@ -139,8 +161,10 @@ class AsanaPusher:
             "add it to the projects in Asana or fix progress_field (a name or a gid)"
         )
 
-    def _find_ours(self, task: str, marker: str) -> str | None:
-        for story in self._client.stories(task, STORY_FIELDS):
-            if story.get("type") == "comment" and marker in f"{story.get('text', '')}{story.get('html_text', '')}":
-                return str(story["gid"])
-        return None
+    def _ours(self, task: str, marker: str) -> list[str]:
+        """The gids of the task's comment stories that carry our marker, oldest first."""
+        return [
+            str(story["gid"])
+            for story in self._client.stories(task, STORY_FIELDS)
+            if story.get("type") == "comment" and marker in f"{story.get('text', '')}{story.get('html_text', '')}"
+        ]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -84,6 +85,57 @@ class TestComments:
         asana_sim.delete_task(task)
         with pytest.raises(NotFound):
             asana_adapter.apply(ref(task), comment(task, 10))
+
+
+def unknown(task: str, percent: int, remote_id: str | None = None) -> PushWrite:
+    """The same comment write after one whose outcome is unknown (a crash, or an answer lost on the way)."""
+    return replace(comment(task, percent, remote_id), unknown=True)
+
+
+def ours(task: str, percent: int) -> str:
+    """The plain text of one of our comments as a late create would have left it."""
+    return f"OKR progress {ASANA_RICH_TEXT.marker(ref(task))}\nENG-1.1: {percent}%"
+
+
+class TestUnknownOutcome:
+    """After a write of unknown outcome the task's stories are read again, and one comment of ours is left."""
+
+    def test_a_late_duplicate_is_deleted_and_the_stored_comment_kept(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
+        """A create that landed after its answer was lost left a second story with our marker: it goes."""
+        task = asana_sim.create_task("Ship", project=asana_world.web).gid
+        stored = asana_adapter.apply(ref(task), comment(task, 33)).remote_id
+        person = asana_sim.add_comment(task, "Looks good to me").gid
+        late = asana_sim.add_comment(task, ours(task, 33)).gid
+        result = asana_adapter.apply(ref(task), unknown(task, 50, remote_id=stored))
+        assert (result.remote_id, result.created) == (stored, False)
+        comments = asana_sim.comments(task)
+        assert [c["gid"] for c in comments] == [stored, person]
+        assert "ENG-1.1: 50%" in comments[0]["text"]
+        assert asana_sim.log.count("DELETE", f"^/stories/{late}$") == 1
+
+    def test_without_a_stored_id_the_oldest_is_kept(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
+        """Two stories of ours and no id to tell them apart: the first one stays, with the new text."""
+        task = asana_sim.create_task("Ship", project=asana_world.web).gid
+        first = asana_sim.add_comment(task, ours(task, 25)).gid
+        asana_sim.add_comment(task, ours(task, 25))
+        result = asana_adapter.apply(ref(task), unknown(task, 40))
+        assert (result.remote_id, result.created) == (first, False)
+        assert [c["gid"] for c in asana_sim.comments(task)] == [first]
+        assert "ENG-1.1: 40%" in asana_sim.comments(task)[0]["text"]
+
+    def test_a_create_after_an_unknown_write_says_it_created(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld, asana_adapter: AsanaAdapter
+    ) -> None:
+        """Nothing of ours on the task: one story is created, and the pusher is told (it checks once more)."""
+        task = asana_sim.create_task("Ship", project=asana_world.web).gid
+        first = asana_adapter.apply(ref(task), unknown(task, 25))
+        again = asana_adapter.apply(ref(task), unknown(task, 30, remote_id=first.remote_id))
+        assert (first.created, again.created, again.remote_id) == (True, False, first.remote_id)
+        assert len(asana_sim.comments(task)) == 1
 
 
 class TestFields:
