@@ -19,7 +19,7 @@ from urllib3.util.retry import Retry
 
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from tests.support.asana_sim import TOKEN, AsanaWorld
 
 

@@ -24,7 +24,7 @@ from syncd.simulators.asana.handlers import AsanaApi
 from syncd.simulators.asana.render import story_json, task_json
 from syncd.simulators.asana.store import ApiError
 from syncd.simulators.asana.view import task_text
-from syncd.simulators.request_log import RequestLog
+from syncd.simulators.kit.request_log import RequestLog
 
 API_PREFIX = "/api/1.0"
 Answer = tuple[int, dict[str, Any], dict[str, str]]

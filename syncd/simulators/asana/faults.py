@@ -3,7 +3,7 @@ a sliding-window rate limit) and its logged request.
 
 Tests and the sandbox turn knobs on; every API request asks `Faults.decide` first, which also counts
 requests that came back before a Retry-After had elapsed. Knob paths are regexes searched in the path
-under `/api/1.0`; the rules themselves are `syncd.simulators.faults`.
+under `/api/1.0`; the rules themselves are `syncd.simulators.kit.faults`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncd.simulators.faults import FaultKind, FaultPlan, FaultRule
-from syncd.simulators.request_log import QueryParameters
-from syncd.simulators.sliding_window import SlidingWindow
+from syncd.simulators.kit.faults import FaultKind, FaultPlan, FaultRule
+from syncd.simulators.kit.rate_window import SlidingWindow
+from syncd.simulators.kit.request_log import QueryParameters
 
 
 @dataclass(frozen=True)

@@ -39,8 +39,8 @@ from syncd.simulators.asana.render import goal_json, story_json, task_json, webh
 from syncd.simulators.asana.state import AsanaState
 from syncd.simulators.asana.store import utc_now
 from syncd.simulators.asana.webhooks import Delivery, WebhookHub
-from syncd.simulators.request_log import RequestLog
-from syncd.simulators.server import BackgroundServer, Served
+from syncd.simulators.kit.request_log import RequestLog
+from syncd.simulators.kit.server import BackgroundServer, Served
 
 
 class AsanaSimulator(Served):

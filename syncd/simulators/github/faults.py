@@ -5,12 +5,12 @@
 `server_error` (502 by default), `refuse_echoing_credentials` (401 by default, the body quoting the request's
 Authorization header), `slow` (answer after `delay` seconds), `hold` (keep the request until
 the test releases or drops it, see `RequestGate`). Rules match by method and a
-glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.faults`).
+glob on the path under the API root (`/repos/*/issues`), first rule first (`syncd.simulators.kit.faults`).
 """
 
 from __future__ import annotations
 
-from syncd.simulators.faults import FaultPlan, FaultRule, RequestGate
+from syncd.simulators.kit.faults import FaultPlan, FaultRule, RequestGate
 
 
 class GitHubFaults(FaultPlan):

@@ -15,13 +15,13 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from syncd.simulators.faults import FaultPlan, FaultRule
 from syncd.simulators.github.apps import Credentials
 from syncd.simulators.github.entities import TokenGrant
 from syncd.simulators.github.state import SimError
 from syncd.simulators.github.traffic import LoggedRequest, RateBudget
-from syncd.simulators.request_log import RequestLog
-from syncd.simulators.sliding_window import SlidingWindow
+from syncd.simulators.kit.faults import FaultPlan, FaultRule
+from syncd.simulators.kit.rate_window import SlidingWindow
+from syncd.simulators.kit.request_log import RequestLog
 
 API_PREFIX = "/api/v3"
 DOCS = "https://docs.github.com/rest"
