@@ -22,7 +22,7 @@ from typing import Any
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-from syncd.simulators.asana.faults import LoggedRequest
+from syncd.simulators.asana.traffic import LoggedRequest
 
 SPEC_RELATIVE = Path("asana-openapi") / "asana_oas.yaml"
 HOST = "https://app.asana.com"
