@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import asana
@@ -19,7 +20,7 @@ from urllib3.util.retry import Retry
 
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from tests.support.asana_sim import TOKEN, AsanaWorld
 
 
@@ -284,6 +285,28 @@ class TestFaultsAndLog:
         with pytest.raises(ApiException) as failed:
             asana.UsersApi(sdk(asana_sim)).get_user("me", {})
         assert failed.value.status == 503
+
+    def test_a_held_write_waits_at_its_gate_and_a_dropped_one_is_never_applied(
+        self, asana_sim: AsanaSimulator, asana_world: AsanaWorld
+    ) -> None:
+        """`hold` keeps a comment write until the test drops it (502, no comment) or releases it (201, one comment)."""
+        task = asana_sim.create_task("Ship", project=asana_world.web)
+        url = f"{asana_sim.base_url}/tasks/{task.gid}/stories"
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        for outcome in ("drop", "release"):
+            gate = asana_sim.faults.hold(method="POST", path="/stories$")
+            with ThreadPoolExecutor(1) as pool:
+                answer = pool.submit(httpx.post, url, json={"data": {"text": outcome}}, headers=headers, timeout=10)
+                assert gate.arrived.wait(10)
+                assert asana_sim.comments(task.gid) == []  # held: not applied yet
+                if outcome == "drop":
+                    gate.drop()
+                else:
+                    gate.release()
+                status = answer.result().status_code
+            assert status == (502 if outcome == "drop" else 201)
+        assert [c["text"] for c in asana_sim.comments(task.gid)] == ["release"]
+        assert gate.answered.is_set()
 
 
 class TestStoriesAndViews:

@@ -33,8 +33,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from syncd.runtime.rows import PUSH_TARGETS
-from syncd.simulators.faults import RequestGate
 from syncd.simulators.github import GitHubSimulator
+from syncd.simulators.kit.faults import RequestGate
 from syncd.store.engine import create_store_engine, normalize_url
 from tests.support.daemon import DaemonProcess, wait_until, write_config
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, github_source_dict, start_github_sim

@@ -139,6 +139,20 @@ class TestLimitsAndFaults:
         assert 10 <= statuses.count(502) <= 30
         github_sim.clear_requests()
 
+    def test_a_rate_window_refuses_past_its_count_and_counts_requests_that_did_not_wait(
+        self, github_sim: GitHubSimulator
+    ) -> None:
+        """`limit_rate(2)` answers the third request 429 with Retry-After; coming back sooner counts as early."""
+        github_sim.faults.limit_rate(2, per_seconds=60)
+        statuses = [api(github_sim, "GET", "/user") for _ in range(3)]
+        again = api(github_sim, "GET", "/user")
+        early = github_sim.faults.early_requests
+        github_sim.faults.clear()
+        assert [r.status_code for r in statuses] == [200, 200, 429]
+        assert int(statuses[2].headers["retry-after"]) >= 1
+        assert (again.status_code, early) == (429, 1)
+        github_sim.clear_requests()
+
 
 class TestWebhookSending:
     """Changes are delivered signed, in order, to hooks and to targets set by tests; some can be lost."""

@@ -13,7 +13,7 @@ import pytest
 from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from syncd.web.app import create_app
 from tests.support.webhooks import migrated_sqlite
 

@@ -31,7 +31,7 @@ from syncd.runtime.handshakes import StoreHandshakes, install_webhooks
 from syncd.runtime.ingest import DeliveryWriter
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from syncd.store.schema import Delivery, HandshakeWindow, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
 from tests.support.asana_sim import SOURCE, TOKEN, AsanaWorld, source_config, wait_for

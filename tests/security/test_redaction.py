@@ -23,7 +23,7 @@ from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.runtime.rows import SOURCE_STATE
 from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
 from syncd.web.app import create_app

@@ -1,4 +1,4 @@
-"""Check requests seen by the Asana simulator against Asana's own OpenAPI description (openapi-core).
+"""Check requests seen by the Asana simulator against Asana's own OpenAPI description (the kit's checker).
 
 Each logged request must match an operation of `asana_oas.yaml`: path, method, query parameters (the
 `opt_fields` names are enumerated there, so a misspelt field fails) and JSON body. `POST /batch`
@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest
-
-from syncd.simulators.asana.faults import LoggedRequest
+from syncd.simulators.asana.traffic import LoggedRequest
+from syncd.simulators.kit.openapi import OpenApiChecker, SpecCall
 
 SPEC_RELATIVE = Path("asana-openapi") / "asana_oas.yaml"
 HOST = "https://app.asana.com"
@@ -31,13 +28,11 @@ _TASK_PATH = re.compile(r"^/tasks/[^/]+$")
 
 
 class AsanaSpec:
-    """Asana's OpenAPI description, loaded once (about 3 s)."""
+    """Asana's OpenAPI description in the kit's checker (query names are judged by the schemas, which
+    enumerate `opt_fields`), judging logged requests and unfolding `/batch`."""
 
     def __init__(self, path: Path) -> None:
-        with warnings.catch_warnings():
-            # openapi-core warns that it cannot evaluate Asana's security schemes; auth is not what we check.
-            warnings.simplefilter("ignore", UserWarning)
-            self._openapi = OpenAPI.from_file_path(str(path))
+        self.checker = OpenApiChecker.from_file(path, host_url=HOST, prefix=PREFIX)
 
     def problems(self, requests: Iterable[LoggedRequest]) -> list[str]:
         """One line per request (or batch action) that matches no operation of the description."""
@@ -56,25 +51,8 @@ class AsanaSpec:
         exactly as sent."""
         if quirks:
             body = with_spec_quirks(method, path, body)
-        request = MockRequest(
-            HOST,
-            method.lower(),
-            PREFIX + path,
-            args=query,
-            headers={"Authorization": "Bearer conformance"},
-            data=None if body is None else json.dumps(body),
-            content_type="application/json",
-        )
-        with warnings.catch_warnings():
-            # Asana's description uses allowEmptyValue and security schemes openapi-core only warns about.
-            warnings.simplefilter("ignore", UserWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                self._openapi.validate_request(request)
-            except Exception as error:  # every openapi-core failure is a finding to report, not a crash
-                cause = f" ({error.__cause__})" if error.__cause__ else ""
-                return [f"{method} {path} {query}: {type(error).__name__}: {error}{cause}"]
-        return []
+        raw = None if body is None else json.dumps(body).encode()
+        return self.checker.problems(SpecCall(method, path, tuple(query.items()), raw))
 
 
 def batch_action_request(action: Mapping[str, Any]) -> tuple[str, str, dict[str, str], Any]:

@@ -32,7 +32,7 @@ from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import CreatedWebhook, WebhookAccepted, WebhookHandshake
 from syncd.runtime.handshakes import confirmation_problem, nonce_hash
 from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 
 #: Builds an adapter over `source_config(sim, world, **overrides)` (see tests/asana/conftest.py).
 MakeAdapter = Callable[..., AsanaAdapter]

@@ -1,4 +1,4 @@
-"""Check traffic seen by the GitHub simulator against GitHub's OpenAPI description (openapi-core).
+"""Check traffic seen by the GitHub simulator against GitHub's OpenAPI description (the kit's checker).
 
 Each REST request must match an operation of `github-openapi/api.github.com.json`: method and path
 template, only declared query parameters, parameter values and body valid against their schemas.
@@ -10,134 +10,37 @@ from __future__ import annotations
 
 import functools
 import json
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openapi_core import Config, OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.exceptions import OpenAPIError
-from werkzeug.datastructures import Headers, ImmutableMultiDict
-
 from syncd.simulators.github import LoggedRequest
+from syncd.simulators.kit.openapi import OpenApiChecker, SpecCall
 
 SPEC_RELATIVE = Path("github-openapi") / "api.github.com.json"
 
 
-@dataclass
-class _SpecRequest:
-    """The shape openapi-core reads (its `Request` protocol)."""
-
-    method: str
-    path: str
-    parameters: RequestParameters
-    body: bytes | None
-    content_type: str
-    host_url: str = "https://api.github.com"
-    full_url_pattern: str | None = None
-
-
-@dataclass
-class _SpecResponse:
-    """The shape openapi-core reads (its `Response` protocol)."""
-
-    status_code: int
-    headers: Headers
-    data: bytes
-    content_type: str = "application/json"
-
-
-@dataclass(frozen=True)
-class _Template:
-    path: str
-    pattern: re.Pattern[str]
-    literals: int
-
-
 class GitHubOpenApi:
-    """GitHub's REST description, with the checks one logged request must pass."""
+    """GitHub's REST description (the kit's checker, with undeclared query names reported), judging logged requests."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        _allow_null_in_nullable_enums(spec)
-        self.spec = spec
-        self.api = OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
-        self._templates = sorted(
-            (self._template(path) for path in spec["paths"]), key=lambda t: t.literals, reverse=True
-        )
-
-    @staticmethod
-    def _template(path: str) -> _Template:
-        regex = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
-        literals = sum(1 for part in path.split("/") if part and not part.startswith("{"))
-        return _Template(path, re.compile(f"^{regex}$"), literals)
+        self.checker = OpenApiChecker(spec, host_url="https://api.github.com", declared_query_only=True)
+        self.spec = self.checker.spec
 
     def template_of(self, path: str) -> str | None:
         """The path template a concrete path matches (the most literal one), or None."""
-        return next((t.path for t in self._templates if t.pattern.match(path)), None)
+        return self.checker.template_of(path)
 
     def problems(self, request: LoggedRequest) -> list[str]:
         """Why this request does not match the description (empty when it does)."""
-        where = f"{request.method} {request.path}"
-        template = self.template_of(request.path)
-        if template is None:
-            return [f"{where}: no path of the GitHub REST API matches"]
-        item = self.spec["paths"][template]
-        operation = item.get(request.method.lower())
-        if operation is None:
-            return [f"{where}: {template} has no {request.method} operation"]
-        declared = {p["name"] for p in self._parameters(item, operation) if p.get("in") == "query"}
-        found = [f"{where}: query parameter {key!r} is not declared" for key, _ in request.query if key not in declared]
-        try:
-            self.api.validate_request(self._spec_request(request))
-        except OpenAPIError as error:
-            found.append(f"{where}: {type(error).__name__}: {error}")
-        return found
+        return self.checker.problems(_call(request))
 
     def response_problems(self, request: LoggedRequest) -> list[str]:
         """Why the kept response body does not match the operation's response schema (empty when it does)."""
-        if not request.response or not 200 <= request.status < 300:
-            return []
-        response = _SpecResponse(request.status, Headers({"content-type": "application/json"}), request.response)
-        try:
-            self.api.validate_response(self._spec_request(request), response)
-        except OpenAPIError as error:
-            details = [e.message for e in getattr(error.__cause__, "schema_errors", ()) or ()]
-            return [f"response to {request.method} {request.path}: {type(error).__name__}: {details or error}"]
-        return []
-
-    def _parameters(self, item: dict[str, Any], operation: dict[str, Any]) -> list[dict[str, Any]]:
-        return [self._resolve(p) for p in [*item.get("parameters", []), *operation.get("parameters", [])]]
-
-    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
-        while "$ref" in node:
-            target: Any = self.spec
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
-
-    @staticmethod
-    def _spec_request(request: LoggedRequest) -> _SpecRequest:
-        content_type = request.content_type.split(";")[0].strip().lower() if request.body else ""
-        parameters = RequestParameters(
-            query=ImmutableMultiDict(list(request.query)),
-            header=Headers({"content-type": content_type} if content_type else {}),
-            cookie=ImmutableMultiDict(),
-        )
-        return _SpecRequest(request.method.lower(), request.path, parameters, request.body or None, content_type)
+        return self.checker.response_problems(_call(request), request.status, request.response)
 
 
-def _allow_null_in_nullable_enums(node: Any) -> None:
-    """OpenAPI 3.0 `nullable: true` admits null even with an `enum`; openapi-core wants null listed."""
-    if isinstance(node, dict):
-        if node.get("nullable") and isinstance(node.get("enum"), list) and None not in node["enum"]:
-            node["enum"].append(None)
-        for value in node.values():
-            _allow_null_in_nullable_enums(value)
-    elif isinstance(node, list):
-        for value in node:
-            _allow_null_in_nullable_enums(value)
+def _call(request: LoggedRequest) -> SpecCall:
+    return SpecCall(request.method, request.path, request.query, request.body or None, request.content_type)
 
 
 @functools.cache

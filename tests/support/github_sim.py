@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from adapters.github.config import GitHubSourceConfig
 from syncd.simulators.github import GitHubSimulator
-from syncd.simulators.server import BackgroundServer
+from syncd.simulators.kit.server import BackgroundServer
 from tests.conftest import VENDOR_DATA
 from tests.support.github_openapi import load_github_openapi, nonconforming
 

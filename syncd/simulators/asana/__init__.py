@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from syncd.simulators.asana.faults import LoggedRequest
 from syncd.simulators.asana.simulator import AsanaSimulator
+from syncd.simulators.asana.traffic import LoggedRequest
 from syncd.simulators.asana.webhooks import Delivery
 
 __all__ = ["AsanaSimulator", "Delivery", "LoggedRequest"]

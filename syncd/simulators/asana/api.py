@@ -1,8 +1,8 @@
-"""The simulator's request model, router and pagination, independent of HTTP (so `/batch` reuses them)."""
+"""The simulator's request model, router and pagination (the kit's offset tokens in Asana's `next_page`),
+independent of HTTP (so `/batch` reuses them)."""
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from syncd.simulators.asana.store import ApiError
+from syncd.simulators.kit.paging import PageTokenError, offset_of, offset_page
 
 JSON = dict[str, Any]
 MAX_PAGE = 100
@@ -94,18 +95,18 @@ def paginate(
 ) -> ApiAnswer:
     """One page of `items` per `limit`/`offset` (only that page is rendered), with Asana's `next_page`;
     without a limit a result larger than `max_unpaged` is refused, as Asana refuses it."""
-    limit_text = request.query.get("limit")
-    start = _decode_offset(request.query.get("offset"))
+    limit_text, offset = request.query.get("limit"), request.query.get("offset")
+    _offset_of(offset)  # a token no page handed out is a 400, with or without a limit
     if limit_text is None:
         if len(items) > max_unpaged:
             raise ApiError(
                 400, "The result is too large. You should use pagination (may require specifying a workspace)!"
             )
         return ApiAnswer(200, {"data": [render(item) for item in items], "next_page": None})
-    limit = _limit(limit_text)
-    page = [render(item) for item in items[start : start + limit]]
-    more = start + limit < len(items)
-    return ApiAnswer(200, {"data": page, "next_page": _next_page(request, start + limit) if more else None})
+    page = offset_page(items, offset, _limit(limit_text))
+    rendered = [render(item) for item in page.items]
+    next_page = None if page.next_token is None else _next_page(request, page.next_token)
+    return ApiAnswer(200, {"data": rendered, "next_page": next_page})
 
 
 def _limit(text: str) -> int:
@@ -118,23 +119,16 @@ def _limit(text: str) -> int:
     return limit
 
 
-def _decode_offset(token: str | None) -> int:
-    if token is None:
-        return 0
+def _offset_of(token: str | None) -> int:
     try:
-        text = base64.urlsafe_b64decode(token.encode() + b"==").decode()
-        kind, _, number = text.partition(":")
-        if kind != "offset":
-            raise ValueError(kind)
-        return int(number)
-    except (ValueError, UnicodeDecodeError) as error:
+        return offset_of(token)
+    except PageTokenError as error:
         raise ApiError(
             400, "offset: Your pagination token is invalid or was not returned by a previous request"
         ) from error
 
 
-def _next_page(request: ApiRequest, index: int) -> JSON:
-    token = base64.urlsafe_b64encode(f"offset:{index}".encode()).decode().rstrip("=")
+def _next_page(request: ApiRequest, token: str) -> JSON:
     query = {**request.query, "offset": token}
     path = f"{request.path}?{urlencode(query)}"
     return {"offset": token, "path": path, "uri": f"/api/1.0{path}"}

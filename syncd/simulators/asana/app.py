@@ -12,6 +12,7 @@ import math
 import time
 from typing import Any
 
+import anyio.from_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -19,12 +20,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from syncd.simulators.asana.api import ApiRequest
-from syncd.simulators.asana.faults import Faults, LoggedRequest
+from syncd.simulators.asana.faults import Faults
 from syncd.simulators.asana.handlers import AsanaApi
 from syncd.simulators.asana.render import story_json, task_json
 from syncd.simulators.asana.store import ApiError
+from syncd.simulators.asana.traffic import LoggedRequest
 from syncd.simulators.asana.view import task_text
-from syncd.simulators.request_log import RequestLog
+from syncd.simulators.kit.faults import FaultRule
+from syncd.simulators.kit.request_log import RequestLog
 
 API_PREFIX = "/api/1.0"
 Answer = tuple[int, dict[str, Any], dict[str, str]]
@@ -81,21 +84,12 @@ class SimulatorApp:
             if auth != f"Bearer {self._token}":
                 raise ApiError(401, "Not Authorized")
             fault = self._faults.decide(method, path)
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.status == 429:
-                wait = fault.retry_after or 1.0
-                raise ApiError(
-                    429,
-                    "You have made too many requests recently. Please, be chill.",
-                    headers={"Retry-After": _seconds(wait)},
-                )
-            if fault.status is not None and fault.echo_credentials:
-                raise ApiError(fault.status, f"Not Authorized; you sent Authorization: {auth}")
-            if fault.status is not None:
-                raise ApiError(fault.status, "Server Error: the simulator was asked to fail this request (fault knob)")
+            if fault is not None:
+                _apply(fault, auth)
             data = body.get("data") if isinstance(body, dict) else None
             result = self._api.handle(ApiRequest(method, path, dict(query), data))
+            if fault is not None and fault.gate is not None:
+                fault.gate.answered.set()
         except ApiError as error:
             return error.status, error.body(), error.headers
         return result.status, result.body, {}
@@ -122,6 +116,25 @@ class SimulatorApp:
 
     async def _permalink(self, request: Request) -> Response:
         return RedirectResponse(f"/_sim/tasks/{request.path_params['gid']}")
+
+
+def _apply(fault: FaultRule, auth: str) -> None:
+    """Wait out a `slow` or `hold` fault, or raise the error a failing one answers (in Asana's words)."""
+    if fault.kind == "slow":
+        time.sleep(fault.delay)
+    elif fault.gate is not None:
+        # This runs in a worker thread of the event loop; the gate waits in the loop without blocking it.
+        if not anyio.from_thread.run(fault.gate.passage):
+            raise ApiError(502, "Server Error: the request was dropped before it reached Asana (fault knob)")
+    elif fault.status == 429:
+        wait = fault.retry_after or 1.0
+        raise ApiError(
+            429, "You have made too many requests recently. Please, be chill.", headers={"Retry-After": _seconds(wait)}
+        )
+    elif fault.echo_credentials:
+        raise ApiError(fault.status, f"Not Authorized; you sent Authorization: {auth}")
+    else:
+        raise ApiError(fault.status, "Server Error: the simulator was asked to fail this request (fault knob)")
 
 
 def _seconds(value: float) -> str:

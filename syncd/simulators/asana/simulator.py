@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from syncd.simulators.asana.app import API_PREFIX, SimulatorApp
-from syncd.simulators.asana.faults import Faults, LoggedRequest
+from syncd.simulators.asana.faults import Faults
 from syncd.simulators.asana.handlers import AsanaApi
 from syncd.simulators.asana.records import (
     SimCustomField,
@@ -38,9 +38,10 @@ from syncd.simulators.asana.records import (
 from syncd.simulators.asana.render import goal_json, story_json, task_json, webhook_json
 from syncd.simulators.asana.state import AsanaState
 from syncd.simulators.asana.store import utc_now
+from syncd.simulators.asana.traffic import LoggedRequest
 from syncd.simulators.asana.webhooks import Delivery, WebhookHub
-from syncd.simulators.request_log import RequestLog
-from syncd.simulators.server import BackgroundServer, Served
+from syncd.simulators.kit.request_log import RequestLog
+from syncd.simulators.kit.server import BackgroundServer, Served
 
 
 class AsanaSimulator(Served):

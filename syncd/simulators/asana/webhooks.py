@@ -15,12 +15,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from syncd.core.signatures import hmac_sha256_hex
 from syncd.simulators.asana.records import SimWebhook
 from syncd.simulators.asana.state import AsanaState
 from syncd.simulators.asana.store import ApiError
+from syncd.simulators.kit.webhooks import WebhookPoster, hmac_signer
 
 EVENTS_PER_DELIVERY = 50
 HANDSHAKE_TIMEOUT = 10.0
@@ -48,9 +46,8 @@ class WebhookHub:
 
     def __init__(self, state: AsanaState) -> None:
         self._state = state
-        self._http = httpx.Client(timeout=HANDSHAKE_TIMEOUT)
+        self._poster = WebhookPoster([hmac_signer("X-Hook-Signature")], timeout=HANDSHAKE_TIMEOUT)
         self._send_lock = threading.Lock()
-        self._drop = 0
         self.deliveries: list[Delivery] = []
         state.events.listen(self._queue)
 
@@ -75,8 +72,7 @@ class WebhookHub:
 
     def drop_next(self, deliveries: int) -> None:
         """Lose the next `deliveries` deliveries (their events are never sent)."""
-        with self._state.lock:
-            self._drop += deliveries
+        self._poster.drop_next(deliveries)
 
     def pending(self) -> int:
         """Events queued on all webhooks."""
@@ -106,7 +102,7 @@ class WebhookHub:
 
     def close(self) -> None:
         """Release the HTTP client."""
-        self._http.close()
+        self._poster.close()
 
     def _queue(self, resource: str, event: dict[str, Any]) -> None:
         for hook in self._state.store.webhooks.values():
@@ -128,42 +124,35 @@ class WebhookHub:
 
     def _send(self, hook: SimWebhook, events: list[dict[str, Any]]) -> bool:
         body = json.dumps({"events": events}, separators=(",", ":")).encode()
-        with self._state.lock:
-            dropped = self._drop > 0
-            self._drop -= 1 if dropped else 0
-        if dropped:
+        if self._poster.take_drop():
             self.deliveries.append(Delivery(hook.gid, hook.target, body, None, dropped=True))
             return True
         return self._post(hook, body) in {200, 204}
 
     def _post(self, hook: SimWebhook, body: bytes) -> int | None:
-        headers = {"Content-Type": "application/json", "X-Hook-Signature": hmac_sha256_hex(hook.secret, body)}
-        try:
-            status: int | None = self._http.post(hook.target, content=body, headers=headers).status_code
-        except httpx.HTTPError as error:
-            status = None
-            hook.last_failure_content = f"{type(error).__name__}: {error}"
-        self.deliveries.append(Delivery(hook.gid, hook.target, body, status))
+        headers = self._poster.signed(hook.secret, body, {"Content-Type": "application/json"})
+        answer = self._poster.post(hook.target, body, headers, may_drop=False)
+        if answer.error is not None:
+            hook.last_failure_content = answer.error
+        self.deliveries.append(Delivery(hook.gid, hook.target, body, answer.status))
         with self._state.lock:
-            if status in {200, 204}:
+            if answer.status in {200, 204}:  # what Asana counts as delivered
                 hook.last_success_at, hook.delivery_retry_count = self._state.store.now(), 0
             else:
                 hook.last_failure_at = self._state.store.now()
                 hook.delivery_retry_count += 1
-                if status is not None:
-                    hook.last_failure_content = f"{status}"
-        return status
+                if answer.status is not None:
+                    hook.last_failure_content = f"{answer.status}"
+        return answer.status
 
     def _handshake(self, target: str, secret: str) -> None:
-        try:
-            answer = self._http.post(target, content=b"", headers={"X-Hook-Secret": secret})
-        except httpx.HTTPError as error:
-            raise ApiError(
-                400, f"target: Could not reach {target} for the webhook handshake ({type(error).__name__})"
-            ) from error
-        if answer.status_code not in {200, 204} or answer.headers.get("X-Hook-Secret") != secret:
+        answer = self._poster.post(target, b"", {"X-Hook-Secret": secret}, may_drop=False)
+        if answer.error is not None:
+            failure = answer.error.partition(":")[0]
+            raise ApiError(400, f"target: Could not reach {target} for the webhook handshake ({failure})")
+        if answer.status not in {200, 204} or answer.headers.get("X-Hook-Secret") != secret:
             raise ApiError(
                 400,
-                f"target: The remote server at {target} did not complete the handshake: it answered {answer.status_code} "
+                f"target: The remote server at {target} did not complete the handshake: it answered {answer.status} "
                 "and must answer 200 or 204 echoing the X-Hook-Secret header",
             )

@@ -6,9 +6,9 @@ it does not use syncd).
 
 from __future__ import annotations
 
-from syncd.simulators.faults import FaultRule
 from syncd.simulators.github.simulator import GitHubSimulator
 from syncd.simulators.github.traffic import LoggedRequest
 from syncd.simulators.github.webhooks import Delivery, sign
+from syncd.simulators.kit.faults import FaultRule
 
 __all__ = ["Delivery", "FaultRule", "GitHubSimulator", "LoggedRequest", "sign"]

@@ -15,13 +15,14 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from syncd.simulators.faults import FaultPlan, FaultRule
 from syncd.simulators.github.apps import Credentials
 from syncd.simulators.github.entities import TokenGrant
 from syncd.simulators.github.state import SimError
 from syncd.simulators.github.traffic import LoggedRequest, RateBudget
-from syncd.simulators.request_log import RequestLog
-from syncd.simulators.sliding_window import SlidingWindow
+from syncd.simulators.kit.fault_knobs import FaultKnobs
+from syncd.simulators.kit.faults import FaultRule
+from syncd.simulators.kit.rate_window import SlidingWindow
+from syncd.simulators.kit.request_log import RequestLog
 
 API_PREFIX = "/api/v3"
 DOCS = "https://docs.github.com/rest"
@@ -82,7 +83,7 @@ class Pipeline:
     def __init__(
         self,
         log: RequestLog[LoggedRequest],
-        faults: FaultPlan,
+        faults: FaultKnobs,
         budget: RateBudget,
         credentials: Credentials,
         writes: SlidingWindow | None,
@@ -131,7 +132,7 @@ class Pipeline:
     async def _answer(
         self, request: Request, raw: bytes, path: str, handler: Handler, options: EndpointOptions
     ) -> Reply:
-        fault = self.faults.pick(request.method, path) if options.api != "sim" else None
+        fault = self.faults.decide(request.method, path) if options.api != "sim" else None
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.delay)
         elif fault is not None and fault.gate is not None:

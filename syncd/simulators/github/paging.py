@@ -1,14 +1,14 @@
-"""Page-number pagination with GitHub's `Link` header (first/prev/next/last)."""
+"""Page-number pagination with GitHub's `Link` header (first/prev/next/last), over the kit's numbered pages."""
 
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from syncd.simulators.github.http import Call, Reply
 from syncd.simulators.github.state import SimError
+from syncd.simulators.kit.paging import link_header, numbered_page
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
@@ -29,19 +29,7 @@ def paginate(call: Call, items: Sequence[T], render: Callable[[T], str] | None =
     """One page of `items` as a JSON array, with a `Link` header to its neighbours.
 
     Only the page's items are rendered (`render` gives each one's JSON text; plain JSON values by default)."""
-    page, per_page = page_numbers(call)
-    last = max(1, -(-len(items) // per_page))
+    page = numbered_page(items, *page_numbers(call))
     encode: Callable[[Any], str] = render or json.dumps
-    chunk = [encode(item) for item in items[(page - 1) * per_page : page * per_page]]
-    links = []
-    if page < last:
-        links += [f'<{_page_url(call, page + 1)}>; rel="next"', f'<{_page_url(call, last)}>; rel="last"']
-    if page > 1:
-        links += [f'<{_page_url(call, 1)}>; rel="first"', f'<{_page_url(call, min(page - 1, last))}>; rel="prev"']
-    headers = {"link": ", ".join(links)} if links else {}
-    return Reply(text="[" + ",".join(chunk) + "]", headers=headers)
-
-
-def _page_url(call: Call, page: int) -> str:
-    query = [(key, value) for key, value in call.query.multi_items() if key != "page"]
-    return f"{call.url}?{urllib.parse.urlencode([*query, ('page', str(page))])}"
+    link = link_header(call.url, call.query.multi_items(), page)
+    return Reply(text="[" + ",".join(encode(item) for item in page.items) + "]", headers={"link": link} if link else {})

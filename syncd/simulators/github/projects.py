@@ -11,6 +11,7 @@ from typing import Any
 
 from syncd.simulators.github.entities import SimProject, SimProjectField, SimProjectItem
 from syncd.simulators.github.state import GitHubState, SimError
+from syncd.simulators.kit.paging import cursor_page
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 JsonObject = dict[str, Any]
@@ -85,8 +86,12 @@ class Projects:
             for item in project.items.values()
             if item.repo == issue.repo and item.number == issue.number
         ]
-        page = {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
-        return {"data": {"repository": {"issueOrPullRequest": {"projectItems": page}}}}
+        try:
+            page = cursor_page(nodes, first=_count(variables.get("first")), after=variables.get("after"))
+        except ValueError as error:  # a cursor no page handed out, or a negative `first`
+            return _errors(str(error))
+        connection = {"nodes": list(page.items), "pageInfo": page.page_info()}
+        return {"data": {"repository": {"issueOrPullRequest": {"projectItems": connection}}}}
 
     def _set_value(self, payload: dict[str, Any]) -> JsonObject:
         project = self.projects.get(str(payload.get("projectId")))
@@ -100,3 +105,8 @@ class Projects:
             return {"data": None, "errors": [{"message": f"field {field.name!r} takes a {key} value"}]}
         item.values[field.id] = float(value[key]) if key == "number" else str(value[key])
         return {"data": {"updateProjectV2ItemFieldValue": {"projectV2Item": {"id": item.id}}}}
+
+
+def _count(value: Any) -> int | None:
+    """A GraphQL `first` argument (None when the query did not pass one)."""
+    return None if value is None else int(value)

@@ -23,9 +23,9 @@ from syncd.simulators.github.render import SimUrls
 from syncd.simulators.github.state import DEFAULT_ACTOR, GitHubState, whole_seconds_now
 from syncd.simulators.github.traffic import LoggedRequest, RateBudget
 from syncd.simulators.github.webhooks import Delivery, WebhookSender, WebhookTarget
-from syncd.simulators.request_log import RequestLog
-from syncd.simulators.server import BackgroundServer, Served
-from syncd.simulators.sliding_window import SlidingWindow
+from syncd.simulators.kit.rate_window import SlidingWindow
+from syncd.simulators.kit.request_log import RequestLog
+from syncd.simulators.kit.server import BackgroundServer, Served
 
 
 class GitHubSimulator(Served):

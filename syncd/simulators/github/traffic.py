@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from syncd.simulators.request_log import QueryParameters
+from syncd.simulators.kit.request_log import QueryParameters
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Signed webhook deliveries for every change, sent from a background thread in order.
+"""GitHub's signed webhook deliveries for every change, sent in order by the kit's delivery queue.
 
 Destinations are the repositories' hooks (created through the REST API) and targets a test or the
 sandbox sets directly. `drop_next(n)` loses the next n deliveries on purpose (they are logged as
@@ -7,21 +7,22 @@ dropped), so tests can show that polling repairs what webhooks missed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import queue
 import threading
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-
-import httpx
+from dataclasses import dataclass, replace
 
 from syncd.simulators.github.entities import SimHook
 from syncd.simulators.github.events import Change
+from syncd.simulators.kit.webhooks import DeliveryQueue, WebhookPoster, hmac_signer
+
+#: `X-Hub-Signature-256: sha256=<hex>`, and the older `X-Hub-Signature: sha1=<hex>` GitHub still sends.
+SIGNERS = (
+    hmac_signer("X-Hub-Signature-256", prefix="sha256="),
+    hmac_signer("X-Hub-Signature", prefix="sha1=", digest="sha1"),
+)
 
 
 @dataclass(frozen=True)
@@ -59,21 +60,19 @@ class Delivery:
 
 def sign(secret: str, body: bytes) -> str:
     """`sha256=<hex>` as GitHub puts in `X-Hub-Signature-256`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return SIGNERS[0](secret, body)["X-Hub-Signature-256"]
 
 
 class WebhookSender:
-    """Queues changes for their destinations and posts them from one background thread."""
+    """Queues changes for their destinations and posts them, signed, from one background thread."""
 
     def __init__(self, hooks_of: Callable[[str], list[SimHook]], timeout: float = 10.0) -> None:
         self._hooks_of = hooks_of
-        self._queue: queue.Queue[tuple[WebhookTarget, Change] | None] = queue.Queue()
-        self._pending = 0
-        self._idle = threading.Condition()
         self._lock = threading.Lock()
-        self._drop = 0
-        self._thread: threading.Thread | None = None
-        self._timeout = timeout
+        self._poster = WebhookPoster(SIGNERS, timeout=timeout)
+        self._queue: DeliveryQueue[tuple[WebhookTarget, Change]] = DeliveryQueue(
+            self._deliver, name="github-sim-webhooks"
+        )
         self.targets: list[WebhookTarget] = []
         self.deliveries: list[Delivery] = []
 
@@ -93,8 +92,7 @@ class WebhookSender:
 
     def drop_next(self, count: int = 1) -> None:
         """Lose the next `count` deliveries (a network that ate them)."""
-        with self._lock:
-            self._drop += count
+        self._poster.drop_next(count)
 
     def wants(self, repo: str | None, event: str) -> bool:
         """Whether any destination subscribes to `event` in `repo`."""
@@ -107,8 +105,6 @@ class WebhookSender:
 
     def enqueue(self, target: WebhookTarget, change: Change) -> None:
         """Queue one delivery."""
-        with self._idle:
-            self._pending += 1
         self._queue.put((target, change))
 
     def ping(self, hook: SimHook, change: Change) -> None:
@@ -117,25 +113,16 @@ class WebhookSender:
 
     def start(self) -> None:
         """Start the delivery thread."""
-        self._thread = threading.Thread(target=self._run, name="github-sim-webhooks", daemon=True)
-        self._thread.start()
+        self._queue.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop after the deliveries already queued."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
+        self._queue.stop(timeout)
+        self._poster.close()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every queued delivery has been sent (or dropped); False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._idle:
-            while self._pending:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
+        return self._queue.wait_idle(timeout)
 
     def _destinations(self, repo: str | None, event: str) -> list[WebhookTarget]:
         with self._lock:
@@ -149,30 +136,15 @@ class WebhookSender:
     def _target_of(hook: SimHook) -> WebhookTarget:
         return WebhookTarget(hook.url, hook.secret, frozenset(hook.events), None, hook.content_type, hook.id)
 
-    def _run(self) -> None:
-        with httpx.Client(timeout=self._timeout) as client:
-            while (item := self._queue.get()) is not None:
-                try:
-                    self.deliveries.append(self._deliver(client, *item))
-                finally:
-                    with self._idle:
-                        self._pending -= 1
-                        self._idle.notify_all()
-
-    def _deliver(self, client: httpx.Client, target: WebhookTarget, change: Change) -> Delivery:
+    def _deliver(self, job: tuple[WebhookTarget, Change]) -> bool:
+        target, change = job
         body, headers = self._encode(target, change)
+        headers = self._poster.signed(target.secret, body, headers)
+        answer = self._poster.post(target.url, body, headers)
         delivery_id = headers["X-GitHub-Delivery"]
-        with self._lock:
-            dropped = self._drop > 0
-            self._drop -= 1 if dropped else 0
-        if dropped:
-            return Delivery(delivery_id, change.event, change.action, target.url, headers, body, None, dropped=True)
-        try:
-            status: int | None = client.post(target.url, content=body, headers=headers).status_code
-            error = None
-        except httpx.HTTPError as failure:
-            status, error = None, f"{type(failure).__name__}: {failure}"
-        return Delivery(delivery_id, change.event, change.action, target.url, headers, body, status, error=error)
+        sent = Delivery(delivery_id, change.event, change.action, target.url, headers, body, answer.status)
+        self.deliveries.append(replace(sent, dropped=answer.dropped, error=answer.error))
+        return True  # GitHub sends each delivery once; redelivery is a person's decision
 
     @staticmethod
     def _encode(target: WebhookTarget, change: Change) -> tuple[bytes, dict[str, str]]:
@@ -188,7 +160,4 @@ class WebhookSender:
             "X-GitHub-Delivery": str(uuid.uuid4()),
             "X-GitHub-Hook-ID": str(target.hook_id or 0),
         }
-        if target.secret:
-            headers["X-Hub-Signature-256"] = sign(target.secret, body)
-            headers["X-Hub-Signature"] = "sha1=" + hmac.new(target.secret.encode(), body, hashlib.sha1).hexdigest()
         return body, headers
