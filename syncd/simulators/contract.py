@@ -11,7 +11,7 @@ the source entry the driver hands out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 #: The task states the suite walks through: syncd's four, and two ways of leaving the followed container.
@@ -22,7 +22,8 @@ Feature = Literal[ContractState, "field_write", "label_rename", "webhooks"]
 
 @dataclass(frozen=True)
 class WebhookRequest:
-    """A webhook delivery as it travels: the full target URL (with its query), the headers and the raw body."""
+    """A webhook delivery as it travels: the full target URL (with its query), the headers (lower-cased names)
+    and the raw body."""
 
     url: str
     headers: dict[str, str]
@@ -56,11 +57,9 @@ class TrackerComment:
 
 @dataclass(frozen=True)
 class ContractTask:
-    """A task the driver made: the external id syncd's mirror keys it by, and its link for people."""
+    """A task the driver made, by the external id syncd's mirror keys it by (`acme/web#12`, a gid)."""
 
     external_id: str
-    url: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SimulatedTracker(Protocol):
@@ -80,8 +79,8 @@ class SimulatedTracker(Protocol):
         ...
 
     def next_moment(self) -> None:
-        """Return once a change made now is stamped later than every change made so far (a tracker that
-        stamps whole seconds waits for the next one), as changes by people come: not in the same instant."""
+        """Make a change made from now on stamped later than every change so far (a tracker that stamps whole
+        seconds moves on to the next one), as people's changes come: not in the instant syncd last read."""
         ...
 
     def unsupported(self, feature: Feature) -> str | None:

@@ -111,6 +111,12 @@ class ContractBench:
     webhook_url: str | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
 
+    def __post_init__(self) -> None:
+        # One of each for the bench's life, as in the daemon: they keep holds and pacing between steps.
+        self.scheduler = Scheduler(self.runtime)
+        self.worker = Worker(self.runtime)
+        self.pusher = Pusher(self.runtime)
+
     @property
     def adapter(self) -> Any:
         """The source's real adapter (as the runtime holds it)."""
@@ -130,27 +136,28 @@ class ContractBench:
 
     def schedule(self) -> int:
         """One scheduler tick: polls that are due, refresh requests that are due."""
-        return Scheduler(self.runtime).run_once()
+        return self.scheduler.run_once()
 
     def settle(self, rounds: int = 4) -> None:
         """Deliver queued webhooks, then apply deliveries, serve refreshes, recompute and push until quiet."""
         if self.webhook_url is not None:
             self.tracker.flush_webhooks()
         for _ in range(rounds):
-            worked = Worker(self.runtime).drain()
+            worked = self.worker.drain()
             self.clock.advance(timedelta(seconds=2))  # past the refresh debounce and the write pacing
-            worked += self.schedule() + Worker(self.runtime).drain() + Pusher(self.runtime).run_once()
+            worked += self.schedule() + self.worker.drain() + self.pusher.run_once()
             if not worked:
                 return
+
+    def step(self) -> int:
+        """Apply deliveries, tick the scheduler, recompute, push: one round of the daemon's loops, no clock jump."""
+        return self.worker.drain() + self.schedule() + self.worker.drain() + self.pusher.run_once()
 
     def converge(self, done: Callable[[], bool], *, timeout: float = 20.0, what: str = "convergence") -> None:
         """Run the daemon's steps in real time (no clock jumps: holds end when the tracker said) until `done`."""
         deadline = time.monotonic() + timeout
         while True:
-            Worker(self.runtime).drain()
-            self.schedule()
-            Worker(self.runtime).drain()
-            Pusher(self.runtime).run_once()
+            self.step()
             if done():
                 return
             assert time.monotonic() < deadline, f"no {what} within {timeout}s"

@@ -8,9 +8,9 @@ are a Projects v2 number field every new issue is added to.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from syncd.simulators.contract import (
@@ -24,6 +24,7 @@ from syncd.simulators.contract import (
     WebhookRequest,
 )
 from syncd.simulators.github.simulator import GitHubSimulator
+from syncd.simulators.github.state import whole_seconds_now
 from syncd.simulators.github.webhooks import sign
 
 REPO = "acme/web"
@@ -43,8 +44,13 @@ class GitHubContractTracker:
     page_size = PAGE_SIZE
 
     def __init__(self) -> None:
-        self.sim = GitHubSimulator(token=TOKEN, writes_per_minute=None)
+        self._ahead = timedelta(0)
+        self.sim = GitHubSimulator(token=TOKEN, writes_per_minute=None, clock=self._clock)
         self._project: str | None = None
+
+    def _clock(self) -> datetime:
+        """GitHub's whole-second time, moved ahead a second by each `next_moment` (instead of waiting)."""
+        return whole_seconds_now() + self._ahead
 
     def start(self) -> str:
         """Serve, with `acme/web` and `acme/elsewhere` created; returns the REST root."""
@@ -58,8 +64,8 @@ class GitHubContractTracker:
         self.sim.stop()
 
     def next_moment(self) -> None:
-        """GitHub stamps `updated_at` in whole seconds: wait for the next one."""
-        time.sleep(1.0 - time.time() % 1.0 + 0.01)
+        """GitHub stamps `updated_at` in whole seconds: its clock moves on to the next one."""
+        self._ahead += timedelta(seconds=1)
 
     def unsupported(self, feature: Feature) -> str | None:
         """GitHub expresses every feature of the suite."""
@@ -171,7 +177,7 @@ class GitHubContractTracker:
         """Deliveries to the repository's hooks (what syncd's `webhooks install` registered)."""
         hooks = {hook.url for hook in self.sim.hooks(REPO)}
         return [
-            SentDelivery(d.url, dict(d.headers), d.body, d.status)
+            SentDelivery(d.url, {key.lower(): value for key, value in d.headers.items()}, d.body, d.status)
             for d in self.sim.deliveries
             if d.url in hooks and not d.dropped
         ]
@@ -193,12 +199,11 @@ class GitHubContractTracker:
 
 
 def _task(number: int) -> ContractTask:
-    return ContractTask(f"{REPO}#{number}", extra={"number": number})
+    return ContractTask(f"{REPO}#{number}")
 
 
 def _number(task: ContractTask) -> int:
-    number: int = task.extra["number"]
-    return number
+    return int(task.external_id.rpartition("#")[2])
 
 
 def contract_tracker() -> SimulatedTracker:
