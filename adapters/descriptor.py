@@ -87,13 +87,25 @@ class TrackerDescriptor:
     #: "module:callable" of its simulator factory (tests, the sandbox); imported only by `load_simulator`,
     #: so the adapter never imports a simulator.
     simulator: str = ""
+    #: "module:callable" of its contract-suite driver (`syncd.simulators.contract.SimulatedTracker`): what
+    #: puts the tracker through `tests/contract/`; imported only by `load_contract_simulator`.
+    contract_simulator: str = ""
     #: Source keys that say what a source follows, in the order `syncd check` shows them (`repos`, `org`).
     scope_keys: tuple[str, ...] = field(default=())
 
     def load_simulator(self) -> Callable[..., Any]:
         """The simulator factory named by `simulator` (ValueError when the tracker names none)."""
-        module, _, name = self.simulator.partition(":")
-        if not module or not name:
-            raise ValueError(f"the {self.kind} tracker names no simulator (module:callable)")
-        factory: Callable[..., Any] = getattr(importlib.import_module(module), name)
-        return factory
+        return _load(self.simulator, f"the {self.kind} tracker names no simulator (module:callable)")
+
+    def load_contract_simulator(self) -> Callable[[], Any]:
+        """The contract-suite driver factory named by `contract_simulator` (ValueError when there is none)."""
+        return _load(self.contract_simulator, f"the {self.kind} tracker names no contract_simulator (module:callable)")
+
+
+def _load(reference: str, missing: str) -> Callable[..., Any]:
+    """The callable a "module:callable" reference names (imported now); ValueError `missing` when malformed."""
+    module, _, name = reference.partition(":")
+    if not module or not name:
+        raise ValueError(missing)
+    factory: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return factory

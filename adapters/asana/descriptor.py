@@ -46,6 +46,7 @@ ASANA = TrackerDescriptor(
     ),
     # Asana hands each webhook's secret over in a handshake (`X-Hook-Secret`) and signs with it.
     webhooks=WebhookAuth(handshake=True, signature_header="X-Hook-Signature"),
+    contract_simulator="syncd.simulators.asana.contract:contract_tracker",
     simulator="syncd.simulators.asana:AsanaSimulator",
     scope_keys=("workspace", "projects", "team"),
 )

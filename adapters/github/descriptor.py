@@ -48,6 +48,7 @@ GITHUB = TrackerDescriptor(
             "set webhook_secret: ${GITHUB_WEBHOOK_SECRET} (the secret of the hook), then `syncd webhooks install`"
         ),
     ),
+    contract_simulator="syncd.simulators.github.contract:contract_tracker",
     simulator="syncd.simulators.github:GitHubSimulator",
     scope_keys=("repos", "org"),
 )
