@@ -205,9 +205,12 @@ class DeliveryApplier:
         for source in sorted(by_source):
             effects = by_source[source]
             snapshots = [s for e in effects for s in e.snapshots]
-            change += upsert_snapshots(conn, snapshots, rules, now, or_equal=False)
+            delivered = upsert_snapshots(conn, snapshots, rules, now, or_equal=False)
+            change += delivered
             change += remove_tasks(conn, source, [i for e in effects for i in e.removed], now)
-            request_refresh(conn, source, "fetch", [i for e in effects for i in e.refetch], now)
+            # A delivery as new as the mirror but different (whole-second stamps): the tracker says which holds.
+            tied = [external_id for _, external_id in delivered.tied]
+            request_refresh(conn, source, "fetch", [i for e in effects for i in e.refetch] + tied, now)
             request_refresh(conn, source, "reconcile", [p for e in effects for p in e.reconcile], now)
         mark_krs_dirty(conn, change.dirty_krs, now)
         return change

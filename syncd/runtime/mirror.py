@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
 from syncd.runtime.rows import (
     REFRESH_REQUESTS,
+    SNAPSHOT_COLUMNS,
     TASK_LINKS,
     TASKS,
     task_row,
@@ -62,10 +63,16 @@ class MirrorChange:
     tasks: int = 0
     dirty_krs: frozenset[str] = frozenset()
     dirty_tasks: frozenset[int] = frozenset()
+    #: (source, external_id) of delivered snapshots as new as the mirror but saying something else: the
+    #: tracker stamps whole seconds, so which is current is unknown and the task must be fetched again.
+    tied: frozenset[tuple[str, str]] = frozenset()
 
     def __add__(self, other: MirrorChange) -> MirrorChange:
         return MirrorChange(
-            self.tasks + other.tasks, self.dirty_krs | other.dirty_krs, self.dirty_tasks | other.dirty_tasks
+            self.tasks + other.tasks,
+            self.dirty_krs | other.dirty_krs,
+            self.dirty_tasks | other.dirty_tasks,
+            self.tied | other.tied,
         )
 
 
@@ -87,14 +94,48 @@ def upsert_snapshots(
     `or_equal` also takes a snapshot as new as the mirror (polls and fetches read the tracker's present
     state, so at an equal `updated_at` they win over a delivery)."""
     written: list[tuple[int, TaskSnapshot]] = []
+    tied: set[tuple[str, str]] = set()
     upsert = _upsert_statement(conn, or_equal=or_equal)
     for chunk in chunks(newest_per_task(snapshots)):
         by_key = {(s.source, s.external_id): s for s in chunk}
         # One compiled statement, rows as parameters: SQLAlchemy batches them into multi-row VALUES itself
         # ("insertmanyvalues") instead of compiling a new statement per chunk (which dominated backfills).
-        rows = conn.execute(upsert, [task_row(s, now) for s in chunk])
-        written.extend((row.id, by_key[(row.source, row.external_id)]) for row in rows)
-    return rematch(conn, written, rules, now, content_changed=True)
+        done = set()
+        for row in conn.execute(upsert, [task_row(s, now) for s in chunk]):
+            done.add((row.source, row.external_id))
+            written.append((row.id, by_key[(row.source, row.external_id)]))
+        if not or_equal and len(done) < len(by_key):
+            tied |= _ties(conn, [snapshot for key, snapshot in by_key.items() if key not in done])
+    return replace(rematch(conn, written, rules, now, content_changed=True), tied=frozenset(tied))
+
+
+def _ties(conn: Connection, refused: Sequence[TaskSnapshot]) -> set[tuple[str, str]]:
+    """Of the delivered snapshots the mirror kept its row against, those exactly as new as the mirror whose
+    content differs (an older one is simply stale; an equal one a redelivery of what is mirrored)."""
+    wanted = {(s.source, s.external_id): task_row(s, s.updated_at) for s in refused}
+    compared = [c.name for c in SNAPSHOT_COLUMNS if c.name != "updated_at"]
+    found: set[tuple[str, str]] = set()
+    for source in sorted({source for source, _ in wanted}):
+        ids = [external_id for src, external_id in wanted if src == source]
+        for part in chunks(ids):
+            query = select(*SNAPSHOT_COLUMNS).where(TASKS.c.source == source, TASKS.c.external_id.in_(part))
+            for row in conn.execute(query):
+                key = (row.source, row.external_id)
+                delivered = wanted[key]
+                if to_utc(row.updated_at) != delivered["updated_at"]:
+                    continue
+                if any(_comparable(getattr(row, name)) != _comparable(delivered[name]) for name in compared):
+                    found.add(key)
+    return found
+
+
+def _comparable(value: Any) -> Any:
+    """A column value as both sides give it (JSON lists of pairs come back as lists of lists)."""
+    if isinstance(value, tuple):
+        return [_comparable(item) for item in value]
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
 
 
 def _upsert_statement(conn: Connection, *, or_equal: bool) -> Any:

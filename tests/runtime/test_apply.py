@@ -16,7 +16,8 @@ from syncd.runtime.mirror import upsert_snapshots as mirror_upsert
 from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, REFRESH_REQUESTS, TASK_LINKS
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import EPOCH, task
-from tests.support.worker_env import WorkerEnv, sqlite_bench
+from tests.support.store import migrated_postgres
+from tests.support.worker_env import WorkerEnv, make_env, sqlite_bench
 
 LATER = EPOCH + timedelta(minutes=5)
 
@@ -130,6 +131,53 @@ class TestRefreshRequests:
         (again,) = env.rows(REFRESH_REQUESTS)
         assert again["requested_at"] > first["requested_at"]
         assert again["next_attempt_at"] == first["next_attempt_at"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WorkerEnv]:
+    """A worker bench on SQLite, and on PostgreSQL when SYNCD_TEST_POSTGRES_URL is set (the column values
+    compared come back differently typed from each)."""
+    if request.param == "sqlite":
+        with sqlite_bench(tmp_path) as bench:
+            yield bench
+        return
+    with migrated_postgres(request.getfixturevalue("postgres_url")) as engine:
+        bench = make_env(engine)
+        try:
+            yield bench
+        finally:
+            bench.runtime.executor.shutdown()
+
+
+class TestSameSecondDeliveries:
+    """Trackers stamp `updated_at` in whole seconds: a delivery as new as the mirror may still be news."""
+
+    def _polled(self, either_env: WorkerEnv, **fields: object) -> None:
+        """The poll mirrored the task as the tracker showed it at EPOCH."""
+        rules = Worker(either_env.runtime).deliveries.okr.model(either_env.runtime.loaded).rules
+        with either_env.engine.begin() as conn:
+            mirror_upsert(
+                conn, [task("acme/web#1", updated_at=EPOCH, **fields)], rules, either_env.clock(), or_equal=True
+            )  # type: ignore[arg-type]
+
+    def test_a_different_delivery_of_the_same_second_asks_the_tracker(self, either_env: WorkerEnv) -> None:
+        """A label added in the second syncd last read the issue is not lost until the next poll: the task is
+        fetched again (the mirror keeps its row meanwhile: which of the two is current, only the tracker knows)."""
+        self._polled(either_env, labels=["bug"])
+        either_env.deliver("task.changed", snapshot=task("acme/web#1", labels=["bug", "kr:ENG-1.1"], updated_at=EPOCH))
+        DeliveryApplier(either_env.runtime).apply_batch()
+        assert [(row["kind"], row["key"]) for row in either_env.rows(REFRESH_REQUESTS)] == [("fetch", "acme/web#1")]
+        assert _links(either_env, "acme/web#1") == set()
+
+    def test_the_same_content_again_or_an_older_one_asks_nothing(self, either_env: WorkerEnv) -> None:
+        self._polled(either_env, labels=["kr:ENG-1.1"])
+        either_env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], updated_at=EPOCH))
+        either_env.deliver(
+            "task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.2"], updated_at=EPOCH - timedelta(seconds=1))
+        )
+        DeliveryApplier(either_env.runtime).apply_batch()
+        assert either_env.rows(REFRESH_REQUESTS) == []
+        assert _links(either_env, "acme/web#1") == {"ENG-1.1"}
 
 
 class TestFailingDeliveries:
