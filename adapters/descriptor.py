@@ -92,6 +92,8 @@ class TrackerDescriptor:
     contract_simulator: str = ""
     #: Source keys that say what a source follows, in the order `syncd check` shows them (`repos`, `org`).
     scope_keys: tuple[str, ...] = field(default=())
+    #: What the tracker calls a task's container, as `syncd explain` names it ("repo", "project").
+    container_word: str = "container"
 
     def load_simulator(self) -> Callable[..., Any]:
         """The simulator factory named by `simulator` (ValueError when the tracker names none)."""

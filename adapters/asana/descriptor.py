@@ -49,4 +49,5 @@ ASANA = TrackerDescriptor(
     contract_simulator="syncd.simulators.asana.contract:contract_tracker",
     simulator="syncd.simulators.asana:AsanaSimulator",
     scope_keys=("workspace", "projects", "team"),
+    container_word="project",
 )

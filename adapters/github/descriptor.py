@@ -51,4 +51,5 @@ GITHUB = TrackerDescriptor(
     contract_simulator="syncd.simulators.github.contract:contract_tracker",
     simulator="syncd.simulators.github:GitHubSimulator",
     scope_keys=("repos", "org"),
+    container_word="repo",
 )

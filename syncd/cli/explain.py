@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adapters.registry import build_adapter
+from adapters.registry import build_adapter, registry
 from syncd.cli.db import fail, open_store_or_exit
 from syncd.cli.deadline import DeadlinePassed, run_within
 from syncd.cli.options import ConfigOption, load_config_or_exit
@@ -42,8 +42,6 @@ TaskArgument = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")]
 #: How long `explain` waits for a tracker to name the task's container (an Asana project) before showing its id.
 NAME_DEADLINE = 3.0
-#: What a container is called, by tracker kind.
-CONTAINER_WORDS = {"asana": "project", "github": "repo"}
 
 
 def register(app: typer.Typer) -> None:
@@ -120,7 +118,8 @@ def print_task_report(report: TaskReport, console: Console) -> None:
 def _container(report: TaskReport) -> str:
     """`project Web (1200...)` when the tracker named it, the id alone (with why) when it could not."""
     task = report.task
-    word = CONTAINER_WORDS.get(report.source_kind, "container")
+    tracker = registry().get(report.source_kind)
+    word = tracker.container_word if tracker is not None else "container"
     if report.container_name:
         return f"{word} {report.container_name} ({task.container})"
     if report.container_note:
