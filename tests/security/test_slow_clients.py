@@ -14,10 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from syncd.web.app import WebhookFastPath, create_app
-from syncd.web.limits import ServerLimits, default_max_connections, server_config
+from syncd.web.limits import ServerLimits, default_max_connections
+from tests.support.served_app import serving_app
 from tests.support.webhooks import IntakeAdapter, make_runtime, migrated_sqlite
 
 API_TOKEN = "slow-clients-api-token-0123"
@@ -48,27 +47,11 @@ def serving(tmp_path: Path, limits: ServerLimits = LIMITS) -> Iterator[Served]:
     """The daemon's app (webhooks, probes, API) behind `server_config(limits)` on a loopback port."""
     engine = migrated_sqlite(tmp_path / "syncd.db")
     runtime = make_runtime(engine, [IntakeAdapter("gh")], api_token=API_TOKEN)
-    app = create_app(runtime)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    config = server_config(
-        WebhookFastPath(app), "127.0.0.1", 0, limits, log_config=None, access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        assert time.monotonic() < deadline, "the server did not start in time"
-        time.sleep(0.01)
     try:
-        yield Served("127.0.0.1", listener.getsockname()[1])
+        with serving_app(runtime, limits) as url:
+            host, _, port = url.removeprefix("http://").partition(":")
+            yield Served(host, int(port))
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.writer.close()
-        runtime.executor.shutdown(wait=True)
         engine.dispose()
 
 
