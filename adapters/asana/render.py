@@ -17,10 +17,10 @@ from syncd.core.render import (
     NO_LONGER_COUNTS,
     CommentEntry,
     amount_text,
+    comment_status_text,
     cycle_name,
     format_changed_at,
     format_percent,
-    status_text,
     unknown_text,
 )
 
@@ -45,7 +45,7 @@ class AsanaRichText:
             p = entry.progress
             items.append(
                 f"<li><strong>{esc(entry.kr.id)}</strong> {esc(entry.kr.title)}: <strong>{format_percent(p.progress)}</strong> "
-                f"({esc(amount_text(entry.kr, p))}), {esc(status_text(p, entry.cycle))}. "
+                f"({esc(amount_text(entry.kr, p))}), {esc(comment_status_text(p, entry.cycle))}. "
                 f"Objective {esc(entry.objective.id)} {esc(entry.objective.title)}; cycle {esc(cycle_name(entry.cycle))}; "
                 f"<em>{esc(format_changed_at(entry.changed_at))}</em></li>"
             )

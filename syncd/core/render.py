@@ -7,13 +7,13 @@ UTC at minute precision, never the render time. Markdown (GitHub and friends)::
     <!-- syncd:task=<source>:<external_id> -->
     **OKR progress** for this task
 
-    - **ENG-1.2** Ship onboarding: **67%** (2 of 3 tasks done), on track (expected 45%)
+    - **ENG-1.2** Ship onboarding: **67%** (2 of 3 tasks done), on track
       Objective ENG-1 Faster onboarding · Cycle 2025-Q1 · last change 2025-02-03 14:05 UTC
 
     > ⚠️ Label `kr:ENG-9` names no key result ENG-9. Did you mean ENG-1.2, ENG-1.9?
 
 A tracker with other markup brings its own `CommentRenderer` (Asana's rich text: `adapters.asana.render`),
-built from the same words (`amount_text`, `status_text`, `unknown_text`, ...). A task that links no KR and
+built from the same words (`amount_text`, `comment_status_text`, `unknown_text`, ...). A task that links no KR and
 names no unknown KR renders a short "no longer counts towards any key result" text (with the marker, here).
 A renderer owes the runtime only `render`: a marker is one tracker's way to find its comment again (its
 adapter's business, `syncd.ports`), and markup that keeps no hidden text (Jira's ADF) may carry none.
@@ -137,15 +137,24 @@ def amount_text(kr: KeyResultView, progress: KrProgress) -> str:
 
 
 def status_text(progress: KrProgress, cycle: CycleView) -> str:
-    """Status in words against expected: `on track (expected 45%)`, `not started (cycle starts ...)`."""
+    """Status in words against expected, for views read now (`syncd status`, the API): `on track (expected
+    45%)`, `not started (cycle starts ...)`."""
+    words = comment_status_text(progress, cycle)
+    if progress.status in (Status.NOT_STARTED, Status.NO_TASKS, Status.DONE):
+        return words
+    return f"{words} (expected {format_percent(progress.expected)})"
+
+
+def comment_status_text(progress: KrProgress, cycle: CycleView) -> str:
+    """Status in words as comments say it: `on track`, `not started (cycle starts ...)`. No expected figure:
+    it moves with the calendar, and would rewrite every comment about daily with nothing a reader cares
+    about changed; the words change only when the status does."""
     words = STATUS_WORDS[progress.status]
     if progress.status is Status.NOT_STARTED:
         return f"{words} (cycle starts {cycle.start.isoformat()})"
     if progress.status is Status.NO_TASKS:
         return "no tasks linked yet"
-    if progress.status is Status.DONE:
-        return words
-    return f"{words} (expected {format_percent(progress.expected)})"
+    return words
 
 
 def cycle_name(cycle: CycleView) -> str:
@@ -196,7 +205,7 @@ def _markdown(marker: str, entries: Sequence[CommentEntry], unknown: Sequence[Un
         p = entry.progress
         lines.append(
             f"- **{_md(entry.kr.id)}** {_md(entry.kr.title)}: **{format_percent(p.progress)}** "
-            f"({_md(amount_text(entry.kr, p))}), {status_text(p, entry.cycle)}"
+            f"({_md(amount_text(entry.kr, p))}), {comment_status_text(p, entry.cycle)}"
         )
         lines.append(
             f"  Objective {_md(entry.objective.id)} {_md(entry.objective.title)} · "
