@@ -10,7 +10,7 @@ serves the Events API's answers when polling.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +67,34 @@ def intake(headers: Mapping[str, str], body: bytes, query: Mapping[str, str], se
     events = _events_list(body)
     if not events:
         return WebhookIgnored(event=EVENTS, reason="heartbeat")
+    if not any(_may_matter(raw) for raw in events):
+        # Comment stories (syncd's own among them), attachments, likes...: nothing a source could act on.
+        return WebhookIgnored(event=EVENTS, reason="no event syncd uses")
     return WebhookAccepted(delivery_id=hashlib.sha256(body).hexdigest(), event=EVENTS)
+
+
+class _EveryProject(Collection[str]):
+    """A project list holding every project (listed as one wildcard): what an event might mean for some
+    source's config."""
+
+    def __contains__(self, gid: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        yield "*"
+
+    def __len__(self) -> int:
+        return 1
+
+
+def _may_matter(raw: Any) -> bool:
+    """Whether an event could change some source's mirror (a malformed one is stored, for the worker to
+    record why it cannot be read)."""
+    try:
+        event = compact_event(raw)
+    except MalformedPayload:
+        return True
+    return bool(_meaning(event, _EveryProject()))
 
 
 def parse_events(body: bytes) -> list[CompactEvent]:
@@ -115,7 +142,7 @@ def effects(events: Iterable[CompactEvent], projects: Sequence[str]) -> Delivery
     return DeliveryEffects(refetch=tuple(refetch), removed=tuple(removed), reconcile=tuple(reconcile))
 
 
-def _meaning(event: CompactEvent, projects: Sequence[str]) -> list[tuple[str, str]]:
+def _meaning(event: CompactEvent, projects: Collection[str]) -> list[tuple[str, str]]:
     """(kind, gid) pairs: kind is refetch, removed or reconcile."""
     gid, kind = event.resource_gid, event.resource_type
     if kind == "task":

@@ -90,6 +90,25 @@ class TestIntake:
         body = b'{"events":[]}'
         assert intake(signed(body), body, {"resource": "100"}, {"100": SECRET}) == WebhookIgnored("events", "heartbeat")
 
+    def test_a_batch_of_events_no_source_uses_is_ignored(self) -> None:
+        """Comment stories (syncd's own progress comments among them) change no task's state, links or fields:
+        acknowledged, not stored."""
+        events = [
+            event("added", "7", "story", parent=("1", "task"), subtype="comment_added"),
+            event("changed", "8", "story", parent=("1", "task"), subtype="comment_edited"),
+        ]
+        body = json.dumps({"events": events}).encode()
+        ignored = WebhookIgnored("events", "no event syncd uses")
+        assert intake(signed(body), body, {"resource": "100"}, {"100": SECRET}) == ignored
+
+    def test_one_event_that_may_matter_keeps_the_whole_batch(self) -> None:
+        """A comment story beside a completed task, or a tag renamed anywhere: stored, for the worker."""
+        for useful in (event("changed", "1", field="completed"), event("changed", "5", "tag", field="name")):
+            comment = event("added", "7", "story", parent=("1", "task"), subtype="comment_added")
+            body = json.dumps({"events": [comment, useful]}).encode()
+            outcome = intake(signed(body), body, {"resource": "100"}, {"100": SECRET})
+            assert outcome == WebhookAccepted(hashlib.sha256(body).hexdigest(), "events")
+
     @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"data": []}'], ids=["not-json", "a-list", "no-events"])
     def test_a_signed_body_without_an_events_list_is_refused(self, body: bytes) -> None:
         """MalformedPayload (answered 400)."""
