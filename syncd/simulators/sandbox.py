@@ -91,7 +91,7 @@ class SandboxTracker(Protocol):
         ...
 
     def config_note(self) -> str:
-        """A sentence for the generated config's header on how the sandbox's settings differ from real use."""
+        """A clause for the generated config's header on how its settings differ from real use ("" for none)."""
         ...
 
     # -- where to look ---------------------------------------------------------------------------
