@@ -117,7 +117,7 @@ class TestDisplay:
         text = screen.getvalue()
         world = outcome.world
         assert "status  . " in text
-        assert [source.title for source in world.sources] == ["GitHub", "Asana"]
+        assert {"GitHub", "Asana"} <= {source.title for source in world.sources}
         for source in world.sources:
             assert f"{source.title} simulator {source.tracker.web_root()}" in text
             assert f"  {source.title:<7} {source.tracker.page()}  (text; add ?format=json for JSON)" in text
@@ -177,7 +177,7 @@ class TestFinalState:
         quiet = [task for task in truth.tasks if not task.labelled]
         assert quiet
         assert all(syncd_comments(world.source(task.snapshot.source), task.snapshot) == [] for task in quiet)
-        assert {task.snapshot.source for task in truth.labelled()} == {"acme-github", "acme-asana"}
+        assert {task.snapshot.source for task in truth.labelled()} == {source.name for source in world.sources}
 
     def test_the_progress_fields_and_the_goal_are_set(self, outcome: SandboxOutcome, truth: GroundTruth) -> None:
         """Each linked task of a tracker with a progress field (Asana) shows its first KR's percentage; the
@@ -185,8 +185,8 @@ class TestFinalState:
         world = outcome.world
         with_field = {source.name: source for source in world.sources if source.tracker.writes_progress_field}
         linked = [t for t in truth.labelled() if t.snapshot.source in with_field and t.kr_ids]
-        assert with_field.keys() == {"acme-asana"}
-        assert len(linked) == 26  # the seed's 25, and the CSV crash once labelled kr:ENG-2.1
+        assert "acme-asana" in with_field
+        assert {t.snapshot.source for t in linked} == with_field.keys()
         for task in linked:
             assert progress_field(with_field[task.snapshot.source], task.snapshot) == truth.field_fraction(task)
         asana = world.source("acme-asana").tracker
