@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from syncd.config.source import SourceConfig
+from syncd.core.model import TaskSnapshot
 from syncd.core.render import CommentRenderer
 from syncd.ports import RequestObserver, SourceAdapter
 
@@ -64,6 +65,26 @@ class WebhookAuth:
     unsigned_fix: str = ""
 
 
+#: The adapter's own reading of one task record as the tracker's API serves it, for the source it belongs to.
+TaskReader = Callable[[SourceConfig, Mapping[str, Any]], TaskSnapshot]
+
+
+@dataclass(frozen=True)
+class SandboxPart:
+    """How `syncd sandbox` takes this tracker in: its simulator side, and how its task records are read."""
+
+    #: "module:callable" of its `syncd.simulators.sandbox.SandboxTracker` factory (in its simulator package);
+    #: imported only by `load_tracker`, so the adapter never imports a simulator.
+    tracker: str
+    #: The adapter's normalizer over one record of `SandboxTracker.task_records`: the sandbox's ground truth
+    #: reads the tracker's state as syncd does, not through a copy of its state rules.
+    read_task: TaskReader
+
+    def load_tracker(self) -> Callable[[], Any]:
+        """The sandbox tracker factory named by `tracker` (ValueError when malformed)."""
+        return _load(self.tracker, "a sandbox part names no tracker factory (module:callable)")
+
+
 @dataclass(frozen=True)
 class TrackerDescriptor:
     """One tracker: its `kind`, config model, adapter, comment markup, task links, webhooks and simulator.
@@ -90,6 +111,8 @@ class TrackerDescriptor:
     #: "module:callable" of its contract-suite driver (`syncd.simulators.contract.SimulatedTracker`): what
     #: puts the tracker through `tests/contract/`; imported only by `load_contract_simulator`.
     contract_simulator: str = ""
+    #: Its part in `syncd sandbox` (None: the sandbox leaves the tracker out, and says so).
+    sandbox: SandboxPart | None = None
     #: Source keys that say what a source follows, in the order `syncd check` shows them (`repos`, `org`).
     scope_keys: tuple[str, ...] = field(default=())
     #: What the tracker calls a task's container, as `syncd explain` names it ("repo", "project").

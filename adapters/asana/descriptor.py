@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from adapters.asana.config import AsanaSourceConfig
+from adapters.asana.normalize import TaskRules, snapshot
 from adapters.asana.render import ASANA_RICH_TEXT
-from adapters.descriptor import TaskLinks, TrackerDescriptor, WebhookAuth
+from adapters.descriptor import SandboxPart, TaskLinks, TrackerDescriptor, WebhookAuth
 from syncd.config.source import SourceConfig
+from syncd.core.model import TaskSnapshot
 from syncd.ports import RequestObserver, SourceAdapter
 
 
@@ -18,6 +22,13 @@ def build_adapter(config: SourceConfig, observer: RequestObserver) -> SourceAdap
     if not isinstance(config, AsanaSourceConfig):
         raise TypeError(f"source {config.name!r} is kind {config.kind}, not asana")
     return build(config, observer)
+
+
+def read_task(config: SourceConfig, task: Mapping[str, Any]) -> TaskSnapshot:
+    """A task as `GET /tasks/{gid}` serves it, as the adapter reads it (over the source's own projects)."""
+    if not isinstance(config, AsanaSourceConfig):
+        raise TypeError(f"source {config.name!r} is kind {config.kind}, not asana")
+    return snapshot(task, TaskRules.from_config(config, config.projects))
 
 
 def _gid(found: re.Match[str]) -> str:
@@ -48,6 +59,7 @@ ASANA = TrackerDescriptor(
     webhooks=WebhookAuth(handshake=True, signature_header="X-Hook-Signature"),
     contract_simulator="syncd.simulators.asana.contract:contract_tracker",
     simulator="syncd.simulators.asana:AsanaSimulator",
+    sandbox=SandboxPart("syncd.simulators.asana.sandbox:sandbox_tracker", read_task=read_task),
     scope_keys=("workspace", "projects", "team"),
     container_word="project",
 )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from adapters.descriptor import TaskLinks, TrackerDescriptor, WebhookAuth
+from adapters.descriptor import SandboxPart, TaskLinks, TrackerDescriptor, WebhookAuth
 from adapters.github.config import GitHubSourceConfig
+from adapters.github.normalize import snapshot_from_issue
 from syncd.config.source import SourceConfig
+from syncd.core.model import TaskSnapshot
 from syncd.core.render import MARKDOWN
 from syncd.ports import RequestObserver, SourceAdapter
 
@@ -18,6 +22,13 @@ def build_adapter(config: SourceConfig, observer: RequestObserver) -> SourceAdap
     if not isinstance(config, GitHubSourceConfig):
         raise TypeError(f"source {config.name!r} is kind {config.kind}, not github")
     return build(config, observer)
+
+
+def read_issue(config: SourceConfig, issue: Mapping[str, Any]) -> TaskSnapshot:
+    """An issue or pull request as `GET /repos/{o}/{r}/issues/{n}` serves it, as the adapter reads it."""
+    if not isinstance(config, GitHubSourceConfig):
+        raise TypeError(f"source {config.name!r} is kind {config.kind}, not github")
+    return snapshot_from_issue(config, issue)
 
 
 def _issue_id(found: re.Match[str]) -> str:
@@ -50,6 +61,7 @@ GITHUB = TrackerDescriptor(
     ),
     contract_simulator="syncd.simulators.github.contract:contract_tracker",
     simulator="syncd.simulators.github:GitHubSimulator",
+    sandbox=SandboxPart("syncd.simulators.github.sandbox:sandbox_tracker", read_task=read_issue),
     scope_keys=("repos", "org"),
     container_word="repo",
 )

@@ -1,33 +1,27 @@
-"""The sandbox's seeded company, as plain data: Acme's current quarter, its OKRs, issues and tasks.
+"""The sandbox's seeded company, as plain data: Acme's current quarter, its OKRs, tasks and check-ins.
 
 One cycle (the quarter containing `today`, so status words mean something), three objectives, eight
 key results covering every measure (tasks, tasks weighted by points, count, metric from check-ins
-rising and falling, metric from the sum and the average of a number field), about sixty tasks across
-two GitHub repositories and one Asana project, a few of them with misspelled `kr:` labels. Items the
-story touches later carry a `key` so the story can find them again once the simulators gave them ids.
+rising and falling, metric from the sum and the average of a number field), about sixty tasks of three
+teams, a few of them with misspelled `kr:` labels. The tasks are in no tracker's terms
+(`syncd.simulators.sandbox.SeedItem`): `syncd.sandbox.spread` deals them out over the registered
+trackers. Items the story touches later carry a `key` so the story can find them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
-WEB = "acme/web"
-API = "acme/api"
-PROJECT = "Mid-market launch"
-SECTIONS = ("To do", "Doing", "Won't do")
-IN_PROGRESS_SECTION = "Doing"
-DROPPED_SECTION = "Won't do"
-PROGRESS_FIELD = "OKR progress"
+from syncd.simulators.sandbox import SeedCompany, SeedGoal, SeedItem, SeedState
+
+#: The teams whose work the tasks are (a repository or a project each, as a tracker groups work).
+WEB, API, SALES = "web", "api", "sales"
 PIPELINE_FIELD = "Pipeline (k$)"
 CYCLE_DAYS_FIELD = "Sales cycle (days)"
 GOAL_NAME = "Mid-market pipeline"
 GOAL_KR = "GTM-1.2"
-
-#: How a seeded GitHub item ends up: open, closed for a reason, or (pull requests) merged.
-IssueState = Literal["open", "completed", "not_planned", "duplicate", "merged"]
 
 
 @dataclass(frozen=True)
@@ -41,30 +35,6 @@ class Cycle:
 
 
 @dataclass(frozen=True)
-class SeedIssue:
-    """A GitHub issue or pull request to create, with its labels and final state."""
-
-    repo: str
-    title: str
-    labels: tuple[str, ...] = ()
-    pull: bool = False
-    state: IssueState = "open"
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class SeedTask:
-    """An Asana task of the project: tags, section, number fields, completion."""
-
-    name: str
-    tags: tuple[str, ...] = ()
-    section: str = SECTIONS[0]
-    numbers: Mapping[str, float] = field(default_factory=dict)
-    completed: bool = False
-    key: str | None = None
-
-
-@dataclass(frozen=True)
 class SeedCheckIn:
     """A metric value reported by hand before the story starts."""
 
@@ -75,15 +45,21 @@ class SeedCheckIn:
 
 @dataclass(frozen=True)
 class Company:
-    """Everything the sandbox seeds: OKRs (in the config's YAML shape), issues, tasks, check-ins."""
+    """Everything the sandbox seeds: OKRs (in the config's YAML shape), tasks, check-ins, the goal."""
 
     name: str
     cycle: Cycle
     objectives: tuple[dict[str, Any], ...]
-    issues: tuple[SeedIssue, ...]
-    tasks: tuple[SeedTask, ...]
+    items: tuple[SeedItem, ...]
     checkins: tuple[SeedCheckIn, ...]
     misspelled_labels: tuple[str, ...]
+    number_fields: tuple[str, ...] = ()
+    goal: SeedGoal | None = None
+
+    @property
+    def seed(self) -> SeedCompany:
+        """What every tracker's share has in common."""
+        return SeedCompany(self.name, self.number_fields, self.goal)
 
     @property
     def key_result_ids(self) -> tuple[str, ...]:
@@ -106,13 +82,14 @@ def acme(today: date) -> Company:
         name="Acme",
         cycle=cycle,
         objectives=_objectives(cycle.id),
-        issues=_web_issues() + _api_issues(),
-        tasks=_asana_tasks(),
+        items=_web_items() + _api_items() + _sales_items(),
         checkins=(
             SeedCheckIn("ENG-1.3", 41, "weekly product analytics"),
             SeedCheckIn("ENG-2.2", 780, "p95 over the last 7 days"),
         ),
         misspelled_labels=("kr:ENG-12", "kr:GMT-1.1"),
+        number_fields=(PIPELINE_FIELD, CYCLE_DAYS_FIELD),
+        goal=SeedGoal(GOAL_KR, GOAL_NAME, target=400),
     )
 
 
@@ -190,91 +167,92 @@ def _objectives(cycle: str) -> tuple[dict[str, Any], ...]:
     )
 
 
-def _issue(
-    title: str, *labels: str, pull: bool = False, state: IssueState = "open", key: str | None = None
-) -> SeedIssue:
-    return SeedIssue(WEB, title, labels, pull, state, key)
+def _web(title: str, *labels: str, change: bool = False, state: SeedState = "open", key: str | None = None) -> SeedItem:
+    return SeedItem(title, labels, state, team=WEB, change=change, key=key)
 
 
-def _web_issues() -> tuple[SeedIssue, ...]:
+def _web_items() -> tuple[SeedItem, ...]:
     signup, setup = "kr:ENG-1.1", "kr:ENG-1.2"
     return (
-        _issue("Signup form validation", signup, pull=True, key="signup-validation"),
-        _issue("Email verification link", signup, state="completed"),
-        _issue("Password-less sign-in", key="passwordless"),
-        _issue("Social login with Google", signup, state="completed"),
-        _issue("Signup analytics events", signup, "in progress"),
-        _issue("Signup page copy review", signup, state="completed"),
-        _issue("Rate-limit signup attempts", signup, pull=True, state="merged"),
-        _issue("Terms of service checkbox", signup),
-        _issue("Mobile layout of the signup page", signup),
-        _issue("Captcha on signup", signup, state="not_planned"),
-        _issue("Setup checklist UI", setup, "points:5", state="completed"),
-        _issue("Invite teammates step", setup, "points:3", "in progress"),
-        _issue("Sample project template", setup, "points:2"),
-        _issue("Remember the last workspace", "kr:ENG-12", "points:2", key="misspelled-web"),
-        _issue("Upgrade React to 19", "dependencies"),
-        _issue("Fix flaky end-to-end test", "tests"),
-        _issue("Dark mode toggle", "enhancement"),
-        _issue("Update README screenshots", "docs", state="completed"),
-        _issue("Architecture diagram for new hires", "docs"),
-        _issue("Bump eslint config", "dependencies", pull=True, state="merged"),
+        _web("Signup form validation", signup, change=True, key="signup-validation"),
+        _web("Email verification link", signup, state="done"),
+        _web("Password-less sign-in", key="passwordless"),
+        _web("Social login with Google", signup, state="done"),
+        _web("Signup analytics events", signup, state="in_progress"),
+        _web("Signup page copy review", signup, state="done"),
+        _web("Rate-limit signup attempts", signup, change=True, state="done"),
+        _web("Terms of service checkbox", signup),
+        _web("Mobile layout of the signup page", signup),
+        _web("Captcha on signup", signup, state="dropped"),
+        _web("Setup checklist UI", setup, "points:5", state="done"),
+        _web("Invite teammates step", setup, "points:3", state="in_progress"),
+        _web("Sample project template", setup, "points:2"),
+        _web("Remember the last workspace", "kr:ENG-12", "points:2", key="misspelled-eng"),
+        _web("Upgrade React to 19", "dependencies"),
+        _web("Fix flaky end-to-end test", "tests"),
+        _web("Dark mode toggle", "enhancement"),
+        _web("Update README screenshots", "docs", state="done"),
+        _web("Architecture diagram for new hires", "docs"),
+        _web("Bump eslint config", "dependencies", change=True, state="done"),
     )
 
 
-def _api_issue(
-    title: str, *labels: str, pull: bool = False, state: IssueState = "open", key: str | None = None
-) -> SeedIssue:
-    return SeedIssue(API, title, labels, pull, state, key)
+def _api(title: str, *labels: str, change: bool = False, state: SeedState = "open", key: str | None = None) -> SeedItem:
+    return SeedItem(title, labels, state, team=API, change=change, key=key)
 
 
-def _api_issues() -> tuple[SeedIssue, ...]:
+def _api_items() -> tuple[SeedItem, ...]:
     setup, bugs, latency = "kr:ENG-1.2", "kr:ENG-2.1", "kr:ENG-2.2"
     return (
-        _api_issue("Setup wizard API", setup, "points:5", key="setup-wizard"),
-        _api_issue("Migrate setup to the v1 API", setup, "points:3", key="setup-migration"),
-        _api_issue("Workspace defaults endpoint", setup, "points:3", state="completed"),
-        _api_issue("Seed data service", setup, "points:8"),
-        _api_issue("Setup progress webhooks", setup, "points:2", pull=True, state="merged"),
-        _api_issue("500 on empty search", bugs, "bug", state="completed"),
-        _api_issue("Timezone off by one in reports", bugs, "bug", state="completed"),
-        _api_issue("Duplicate invoices on retry", bugs, "bug", state="completed"),
-        _api_issue("CSV export drops accented letters", bugs, "bug", state="completed"),
-        _api_issue("Slow login for SSO users", bugs, "bug", state="completed"),
-        _api_issue("Pagination skips the last page", bugs, "bug"),
-        _api_issue("Webhook retries never stop", bugs, "bug"),
-        _api_issue("Rounding error in invoice totals", bugs, "bug"),
-        _api_issue("Search returns 500 again", bugs, "bug", state="duplicate"),
-        _api_issue("Crash when exporting a large CSV", "bug", key="csv-crash"),
-        _api_issue("Cache session lookups", latency, "in progress"),
-        _api_issue("Index the events table", latency, pull=True, state="merged"),
-        _api_issue("Bump dependencies", "dependencies", pull=True, state="merged"),
-        _api_issue("Refactor auth middleware", "tech-debt"),
-        _api_issue("Log request ids", "observability", state="completed"),
+        _api("Setup wizard API", setup, "points:5", key="setup-wizard"),
+        _api("Migrate setup to the v1 API", setup, "points:3", key="setup-migration"),
+        _api("Workspace defaults endpoint", setup, "points:3", state="done"),
+        _api("Seed data service", setup, "points:8"),
+        _api("Setup progress webhooks", setup, "points:2", change=True, state="done"),
+        _api("500 on empty search", bugs, "bug", state="done"),
+        _api("Timezone off by one in reports", bugs, "bug", state="done"),
+        _api("Duplicate invoices on retry", bugs, "bug", state="done"),
+        _api("CSV export drops accented letters", bugs, "bug", state="done"),
+        _api("Slow login for SSO users", bugs, "bug", state="done"),
+        _api("Pagination skips the last page", bugs, "bug"),
+        _api("Webhook retries never stop", bugs, "bug"),
+        _api("Rounding error in invoice totals", bugs, "bug"),
+        _api("Search returns 500 again", bugs, "bug", state="dropped"),
+        _api("Crash when exporting a large CSV", "bug", key="csv-crash"),
+        _api("Cache session lookups", latency, state="in_progress"),
+        _api("Index the events table", latency, change=True, state="done"),
+        _api("Bump dependencies", "dependencies", change=True, state="done"),
+        _api("Refactor auth middleware", "tech-debt"),
+        _api("Log request ids", "observability", state="done"),
     )
 
 
-def _asana_tasks() -> tuple[SeedTask, ...]:
+def _sales(
+    title: str, *labels: str, state: SeedState = "open", numbers: dict[str, float] | None = None, key: str | None = None
+) -> SeedItem:
+    return SeedItem(title, labels, state, numbers or {}, team=SALES, key=key)
+
+
+def _sales_items() -> tuple[SeedItem, ...]:
     playbook, pipeline, cycle = "kr:GTM-1.1", "kr:GTM-1.2", "kr:GTM-1.3"
-    doing, dropped = IN_PROGRESS_SECTION, DROPPED_SECTION
     return (
-        SeedTask("Write the discovery call script", (playbook,), completed=True),
-        SeedTask("Build the ROI calculator", (playbook,), completed=True),
-        SeedTask("Competitive battlecards", (playbook,), key="battlecards"),
-        SeedTask("Pricing objection handling", (playbook,), doing),
-        SeedTask("Case study: Fabrikam", (playbook,), completed=True),
-        SeedTask("Demo workspace with sample data", (playbook,), doing, key="demo-workspace"),
-        SeedTask("Security questionnaire answers", (playbook,)),
-        SeedTask("Onboarding handoff checklist", (playbook,), dropped),
-        SeedTask("Partner referral one-pager", ("kr:GMT-1.1",), key="misspelled-asana"),
-        SeedTask("Deal: Northwind Logistics", (pipeline,), numbers={PIPELINE_FIELD: 60}, key="northwind"),
-        SeedTask("Deal: Contoso pilot", (pipeline,), doing, numbers={PIPELINE_FIELD: 80}, key="contoso"),
-        SeedTask("Deal: Tailspin Toys", (pipeline,), numbers={PIPELINE_FIELD: 45}),
-        SeedTask("Deal: Wide World Importers", (pipeline,), doing, numbers={PIPELINE_FIELD: 70}),
-        SeedTask("Deal: Litware renewal", (pipeline,), numbers={PIPELINE_FIELD: 30}),
-        SeedTask("Won: Adventure Works", (cycle,), numbers={CYCLE_DAYS_FIELD: 58}, completed=True),
-        SeedTask("Won: Fourth Coffee", (cycle,), numbers={CYCLE_DAYS_FIELD: 52}, completed=True),
-        SeedTask("Won: Proseware", (cycle,), numbers={CYCLE_DAYS_FIELD: 49}, completed=True),
-        SeedTask("Update CRM field definitions"),
-        SeedTask("Sales team offsite agenda", completed=True),
+        _sales("Write the discovery call script", playbook, state="done"),
+        _sales("Build the ROI calculator", playbook, state="done"),
+        _sales("Competitive battlecards", playbook, key="battlecards"),
+        _sales("Pricing objection handling", playbook, state="in_progress"),
+        _sales("Case study: Fabrikam", playbook, state="done"),
+        _sales("Demo workspace with sample data", playbook, state="in_progress", key="demo-workspace"),
+        _sales("Security questionnaire answers", playbook),
+        _sales("Onboarding handoff checklist", playbook, state="dropped"),
+        _sales("Partner referral one-pager", "kr:GMT-1.1", key="misspelled-gtm"),
+        _sales("Deal: Northwind Logistics", pipeline, numbers={PIPELINE_FIELD: 60}, key="northwind"),
+        _sales("Deal: Contoso pilot", pipeline, state="in_progress", numbers={PIPELINE_FIELD: 80}, key="contoso"),
+        _sales("Deal: Tailspin Toys", pipeline, numbers={PIPELINE_FIELD: 45}),
+        _sales("Deal: Wide World Importers", pipeline, state="in_progress", numbers={PIPELINE_FIELD: 70}),
+        _sales("Deal: Litware renewal", pipeline, numbers={PIPELINE_FIELD: 30}),
+        _sales("Won: Adventure Works", cycle, state="done", numbers={CYCLE_DAYS_FIELD: 58}),
+        _sales("Won: Fourth Coffee", cycle, state="done", numbers={CYCLE_DAYS_FIELD: 52}),
+        _sales("Won: Proseware", cycle, state="done", numbers={CYCLE_DAYS_FIELD: 49}),
+        _sales("Update CRM field definitions"),
+        _sales("Sales team offsite agenda", state="done"),
     )

@@ -4,7 +4,7 @@ Converged means: every KR's stored progress equals the ground truth (which takes
 made, the story's and any from `syncd checkin` or the API meanwhile); nothing waits anywhere (webhooks
 in the simulators, deliveries, refresh requests, dirty KRs or tasks, push targets); no write failed;
 and every task that should carry a syncd comment has exactly one, stating the right percentages, with
-the Asana progress field to match. `Probe.check` answers with the status report it read, so the live
+the progress field to match where the tracker has one. `Probe.check` answers with the status report it read, so the live
 display and the convergence test share one read of the store.
 """
 
@@ -23,8 +23,7 @@ from syncd.runtime.progress_book import metric_checkins
 from syncd.runtime.rows import KEY_RESULTS, TASKS
 from syncd.sandbox.expected import ExpectedTask, GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
-from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.github import GitHubSimulator
+from syncd.sandbox.tracker import SandboxSource
 from syncd.store.status_query import StatusReport, read_status
 
 #: How many task-level differences a check lists (the count says how many more there are).
@@ -52,21 +51,20 @@ class Probe:
         self,
         config: SyncdConfig,
         engine: Engine,
-        github: GitHubSimulator,
-        asana: AsanaSimulator,
+        sources: Sequence[SandboxSource],
         checkins: Callable[[], Sequence[CheckIn]],
     ) -> None:
         self.config = config
         self.engine = engine
-        self.github = github
-        self.asana = asana
+        self.sources = tuple(sources)
+        self._by_name = {source.name: source for source in self.sources}
         self.checkins = checkins
         self.kr_ids = tuple(build_okr(config).key_results)
 
     def check(self, now: datetime) -> Check:
         """Blocking (store and simulator reads): run it in a thread from async code."""
-        idle = self.github.wait_for_deliveries(timeout=0) and self.asana.pending_events() == 0
-        truth = ground_truth(self.config, self.github, self.asana, self.reported_checkins(), now)
+        idle = all(source.tracker.idle() for source in self.sources)
+        truth = ground_truth(self.config, self.sources, self.reported_checkins(), now)
         report = read_status(self.engine, self.config, now)
         found = [] if idle else ["the simulators are still sending webhooks"]
         found += progress_differences(report, truth) + backlog(report, self.dirty_rows())
@@ -100,13 +98,14 @@ class Probe:
     def task_difference(self, truth: GroundTruth, task: ExpectedTask) -> str | None:
         """What is wrong with one task's comment or field, or None."""
         where = f"{task.snapshot.source}:{task.snapshot.external_id}"
-        comments = syncd_comments(self.github, self.asana, task.snapshot)
+        source = self._by_name[task.snapshot.source]
+        comments = syncd_comments(source, task.snapshot)
         if len(comments) != 1:
             return f"{where} has {len(comments)} syncd comments"
         if comment_percents(comments[0]) != truth.comment_percents(task):
             return f"{where}: the comment says {comment_percents(comments[0])}, expected {truth.comment_percents(task)}"
-        if task.snapshot.kind == "task" and task.kr_ids:
-            field = progress_field(self.asana, task.snapshot.external_id)
+        if source.tracker.writes_progress_field and task.kr_ids:
+            field = progress_field(source, task.snapshot)
             if field is None or abs(field - (truth.field_fraction(task) or 0.0)) > 1e-9:
                 return f"{where}: the progress field is {field}, expected {truth.field_fraction(task)}"
         return None

@@ -38,11 +38,10 @@ class Pointer:
 def where_to_look(world: SandboxWorld) -> list[Pointer]:
     """The commands, pages and files a newcomer can open while the sandbox runs."""
     env, config = display_path(world.paths.env), display_path(world.paths.config)
-    web_issue = next(iter(world.ids.issues.values()))
+    pages = [Pointer(s.title, f"{s.tracker.page()}  (text; add ?format=json for JSON)") for s in world.sources]
     return [
         Pointer("status", f". {env} && syncd status -c {config}"),
-        Pointer("GitHub", f"{world.github_page(*web_issue)}  (text; add ?format=json for JSON)"),
-        Pointer("Asana", f"{world.asana_page(next(iter(world.ids.tasks.values())))}  (text; ?format=json)"),
+        *pages,
         Pointer("daemon", f"{world.endpoints.daemon_url}/healthz  /readyz  /metrics"),
         Pointer("log", display_path(world.paths.log)),
         Pointer("config", config),
@@ -77,9 +76,9 @@ class PlainDisplay:
         """Say what runs where."""
         self.world, self.steps = world, steps
         company, cycle = world.company, world.company.cycle
-        tasks = len(company.issues) + len(company.tasks)
+        tasks = len(company.items)
         self.say(f"syncd sandbox: {company.name}, cycle {cycle.id} ({cycle.start} .. {cycle.end}), {tasks} tasks")
-        self.say(f"  GitHub simulator {world.endpoints.github_web}, Asana simulator {world.endpoints.asana_web}")
+        self.say("  " + ", ".join(f"{s.title} simulator {s.tracker.web_root()}" for s in world.sources))
         self.say(f"  daemon {world.endpoints.daemon_url} (all roles), store {display_path(world.paths.store)}")
         for line in pointer_lines(world):
             self.say(line)

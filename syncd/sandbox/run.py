@@ -2,8 +2,8 @@
 
 Sets up the world (simulators, seed, files, prepared store), records the seeded check-ins, then runs
 one event loop with the real daemon (all roles, the same `Daemon` as `syncd run`) and, beside it, the
-sandbox's flow: wait for the web server, install the webhooks through the adapters (GitHub hooks
-created over REST, Asana's with its handshake answered by the daemon), wait for the first sync, play
+sandbox's flow: wait for the web server, install the webhooks through the adapters (over REST, or
+with a handshake the daemon answers, as each tracker does it), wait for the first sync, play
 the story, and with `exit_when_done` wait until syncd caught up and stop the daemon gracefully.
 Ctrl-C (SIGINT, handled by the daemon) stops everything cleanly at any point.
 """
@@ -143,6 +143,8 @@ class SandboxFlow:
     async def run(self, serving: asyncio.Task[int]) -> None:
         """Each stage in turn; a stage that fails records the problem and ends the flow."""
         self.display.intro(self.world, self.steps)
+        for line in self.world.left_out:
+            self.display.note(line)
         if await _until_serving(self.world, serving) and await self.wire() and await self.first_sync():
             await self.play()
             if self.options.exit_when_done:
@@ -154,7 +156,7 @@ class SandboxFlow:
                 await self.watcher.keep_looking()
 
     async def wire(self) -> bool:
-        """Install both sources' webhooks pointing at the daemon."""
+        """Install every source's webhooks pointing at the daemon."""
         try:
             actions = await asyncio.to_thread(self.world.install_webhooks)
         except SyncdError as error:
@@ -192,7 +194,7 @@ class SandboxFlow:
 
 
 async def _until_serving(world: SandboxWorld, serving: asyncio.Task[int], within: float = 30.0) -> bool:
-    """Wait until the daemon answers /healthz (it must, before Asana's handshake can reach it); False
+    """Wait until the daemon answers /healthz (it must, before a webhook handshake can reach it); False
     when the daemon stopped first (`_serve` reports why)."""
     deadline = time.monotonic() + within
     async with httpx.AsyncClient(timeout=1.0) as client:
@@ -212,9 +214,7 @@ class Watcher:
     def __init__(self, world: SandboxWorld, display: PlainDisplay) -> None:
         self.world = world
         self.display = display
-        self.probe = Probe(
-            world.config, world.prepared.runtime.engine, world.github, world.asana, lambda: tuple(world.checkins)
-        )
+        self.probe = Probe(world.config, world.prepared.runtime.engine, world.sources, lambda: tuple(world.checkins))
         self.last: Check | None = None
 
     async def look(self) -> Check:

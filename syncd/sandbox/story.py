@@ -1,11 +1,11 @@
 """The sandbox's short story: people label, start, merge, drop and finish tasks; a KR id is mistyped and
 fixed; metrics are checked in; a webhook is lost and the poll repairs it.
 
-Each `Step` changes the trackers through the simulators (as a person would in the tracker's UI) and
-names the page to watch. `StoryPlayer` plays them in order: act, wait until syncd has caught up (a
-condition, never a fixed sleep), then pause `PAUSE / speed` seconds so a person can look (no pause at
-`--speed max`). GitHub keeps whole-second `updated_at`, so two changes to one issue are made in two
-different seconds: otherwise the second would look no newer than the first.
+Each `Step` changes a seeded item, wherever the spread put it, through its tracker's `SandboxTracker`
+(as a person would in the tracker's UI) and names the page to watch. `StoryPlayer` plays them in order:
+act, wait until syncd has caught up (a condition, never a fixed sleep), then pause `PAUSE / speed`
+seconds so a person can look (no pause at `--speed max`). A tracker that stamps whole seconds asks for
+a wait before each change (`settle`): otherwise a second change would look no newer than the first.
 """
 
 from __future__ import annotations
@@ -14,45 +14,36 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from syncd.core.model import CheckIn
 from syncd.runtime.checkins import CheckIns
-from syncd.sandbox.company import CYCLE_DAYS_FIELD, IN_PROGRESS_SECTION, PIPELINE_FIELD
+from syncd.sandbox.company import CYCLE_DAYS_FIELD, PIPELINE_FIELD
 from syncd.sandbox.world import SandboxWorld
+from syncd.simulators.sandbox import SandboxTracker
 
 #: Seconds between steps at `--speed 1`.
 PAUSE = 3.0
 
 
 class Stage:
-    """What a step may do: change issues and tasks, check in a metric, lose a webhook."""
+    """What a step may do: change seeded items, check in a metric, lose a webhook."""
 
     def __init__(self, world: SandboxWorld) -> None:
         self.world = world
 
-    async def issue(self, key: str, change: Callable[[str, int], None]) -> None:
-        """Apply `change(repo, number)` to a seeded issue, in a second later than its last change."""
-        repo, number = self.world.ids.issue(key)
-        fresh = self.world.github.raw_issue(repo, number).updated_at + timedelta(seconds=1)
-        wait = (fresh - datetime.now(UTC)).total_seconds()
+    async def change(self, key: str, change: Callable[[SandboxTracker], None]) -> None:
+        """Apply `change` with the tracker holding a seeded item, once its tracker allows a newer change."""
+        tracker = self.world.holder(key).tracker
+        wait = tracker.settle(key)
         if wait > 0:
-            await asyncio.sleep(wait)  # until the issue's next whole second, not a guess at syncd's speed
-        change(repo, number)
-
-    def task(self, key: str) -> str:
-        """The gid of a seeded Asana task."""
-        return self.world.ids.task(key)
+            await asyncio.sleep(wait)  # until the item's next timestamp, not a guess at syncd's speed
+        change(tracker)
 
     async def check_in(self, kr_id: str, value: float, note: str) -> None:
         """Report a metric's value, as `syncd checkin` does."""
         recorded = await asyncio.to_thread(record_check_in, self.world, kr_id, value, note)
         self.world.checkins.append(recorded)
-
-    def lose_next_github_webhook(self) -> None:
-        """The simulated network drops the next GitHub delivery."""
-        self.world.github.drop_deliveries(1)
 
 
 def record_check_in(world: SandboxWorld, kr_id: str, value: float, note: str) -> CheckIn:
@@ -77,39 +68,38 @@ class Step:
 
 
 def acme_story() -> tuple[Step, ...]:
-    """The story played on the seeded company (keys name seeded issues and tasks)."""
+    """The story played on the seeded company (keys name seeded items)."""
     return (
         Step("Maya labels “Password-less sign-in” kr:ENG-1.1", "ENG-1.1 gains a task: every ENG-1.1 comment is edited", _label_passwordless, "passwordless"),
-        Step("Work starts on “Setup wizard API” (5 points): label in progress", "ENG-1.2 credits half of its points", _start_setup_wizard, "setup-wizard"),
-        Step("Pull request “Signup form validation” is merged", "ENG-1.1: one more task done", _merge_signup_validation, "signup-validation"),
-        Step("Priya moves “Competitive battlecards” to Doing", "GTM-1.1 credits half a task; the Asana progress field follows", _start_battlecards, "battlecards"),
+        Step("Work starts on “Setup wizard API” (5 points)", "ENG-1.2 credits half of its points", _start_setup_wizard, "setup-wizard"),
+        Step("The change “Signup form validation” is done", "ENG-1.1: one more task done", _finish_signup_validation, "signup-validation"),
+        Step("Priya starts on “Competitive battlecards”", "GTM-1.1 credits half a task; progress fields follow", _start_battlecards, "battlecards"),
         Step("Product checks in week-1 activation: 47%", "ENG-1.3 (a metric from check-ins) moves", _check_in_activation, None),
-        Step("“Migrate setup to the v1 API” is closed as not planned", "dropped: it leaves ENG-1.2's numerator and denominator", _drop_setup_migration, "setup-migration"),
+        Step("“Migrate setup to the v1 API” is dropped as not planned", "dropped: it leaves ENG-1.2's numerator and denominator", _drop_setup_migration, "setup-migration"),
         Step("Sam labels “Crash when exporting a large CSV” kr:ENG-21 (a typo)", "the comment warns: no key result ENG-21, did you mean ENG-2.1?", _mistype_kr, "csv-crash", expect=_warns_about_typo),
         Step("Sam fixes the label: kr:ENG-2.1", "the warning goes; the bug counts towards ENG-2.1", _fix_kr, "csv-crash", expect=_typo_gone),
         Step("The CSV crash is fixed and closed, but its webhook is lost", "no webhook: the next poll (every few seconds) repairs ENG-2.1", _close_with_lost_webhook, "csv-crash", expect=_webhook_was_lost),
-        Step("Northwind Logistics grows to 120 k$ of pipeline", "GTM-1.2 sums the field; the Asana goal follows", _grow_northwind, "northwind"),
-        Step("Contoso signs after 41 days: completed, tagged kr:GTM-1.3", "one task, two KRs: GTM-1.3 averages the sales cycle", _win_contoso, "contoso"),
+        Step("Northwind Logistics grows to 120 k$ of pipeline", "GTM-1.2 sums the field; the pipeline goal follows", _grow_northwind, "northwind"),
+        Step("Contoso signs after 41 days: done, labelled kr:GTM-1.3", "one task, two KRs: GTM-1.3 averages the sales cycle", _win_contoso, "contoso"),
         Step("Platform checks in p95 latency: 620 ms", "ENG-2.2 is a decreasing metric: lower is better", _check_in_latency, None),
         Step("“Demo workspace with sample data” is done", "GTM-1.1: one more task done", _finish_demo_workspace, "demo-workspace"),
     )  # fmt: skip
 
 
 async def _label_passwordless(stage: Stage) -> None:
-    await stage.issue("passwordless", lambda repo, n: stage.world.github.add_label(repo, n, "kr:ENG-1.1"))
+    await stage.change("passwordless", lambda tracker: tracker.add_label("passwordless", "kr:ENG-1.1"))
 
 
 async def _start_setup_wizard(stage: Stage) -> None:
-    await stage.issue("setup-wizard", lambda repo, n: stage.world.github.add_label(repo, n, "in progress"))
+    await stage.change("setup-wizard", lambda tracker: tracker.set_state("setup-wizard", "in_progress"))
 
 
-async def _merge_signup_validation(stage: Stage) -> None:
-    await stage.issue("signup-validation", stage.world.github.merge_pull_request)
+async def _finish_signup_validation(stage: Stage) -> None:
+    await stage.change("signup-validation", lambda tracker: tracker.set_state("signup-validation", "done"))
 
 
 async def _start_battlecards(stage: Stage) -> None:
-    asana, gid = stage.world.asana, stage.task("battlecards")
-    asana.move_to_section(gid, asana.section(stage.world.ids.project, IN_PROGRESS_SECTION).gid)
+    await stage.change("battlecards", lambda tracker: tracker.set_state("battlecards", "in_progress"))
 
 
 async def _check_in_activation(stage: Stage) -> None:
@@ -117,35 +107,37 @@ async def _check_in_activation(stage: Stage) -> None:
 
 
 async def _drop_setup_migration(stage: Stage) -> None:
-    await stage.issue("setup-migration", lambda repo, n: stage.world.github.close_issue(repo, n, "not_planned"))
+    await stage.change("setup-migration", lambda tracker: tracker.set_state("setup-migration", "dropped"))
 
 
 async def _mistype_kr(stage: Stage) -> None:
-    await stage.issue("csv-crash", lambda repo, n: stage.world.github.add_label(repo, n, "kr:ENG-21"))
+    await stage.change("csv-crash", lambda tracker: tracker.add_label("csv-crash", "kr:ENG-21"))
 
 
 async def _fix_kr(stage: Stage) -> None:
-    await stage.issue("csv-crash", lambda repo, n: stage.world.github.remove_label(repo, n, "kr:ENG-21"))
-    await stage.issue("csv-crash", lambda repo, n: stage.world.github.add_label(repo, n, "kr:ENG-2.1"))
+    await stage.change("csv-crash", lambda tracker: tracker.remove_label("csv-crash", "kr:ENG-21"))
+    await stage.change("csv-crash", lambda tracker: tracker.add_label("csv-crash", "kr:ENG-2.1"))
 
 
 async def _close_with_lost_webhook(stage: Stage) -> None:
-    def lose_then_close(repo: str, number: int) -> None:
-        stage.lose_next_github_webhook()
-        stage.world.github.close_issue(repo, number, "completed")
+    def lose_then_close(tracker: SandboxTracker) -> None:
+        tracker.lose_next_webhook()
+        tracker.set_state("csv-crash", "done")
 
-    await stage.issue("csv-crash", lose_then_close)
+    await stage.change("csv-crash", lose_then_close)
 
 
 async def _grow_northwind(stage: Stage) -> None:
-    stage.world.asana.set_custom_field(stage.task("northwind"), PIPELINE_FIELD, 120)
+    await stage.change("northwind", lambda tracker: tracker.set_number("northwind", PIPELINE_FIELD, 120))
 
 
 async def _win_contoso(stage: Stage) -> None:
-    asana, gid = stage.world.asana, stage.task("contoso")
-    asana.add_tag(gid, "kr:GTM-1.3")
-    asana.set_custom_field(gid, CYCLE_DAYS_FIELD, 41)
-    asana.complete_task(gid)
+    def win(tracker: SandboxTracker) -> None:
+        tracker.add_label("contoso", "kr:GTM-1.3")
+        tracker.set_number("contoso", CYCLE_DAYS_FIELD, 41)
+        tracker.set_state("contoso", "done")
+
+    await stage.change("contoso", win)
 
 
 async def _check_in_latency(stage: Stage) -> None:
@@ -153,12 +145,12 @@ async def _check_in_latency(stage: Stage) -> None:
 
 
 async def _finish_demo_workspace(stage: Stage) -> None:
-    stage.world.asana.complete_task(stage.task("demo-workspace"))
+    await stage.change("demo-workspace", lambda tracker: tracker.set_state("demo-workspace", "done"))
 
 
 def _typo_comment(world: SandboxWorld) -> str:
-    repo, number = world.ids.issue("csv-crash")
-    return "".join(c.body for c in world.github.comments(repo, number))
+    tracker = world.holder("csv-crash").tracker
+    return "".join(tracker.syncd_comments(tracker.external_id("csv-crash")))
 
 
 def _warns_about_typo(world: SandboxWorld) -> bool:
@@ -171,7 +163,7 @@ def _typo_gone(world: SandboxWorld) -> bool:
 
 
 def _webhook_was_lost(world: SandboxWorld) -> bool:
-    return any(d.dropped and d.action == "closed" for d in world.github.deliveries)
+    return world.holder("csv-crash").tracker.lost_webhook()
 
 
 @dataclass(frozen=True)

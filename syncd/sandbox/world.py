@@ -1,9 +1,10 @@
 """The sandbox's world: simulators seeded with the company, the generated files, the prepared daemon.
 
 `SandboxWorld.start` does everything that blocks and needs no event loop: a fresh store in the
-sandbox directory (refused while another sandbox uses it), the GitHub and Asana simulators on free
-loopback ports with fresh credentials, the seed, `syncd.yaml` and `sandbox.env`, the environment
-variables the config refers to, and the daemon's `prepare` (store migrated, adapters built).
+sandbox directory (refused while another sandbox uses it), a simulator of every registered tracker
+with a sandbox part (`syncd.sandbox.tracker`) on a free loopback port with fresh credentials, the
+company spread over them, `syncd.yaml` and `sandbox.env`, the environment variables the config refers
+to, and the daemon's `prepare` (store migrated, adapters built).
 `close` undoes all of it; the caller runs the daemon itself (see `syncd.sandbox.run`).
 """
 
@@ -25,16 +26,12 @@ from syncd.daemon.process import Daemon, DaemonOptions, Prepared, prepare
 from syncd.ports import WebhookAction
 from syncd.runtime.handshakes import install_webhooks
 from syncd.sandbox.company import Company, acme
-from syncd.sandbox.config import ASANA_TOKEN_ENV, GITHUB_TOKEN_ENV, Endpoints, SandboxPaths, sandbox_config, write_files
-from syncd.sandbox.seed import SeededIds, seed
-from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.github import GitHubSimulator
+from syncd.sandbox.config import Endpoints, SandboxPaths, config_header, sandbox_config, write_files
+from syncd.sandbox.seed import seed
+from syncd.sandbox.tracker import SandboxSource, sandbox_sources
 from syncd.store.engine import DATABASE_URL_ENV
 from syncd.store.errors import StoreLocked
 from syncd.store.lock import DaemonLock
-
-#: The GitHub user syncd writes as in the simulator.
-BOT_LOGIN = "syncd-bot"
 
 
 class SandboxError(SyncdError):
@@ -47,14 +44,14 @@ class SandboxWorld:
 
     paths: SandboxPaths
     company: Company
-    ids: SeededIds
-    github: GitHubSimulator
-    asana: AsanaSimulator
+    sources: tuple[SandboxSource, ...]
     endpoints: Endpoints
     config: SyncdConfig
     prepared: Prepared
     options: DaemonOptions
     checkins: list[CheckIn] = field(default_factory=list)
+    #: One line per registered tracker the sandbox left out (it names no sandbox part).
+    left_out: tuple[str, ...] = ()
     _cleanup: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
@@ -64,19 +61,21 @@ class SandboxWorld:
         """Set up the sandbox in `paths` (after `fresh_store`) with `credentials` (see `new_secrets`); the
         daemon will listen on `port` (0: a free one). Raises `StoreError` when the store cannot be prepared."""
         daemon_port = usable_port(port)
+        company = acme(today or date.today())
+        trackers = sandbox_sources(company.name)
         with ExitStack() as cleanup:
-            company = acme(today or date.today())
-            github, asana = _start_simulators(credentials, cleanup)
-            ids = seed(company, github, asana)
-            asana.start_auto_delivery()
-            endpoints = Endpoints(github.api_url, asana.base_url, daemon_port)
-            write_files(paths, sandbox_config(company, ids, endpoints, paths.store), credentials)
+            sources = trackers.sources
+            seed(company, sources)
+            apis = _start_simulators(sources, credentials, cleanup)
+            endpoints = Endpoints(apis, daemon_port)
+            config_data = sandbox_config(company, sources, endpoints, paths.store)
+            write_files(paths, config_data, credentials, config_header(sources, paths.env))
             cleanup.enter_context(environment(credentials))
             config = load_config(paths.config)
             options = DaemonOptions(config_path=paths.config, host="127.0.0.1", port=endpoints.daemon_port)
             prepared = prepare(config, options)
             cleanup.callback(prepared.close)
-            world = cls(paths, company, ids, github, asana, endpoints, config, prepared, options)
+            world = cls(paths, company, sources, endpoints, config, prepared, options, left_out=trackers.left_out)
             world._cleanup = cleanup.pop_all()
         return world
 
@@ -85,8 +84,8 @@ class SandboxWorld:
         return Daemon(self.prepared, self.options)
 
     def install_webhooks(self) -> list[WebhookAction]:
-        """What `syncd webhooks install` does, for both sources: GitHub hooks created over REST, Asana
-        webhooks created with their handshake (so the daemon must already be serving)."""
+        """What `syncd webhooks install` does, for every source: each through its adapter (a tracker that
+        hands secrets over in a handshake needs the daemon already serving)."""
         actions: list[WebhookAction] = []
         for source in self.config.sources:
             adapter = build_adapter(source)
@@ -100,34 +99,36 @@ class SandboxWorld:
         return actions
 
     def close(self) -> None:
-        """Close the store and adapters, stop both simulators, restore the environment."""
+        """Close the store and adapters, stop every simulator, restore the environment."""
         self._cleanup.close()
 
+    def source(self, name: str) -> SandboxSource:
+        """The sandbox source of a config source name."""
+        return next(source for source in self.sources if source.name == name)
+
+    def holder(self, key: str) -> SandboxSource:
+        """The source whose tracker holds the seeded item of a story key (KeyError when none does)."""
+        found = next((source for source in self.sources if key in source.tracker.story_keys()), None)
+        if found is None:
+            raise KeyError(f"no sandbox tracker holds the seeded item {key!r}")
+        return found
+
     def page(self, key: str) -> str:
-        """The simulator page of a seeded issue or task, by its story key."""
-        if key in self.ids.issues:
-            return self.github_page(*self.ids.issue(key))
-        return self.asana_page(self.ids.task(key))
-
-    def github_page(self, repo: str, number: int) -> str:
-        """The simulator's plain-text page of an issue (add `?format=json` for JSON)."""
-        return f"{self.endpoints.github_web}/_sim/repos/{repo}/issues/{number}"
-
-    def asana_page(self, gid: str) -> str:
-        """The simulator's plain-text page of a task (add `?format=json` for JSON)."""
-        return f"{self.endpoints.asana_web}/_sim/tasks/{gid}"
+        """The simulator page of a seeded item, by its story key."""
+        return self.holder(key).tracker.page(key)
 
 
-def _start_simulators(credentials: Mapping[str, str], cleanup: ExitStack) -> tuple[GitHubSimulator, AsanaSimulator]:
-    """Both simulators on free loopback ports, accepting this run's tokens; stopped by `cleanup`."""
-    # The simulator may pace writes like GitHub (80/min); the sandbox config asks for more, so it does not.
-    github = GitHubSimulator(token=credentials[GITHUB_TOKEN_ENV], login=BOT_LOGIN, writes_per_minute=None)
-    github.start()
-    cleanup.callback(github.stop)
-    asana = AsanaSimulator(token=credentials[ASANA_TOKEN_ENV])
-    asana.start()
-    cleanup.callback(asana.stop)
-    return github, asana
+def _start_simulators(
+    sources: tuple[SandboxSource, ...], credentials: Mapping[str, str], cleanup: ExitStack
+) -> dict[str, str]:
+    """Every tracker's simulator on a free loopback port, accepting this run's secrets; stopped by `cleanup`.
+    Returns each source's API root."""
+    apis = {}
+    for source in sources:
+        apis[source.name] = source.tracker.start(credentials)
+        cleanup.callback(source.tracker.stop)
+        source.tracker.after_seed()
+    return apis
 
 
 def fresh_store(paths: SandboxPaths) -> None:

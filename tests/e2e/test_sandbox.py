@@ -23,12 +23,15 @@ import pytest
 from rich.console import Console
 
 from adapters.registry import load_config
+from syncd.core.model import TaskState
 from syncd.sandbox.company import GOAL_KR
 from syncd.sandbox.config import SandboxPaths
 from syncd.sandbox.display import LiveDisplay, PlainDisplay
 from syncd.sandbox.expected import GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
 from syncd.sandbox.run import SandboxOptions, SandboxOutcome, run_sandbox
+from syncd.simulators.asana.sandbox import AsanaSandboxTracker
+from syncd.simulators.github.sandbox import GitHubSandboxTracker
 from syncd.store.engine import create_store_engine
 from syncd.store.status_query import StatusReport, read_status
 from tests.sandbox.test_expected import SEEDED
@@ -68,7 +71,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, screen: io.StringIO) -> Sa
 def truth(outcome: SandboxOutcome) -> GroundTruth:
     """Ground truth from the simulators' final state (they keep it after being stopped)."""
     world = outcome.world
-    return ground_truth(world.config, world.github, world.asana, world.checkins, datetime.now(UTC))
+    return ground_truth(world.config, world.sources, world.checkins, datetime.now(UTC))
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +117,10 @@ class TestDisplay:
         text = screen.getvalue()
         world = outcome.world
         assert "status  . " in text
-        assert f"{world.endpoints.github_web}/_sim/repos/acme/web/issues/" in text
-        assert f"{world.endpoints.asana_web}/_sim/tasks/" in text
+        assert {"GitHub", "Asana"} <= {source.title for source in world.sources}
+        for source in world.sources:
+            assert f"{source.title} simulator {source.tracker.web_root()}" in text
+            assert f"  {source.title:<7} {source.tracker.page()}  (text; add ?format=json for JSON)" in text
         assert "first sync done" in text
         assert [f"[{n:>2}/13]" in text for n in range(1, 14)] == [True] * 13
         assert text.count("        caught up in ") == 13
@@ -161,7 +166,7 @@ class TestFinalState:
         """One syncd comment per labelled task (GitHub comment or Asana story), stating each KR's percentage."""
         world = outcome.world
         for task in truth.labelled():
-            comments = syncd_comments(world.github, world.asana, task.snapshot)
+            comments = syncd_comments(world.source(task.snapshot.source), task.snapshot)
             assert len(comments) == 1, task.snapshot.external_id
             assert comment_percents(comments[0]) == truth.comment_percents(task), task.snapshot.external_id
         assert len(truth.labelled()) == 48  # the seed's 46, password-less sign-in, the CSV crash
@@ -171,16 +176,22 @@ class TestFinalState:
         world = outcome.world
         quiet = [task for task in truth.tasks if not task.labelled]
         assert quiet
-        assert all(syncd_comments(world.github, world.asana, task.snapshot) == [] for task in quiet)
+        assert all(syncd_comments(world.source(task.snapshot.source), task.snapshot) == [] for task in quiet)
+        assert {task.snapshot.source for task in truth.labelled()} == {source.name for source in world.sources}
 
-    def test_the_asana_progress_field_and_goal_are_set(self, outcome: SandboxOutcome, truth: GroundTruth) -> None:
-        """Each linked Asana task shows its first KR's percentage; the goal shows the pipeline in k$."""
+    def test_the_progress_fields_and_the_goal_are_set(self, outcome: SandboxOutcome, truth: GroundTruth) -> None:
+        """Each linked task of a tracker with a progress field (Asana) shows its first KR's percentage; the
+        goal shows the pipeline in k$."""
         world = outcome.world
-        linked = [t for t in truth.labelled() if t.snapshot.kind == "task" and t.kr_ids]
-        assert len(linked) == 16
+        with_field = {source.name: source for source in world.sources if source.tracker.writes_progress_field}
+        linked = [t for t in truth.labelled() if t.snapshot.source in with_field and t.kr_ids]
+        assert "acme-asana" in with_field
+        assert {t.snapshot.source for t in linked} == with_field.keys()
         for task in linked:
-            assert progress_field(world.asana, task.snapshot.external_id) == truth.field_fraction(task)
-        goal = world.asana.goal(world.ids.goal)
+            assert progress_field(with_field[task.snapshot.source], task.snapshot) == truth.field_fraction(task)
+        asana = world.source("acme-asana").tracker
+        assert isinstance(asana, AsanaSandboxTracker)
+        goal = asana.sim.goal(asana.goals[GOAL_KR])
         assert goal["metric"]["current_number_value"] == pytest.approx(FINAL[GOAL_KR] * 400)  # 345 k$
 
 
@@ -195,7 +206,7 @@ class TestWarningsAndRepairs:
         warned = [task for task in truth.labelled() if task.unknown]
         assert sorted(task.unknown for task in warned) == [("ENG-12",), ("GMT-1.1",)]
         for task, meant in zip(sorted(warned, key=lambda t: t.unknown), ("ENG-1.2", "GTM-1.1"), strict=True):
-            (comment,) = syncd_comments(world.github, world.asana, task.snapshot)
+            (comment,) = syncd_comments(world.source(task.snapshot.source), task.snapshot)
             assert f"names no key result {task.unknown[0]}" in comment
             assert f"Did you mean {meant}" in comment
         listed = {(item.kr_id, item.suggestions[0]) for t in report.unknown_kr_tasks for item in t.unknown}
@@ -208,28 +219,31 @@ class TestWarningsAndRepairs:
         assert "kr:ENG-21" in typo.step.title
         assert typo.caught_up
         assert fix.caught_up
-        repo, number = world.ids.issue("csv-crash")
-        (comment,) = syncd_comments(
-            world.github,
-            world.asana,
-            next(t.snapshot for t in truth.tasks if t.snapshot.external_id == f"{repo}#{number}"),
+        holder = world.holder("csv-crash")
+        crash = next(
+            t.snapshot for t in truth.tasks if t.snapshot.external_id == holder.tracker.external_id("csv-crash")
         )
+        (comment,) = syncd_comments(holder, crash)
         assert "ENG-21" not in comment
-        assert "**ENG-2.1**" in comment
+        assert list(comment_percents(comment)) == ["ENG-2.1"]
 
-    def test_the_lost_webhook_was_repaired_by_polling(self, outcome: SandboxOutcome) -> None:
+    def test_the_lost_webhook_was_repaired_by_polling(self, outcome: SandboxOutcome, truth: GroundTruth) -> None:
         """The close of the CSV crash never reached syncd as a webhook, yet ENG-2.1 counts it."""
-        world = outcome.world
-        dropped = [d for d in world.github.deliveries if d.dropped]
-        assert [(d.event, d.action) for d in dropped] == [("issues", "closed")]
-        assert world.github.raw_issue(*world.ids.issue("csv-crash")).state == "closed"
+        holder = outcome.world.holder("csv-crash")
+        assert holder.tracker.lost_webhook()
+        crash = next(t for t in truth.tasks if t.snapshot.external_id == holder.tracker.external_id("csv-crash"))
+        assert crash.snapshot.state == TaskState.DONE
+        assert crash.kr_ids == ("ENG-2.1",)
 
     def test_webhooks_were_installed_through_the_adapters(self, outcome: SandboxOutcome) -> None:
         """Each repository has one hook to the daemon; the Asana project one webhook that passed its handshake."""
         world = outcome.world
+        github, asana = world.source("acme-github").tracker, world.source("acme-asana").tracker
+        assert isinstance(github, GitHubSandboxTracker)
+        assert isinstance(asana, AsanaSandboxTracker)
         url = f"{world.endpoints.daemon_url}/webhooks/acme-github"
-        assert [[hook.url for hook in world.github.hooks(repo)] for repo in world.ids.repos] == [[url], [url]]
-        (webhook,) = world.asana.webhooks()
+        assert [[hook.url for hook in github.sim.hooks(repo)] for repo in github.repos] == [[url]] * len(github.repos)
+        (webhook,) = asana.sim.webhooks()
         assert webhook["target"].startswith(f"{world.endpoints.daemon_url}/webhooks/acme-asana")
         assert webhook["active"] is True
 

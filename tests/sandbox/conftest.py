@@ -1,4 +1,4 @@
-"""Fixtures of the sandbox's unit tests: the seeded company in simulators that are never started."""
+"""Fixtures of the sandbox's unit tests: the seeded company spread over simulators that are never started."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from syncd.config.models import SyncdConfig
 from syncd.core.model import CheckIn
 from syncd.sandbox.company import Company, acme
 from syncd.sandbox.config import Endpoints, sandbox_config
-from syncd.sandbox.seed import SeededIds, seed
-from syncd.simulators.asana import AsanaSimulator
-from syncd.simulators.github import GitHubSimulator
+from syncd.sandbox.seed import seed
+from syncd.sandbox.tracker import SandboxSource, sandbox_sources
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -26,21 +25,30 @@ class SeededCompany:
     """The company seeded into unstarted simulators (their Python APIs work without a server)."""
 
     company: Company
-    github: GitHubSimulator
-    asana: AsanaSimulator
-    ids: SeededIds
+    sources: tuple[SandboxSource, ...]
     config: SyncdConfig
 
     def seeded_checkins(self) -> list[CheckIn]:
         """The company's seed check-ins, as recorded at NOW."""
         return [CheckIn(item.kr_id, NOW, item.value) for item in self.company.checkins]
 
+    def holder(self, key: str) -> SandboxSource:
+        """The source holding a seeded item."""
+        return next(source for source in self.sources if key in source.tracker.story_keys())
 
-def resolved_config(company: Company, ids: SeededIds) -> SyncdConfig:
+    def external_id(self, key: str) -> str:
+        """The external id of a seeded item."""
+        return self.holder(key).tracker.external_id(key)
+
+
+def fake_endpoints(sources: tuple[SandboxSource, ...]) -> Endpoints:
+    """Endpoints on ports nobody serves (the files only name them)."""
+    return Endpoints({source.name: f"http://127.0.0.1:{n}/api" for n, source in enumerate(sources, 1)}, 99)
+
+
+def resolved_config(company: Company, sources: tuple[SandboxSource, ...]) -> SyncdConfig:
     """The generated config with its `${ENV}` secrets replaced by fake values, validated."""
-    raw = sandbox_config(
-        company, ids, Endpoints("http://127.0.0.1:1/api/v3", "http://127.0.0.1:2/api/1.0", 3), Path("x.db")
-    )
+    raw = sandbox_config(company, sources, fake_endpoints(sources), Path("x.db"))
     for source in raw["sources"]:
         source["token"] = "fake-token"
         if "webhook_secret" in source:
@@ -52,6 +60,6 @@ def resolved_config(company: Company, ids: SeededIds) -> SyncdConfig:
 def seeded() -> SeededCompany:
     """Acme on 2026-11-22, seeded."""
     company = acme(TODAY)
-    github, asana = GitHubSimulator(), AsanaSimulator()
-    ids = seed(company, github, asana)
-    return SeededCompany(company, github, asana, ids, resolved_config(company, ids))
+    sources = sandbox_sources(company.name).sources
+    seed(company, sources)
+    return SeededCompany(company, sources, resolved_config(company, sources))

@@ -9,7 +9,7 @@ import pytest
 
 from syncd.config.views import build_okr
 from syncd.core.matching import match_task
-from syncd.sandbox.company import API, WEB, current_quarter
+from syncd.sandbox.company import API, SALES, WEB, current_quarter
 from syncd.sandbox.expected import ground_truth
 from syncd.sandbox.story import acme_story
 from tests.sandbox.conftest import NOW, SeededCompany
@@ -66,7 +66,7 @@ class TestOkrs:
 
     def test_every_task_driven_kr_has_tasks_linked(self, seeded: SeededCompany) -> None:
         """Each KR measured from tasks starts with linked tasks, so its comments appear at the first sync."""
-        truth = ground_truth(seeded.config, seeded.github, seeded.asana, seeded.seeded_checkins(), NOW)
+        truth = ground_truth(seeded.config, seeded.sources, seeded.seeded_checkins(), NOW)
         linked = {kr_id for task in truth.tasks for kr_id in task.kr_ids}
         from_checkins = {
             kr.id
@@ -78,26 +78,24 @@ class TestOkrs:
 
 
 class TestTasks:
-    """About sixty tasks: issues and pull requests in two repositories, tasks in one Asana project."""
+    """About sixty tasks of three teams, in every state, code changes among them."""
 
-    def test_about_sixty_tasks_across_two_repositories_and_one_project(self, seeded: SeededCompany) -> None:
-        """Both repositories hold issues and pull requests; the Asana project holds the rest."""
-        kinds = Counter((issue.repo, issue.pull) for issue in seeded.company.issues)
-        assert set(kinds) == {(WEB, False), (WEB, True), (API, False), (API, True)}
-        total = len(seeded.company.issues) + len(seeded.company.tasks)
-        assert 55 <= total <= 65
-        assert len(seeded.company.tasks) >= 15
+    def test_about_sixty_tasks_of_three_teams(self, seeded: SeededCompany) -> None:
+        """Web and API hold tasks and code changes; sales holds the rest, its deals with number fields."""
+        kinds = Counter((item.team, item.change) for item in seeded.company.items)
+        assert set(kinds) == {(WEB, False), (WEB, True), (API, False), (API, True), (SALES, False)}
+        assert 55 <= len(seeded.company.items) <= 65
+        assert sum(1 for item in seeded.company.items if item.numbers) == 8
 
-    def test_issues_end_in_every_state(self, seeded: SeededCompany) -> None:
-        """Open, done, in progress, merged, not planned and duplicate all occur in the seed."""
-        states = {issue.state for issue in seeded.company.issues}
-        assert states == {"open", "completed", "not_planned", "duplicate", "merged"}
-        assert any("in progress" in issue.labels for issue in seeded.company.issues)
+    def test_tasks_end_in_every_state(self, seeded: SeededCompany) -> None:
+        """Open, in progress, done and dropped all occur, code changes done and not."""
+        assert {item.state for item in seeded.company.items} == {"open", "in_progress", "done", "dropped"}
+        assert {item.state for item in seeded.company.items if item.change} == {"open", "done"}
 
     def test_misspelled_labels_warn_and_suggest_the_intended_kr(self, seeded: SeededCompany) -> None:
         """`kr:ENG-12` (for ENG-1.2) and `kr:GMT-1.1` (for GTM-1.1) are on tasks, link nothing, and suggest the KR meant."""
         rules = build_okr(seeded.config).rules
-        truth = ground_truth(seeded.config, seeded.github, seeded.asana, seeded.seeded_checkins(), NOW)
+        truth = ground_truth(seeded.config, seeded.sources, seeded.seeded_checkins(), NOW)
         intended = {"kr:ENG-12": "ENG-1.2", "kr:GMT-1.1": "GTM-1.1"}
         assert set(seeded.company.misspelled_labels) == set(intended)
         for label, meant in intended.items():
@@ -110,7 +108,7 @@ class TestTasks:
 
     def test_the_story_finds_every_item_it_changes(self, seeded: SeededCompany) -> None:
         """Each step's page names a seeded issue or task (or none, for check-ins)."""
-        keys = set(seeded.ids.issues) | set(seeded.ids.tasks)
+        keys = {key for source in seeded.sources for key in source.tracker.story_keys()}
         pages = {step.page for step in acme_story()}
         assert pages - {None} <= keys
         assert len(acme_story()) >= 10

@@ -12,10 +12,10 @@ import typer
 
 from adapters.registry import load_config
 from syncd.cli.sandbox import parse_speed
-from syncd.sandbox.config import Endpoints, SandboxPaths, new_secrets, sandbox_config, write_files
+from syncd.sandbox.config import SandboxPaths, config_header, new_secrets, sandbox_config, write_files
 from syncd.sandbox.world import SandboxError, environment, fresh_store, usable_port
 from syncd.store.lock import DaemonLock
-from tests.sandbox.conftest import SeededCompany
+from tests.sandbox.conftest import SeededCompany, fake_endpoints
 
 
 def _env_file_values(path: Path) -> dict[str, str]:
@@ -36,16 +36,18 @@ class TestGeneratedFiles:
         """`. sandbox.env && syncd status -c syncd.yaml` works: the env file holds every referenced secret."""
         paths = SandboxPaths(tmp_path / "sandbox")
         credentials = new_secrets()
-        endpoints = Endpoints("http://127.0.0.1:1/api/v3", "http://127.0.0.1:2/api/1.0", 3)
-        write_files(paths, sandbox_config(seeded.company, seeded.ids, endpoints, paths.store), credentials)
+        endpoints = fake_endpoints(seeded.sources)
+        config_data = sandbox_config(seeded.company, seeded.sources, endpoints, paths.store)
+        write_files(paths, config_data, credentials, config_header(seeded.sources, paths.env))
         config = load_config(paths.config, environ=_env_file_values(paths.env))
         tokens = {source.name: source.token.get_secret_value() for source in config.sources if source.token}
         assert sorted(tokens.values()) == sorted(
             [credentials["SYNCD_SANDBOX_GITHUB_TOKEN"], credentials["SYNCD_SANDBOX_ASANA_TOKEN"]]
         )
-        assert [source.base_url for source in config.sources] == [endpoints.github_api, endpoints.asana_api]
-        assert config.server.public_url == "http://127.0.0.1:3"
-        assert (endpoints.github_web, endpoints.asana_web) == ("http://127.0.0.1:1", "http://127.0.0.1:2")
+        assert [source.base_url for source in config.sources] == list(endpoints.apis.values())
+        assert [source.name for source in config.sources] == [source.name for source in seeded.sources]
+        assert {"acme-github", "acme-asana"} <= {source.name for source in config.sources}
+        assert config.server.public_url == "http://127.0.0.1:99"
         assert config.store.url == f"sqlite:///{paths.store.absolute()}"
 
     def test_no_secret_is_written_into_the_config_and_the_env_file_is_private(
@@ -54,8 +56,8 @@ class TestGeneratedFiles:
         """Secret values appear only in `sandbox.env`, which only its owner can read."""
         paths = SandboxPaths(tmp_path)
         credentials = new_secrets()
-        endpoints = Endpoints("http://127.0.0.1:1/api/v3", "http://127.0.0.1:2/api/1.0", 3)
-        write_files(paths, sandbox_config(seeded.company, seeded.ids, endpoints, paths.store), credentials)
+        config_data = sandbox_config(seeded.company, seeded.sources, fake_endpoints(seeded.sources), paths.store)
+        write_files(paths, config_data, credentials, config_header(seeded.sources, paths.env))
         text = paths.config.read_text(encoding="utf-8")
         assert not any(value in text for value in credentials.values())
         assert "${SYNCD_SANDBOX_GITHUB_TOKEN}" in text

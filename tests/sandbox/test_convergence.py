@@ -41,7 +41,7 @@ class TestGroundTruthCheckIns:
 
     def test_a_check_in_from_the_cli_moves_the_expected_progress(self, engine: Engine, seeded: SeededCompany) -> None:
         story = seeded.seeded_checkins()
-        probe = Probe(seeded.config, engine, seeded.github, seeded.asana, lambda: story)
+        probe = Probe(seeded.config, engine, seeded.sources, lambda: story)
         before = probe.check(NOW + timedelta(minutes=1)).truth.progress["ENG-1.3"]
         outside_check_in(engine, seeded, "ENG-1.3", 55)
         check = probe.check(NOW + timedelta(minutes=1))
@@ -51,7 +51,7 @@ class TestGroundTruthCheckIns:
     def test_a_story_check_in_the_store_lost_still_counts(self, engine: Engine, seeded: SeededCompany) -> None:
         """The story's own list stays part of the truth: a check-in missing from the store is a difference."""
         story = seeded.seeded_checkins()
-        probe = Probe(seeded.config, engine, seeded.github, seeded.asana, lambda: story)
+        probe = Probe(seeded.config, engine, seeded.sources, lambda: story)
         check = probe.check(NOW + timedelta(minutes=1))
         kr_id = story[0].kr_id
         assert [d for d in check.differences if d.startswith(f"{kr_id}:")]

@@ -12,7 +12,7 @@ from syncd.core.matching import match_task
 from syncd.core.model import CheckIn, TaskRef
 from syncd.core.progress import kr_progress
 from syncd.core.render import MARKDOWN, CommentEntry, CommentRenderer, render_task_comment
-from syncd.sandbox.company import DROPPED_SECTION, PIPELINE_FIELD
+from syncd.sandbox.company import CYCLE_DAYS_FIELD, PIPELINE_FIELD
 from syncd.sandbox.expected import GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents
 from tests.sandbox.conftest import NOW, SeededCompany
@@ -31,7 +31,7 @@ SEEDED = {
 
 
 def _truth(seeded: SeededCompany, checkins: list[CheckIn] | None = None) -> GroundTruth:
-    return ground_truth(seeded.config, seeded.github, seeded.asana, checkins or seeded.seeded_checkins(), NOW)
+    return ground_truth(seeded.config, seeded.sources, checkins or seeded.seeded_checkins(), NOW)
 
 
 class TestSeededCompany:
@@ -52,7 +52,7 @@ class TestSeededCompany:
     def test_comments_and_fields_show_whole_percentages(self, seeded: SeededCompany) -> None:
         """A comment shows each linked KR's whole percentage; the Asana field the first KR's, as a fraction."""
         truth = _truth(seeded)
-        northwind = next(task for task in truth.tasks if task.snapshot.external_id == seeded.ids.task("northwind"))
+        northwind = next(task for task in truth.tasks if task.snapshot.external_id == seeded.external_id("northwind"))
         assert truth.comment_percents(northwind) == {"GTM-1.2": 71}  # 0.7125 rounds half up to 71
         assert truth.field_fraction(northwind) == 0.71
         unlabelled = next(task for task in truth.tasks if task.snapshot.title == "Dark mode toggle")
@@ -61,20 +61,20 @@ class TestSeededCompany:
 
 
 class TestTrackerChanges:
-    """The ground truth follows what people do in the trackers."""
+    """The ground truth follows what people do in the trackers, wherever the spread put the task."""
 
-    def test_an_issue_closed_as_not_planned_leaves_both_sides_of_its_kr(self, seeded: SeededCompany) -> None:
+    def test_a_task_dropped_as_not_planned_leaves_both_sides_of_its_kr(self, seeded: SeededCompany) -> None:
         """Dropping the 3-point migration takes 3 points out of ENG-1.2's total."""
-        seeded.github.close_issue(*seeded.ids.issue("setup-migration"), reason="not_planned")
+        seeded.holder("setup-migration").tracker.set_state("setup-migration", "dropped")
         assert _truth(seeded).progress["ENG-1.2"] == pytest.approx(11.5 / 28)
 
-    def test_a_closed_unmerged_pull_request_is_dropped_and_a_merged_one_done(self, seeded: SeededCompany) -> None:
-        """Closing the signup pull request unmerged drops it; merging it instead makes it done."""
-        repo, number = seeded.ids.issue("signup-validation")
-        seeded.github.close_issue(repo, number)
+    def test_a_dropped_change_leaves_its_kr_and_a_finished_one_counts_done(self, seeded: SeededCompany) -> None:
+        """Dropping the signup change takes it out of ENG-1.1; reopened and finished instead, it is done."""
+        tracker = seeded.holder("signup-validation").tracker
+        tracker.set_state("signup-validation", "dropped")
         assert _truth(seeded).progress["ENG-1.1"] == pytest.approx(4 / 7)
-        seeded.github.reopen_issue(repo, number)
-        seeded.github.merge_pull_request(repo, number)
+        tracker.set_state("signup-validation", "open")
+        tracker.set_state("signup-validation", "done")
         assert _truth(seeded).progress["ENG-1.1"] == pytest.approx(5 / 8)
 
     def test_the_latest_check_in_counts_and_lower_is_better_on_a_falling_metric(self, seeded: SeededCompany) -> None:
@@ -84,13 +84,15 @@ class TestTrackerChanges:
         assert _truth(seeded, later).progress["ENG-2.2"] == pytest.approx(280 / 600)
         assert _truth(seeded, earlier).progress["ENG-2.2"] == pytest.approx(0.2)
 
-    def test_asana_sections_and_number_fields(self, seeded: SeededCompany) -> None:
-        """Won't do drops a task; a number field feeds the sum; a new tag and value feed the average."""
-        asana, ids = seeded.asana, seeded.ids
-        asana.move_to_section(ids.task("battlecards"), asana.section(ids.project, DROPPED_SECTION).gid)
-        asana.set_custom_field(ids.task("northwind"), PIPELINE_FIELD, 120)
-        asana.add_tag(ids.task("contoso"), "kr:GTM-1.3")
-        asana.set_custom_field(ids.task("contoso"), "Sales cycle (days)", 41)
+    def test_dropped_tasks_and_number_fields(self, seeded: SeededCompany) -> None:
+        """A dropped task leaves its KR; a number field feeds the sum; a new label and value feed the average."""
+        battlecards, northwind, contoso = (
+            seeded.holder(key).tracker for key in ("battlecards", "northwind", "contoso")
+        )
+        battlecards.set_state("battlecards", "dropped")
+        northwind.set_number("northwind", PIPELINE_FIELD, 120)
+        contoso.add_label("contoso", "kr:GTM-1.3")
+        contoso.set_number("contoso", CYCLE_DAYS_FIELD, 41)
         progress = _truth(seeded).progress
         assert progress["GTM-1.1"] == pytest.approx(4 / 6)
         assert progress["GTM-1.2"] == pytest.approx(345 / 400)
