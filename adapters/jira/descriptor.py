@@ -51,5 +51,7 @@ JIRA = TrackerDescriptor(
             "(Jira: Settings > System > WebHooks)"
         ),
     ),
+    contract_simulator="syncd.simulators.jira.contract:contract_tracker",
+    simulator="syncd.simulators.jira:JiraSimulator",
     scope_keys=("projects", "jql"),
 )
