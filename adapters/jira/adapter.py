@@ -74,7 +74,7 @@ class PollCursor:
             return cls()
         try:
             data = json.loads(bookmark.cursor)
-            seen = {str(k): str(v) for k, v in dict(data.get("seen") or {}).items()}
+            seen = {str(k): datetime.fromisoformat(str(v)).isoformat() for k, v in dict(data.get("seen") or {}).items()}
             return cls(datetime.fromisoformat(str(data["at"])), seen)
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("jira.bookmark_unreadable", partition=bookmark.partition)

@@ -1,19 +1,23 @@
 """The one mapping from a failed Jira response to syncd's failure vocabulary, and the budget its headers tell.
 
 Pure (status, headers, body) -> error, beside the normalizer rather than inside the I/O client: 429 ->
-`RateLimited` honouring `Retry-After` (no header, as some gateways send: delay 0, so the caller backs off
-with jitter), 5xx -> `Retriable`, 404/410 -> `NotFound`, 401/403 -> `Permanent` saying what to check,
+`RateLimited` honouring `Retry-After` (without one, as some gateways answer: a jittered 1-3 s, so clients that
+were limited together do not come back together), 5xx -> `Retriable`, 404/410 -> `NotFound`, 401/403 -> `Permanent` saying what to check,
 other 4xx -> `Permanent` with Jira's own messages. Messages never carry credentials.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
 from syncd.ports import Budget
+
+#: The wait after a 429 that names none (seconds, drawn uniformly).
+UNNAMED_WAIT = (1.0, 3.0)
 
 
 def _seconds(value: str | None) -> float:
@@ -45,7 +49,7 @@ def failure_from(status: int, headers: Mapping[str, str], body: bytes, *, where:
     message = jira_messages(body)
     said = f"Jira answered {status} to {where}" + (f": {message}" if message else "")
     if status == 429:
-        delay = _seconds(headers.get("retry-after"))
+        delay = _seconds(headers.get("retry-after")) or random.uniform(*UNNAMED_WAIT)
         reason = headers.get("ratelimit-reason")
         why = f" ({reason})" if reason else ""
         return RateLimited(f"{said}{why}; retry after {delay:g}s", delay=delay, status=status)
