@@ -136,7 +136,7 @@ class TestInstalledPlugin:
         with pytest.raises(ConfigError) as raised:
             load_config(path, environ={})
         assert [problem.message for problem in raised.value.problems] == [
-            'unknown source kind "tiket"; known kinds: asana, github, tickets; did you mean "tickets"?'
+            'unknown source kind "tiket"; known kinds: asana, github, jira, tickets; did you mean "tickets"?'
         ]
 
     def test_syncd_check_summarizes_its_source(self, site: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ objectives:
     key_results:
       - {id: ENG-1.1, title: B, mesure: tasks}
 sources:
-  - {name: gh, kind: jira}
+  - {name: gh, kind: bugzilla}
 """
 )
 
@@ -83,7 +83,7 @@ class TestInvalidConfig:
         assert err.splitlines() == [
             f'{path}:6: objectives[0].cycle: unknown cycle "2026-Q3"; did you mean "2026-Q4"? (known: 2026-Q4)',
             f'{path}:8: objectives[0].key_results[0].mesure: unknown key; did you mean "measure"?',
-            f'{path}:10: sources[0].kind: unknown source kind "jira"; known kinds: asana, github',
+            f'{path}:10: sources[0].kind: unknown source kind "bugzilla"; known kinds: asana, github, jira',
             "config invalid: 3 problems",
         ]
 

@@ -118,18 +118,18 @@ CASES = [
     ),
     BadConfig(
         "unknown source kind",
-        CYCLE + "sources:\n  - name: acme-jira\n    kind: jira\n    base_url: https://jira.example.com\n",
-        '{file}:5: sources[0].kind: unknown source kind "jira"; known kinds: asana, github',
+        CYCLE + "sources:\n  - name: acme-bugzilla\n    kind: bugzilla\n    base_url: https://bugzilla.example.com\n",
+        '{file}:5: sources[0].kind: unknown source kind "bugzilla"; known kinds: asana, github, jira',
     ),
     BadConfig(
         "misspelt source kind",
         CYCLE + "sources:\n  - name: acme-github\n    kind: githb\n",
-        '{file}:5: sources[0].kind: unknown source kind "githb"; known kinds: asana, github; did you mean "github"?',
+        '{file}:5: sources[0].kind: unknown source kind "githb"; known kinds: asana, github, jira; did you mean "github"?',
     ),
     BadConfig(
         "source without kind",
         CYCLE + "sources:\n  - name: acme-github\n",
-        "{file}:4: sources[0].kind: required key is missing; every source needs a kind, one of: asana, github",
+        "{file}:4: sources[0].kind: required key is missing; every source needs a kind, one of: asana, github, jira",
     ),
     BadConfig(
         "missing environment variable",
@@ -260,7 +260,7 @@ def test_every_problem_of_a_config_is_reported_at_once(tmp_path: Path) -> None:
         + OBJECTIVE
         + "      - {id: ENG-1.1, title: A, mesure: tasks}\n"
         + "      - {id: ENG-1.1, title: B}\n"
-        + "sources:\n  - {name: x, kind: jira}\n"
+        + "sources:\n  - {name: x, kind: bugzilla}\n"
     )
     path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as caught:

@@ -38,8 +38,10 @@ GITHUB_TOKEN = "bad-inputs-github-token-5e1f0a"
 GITHUB_SECRET = "bad-inputs-github-secret-8c2d4b"
 ASANA_TOKEN = "bad-inputs-asana-token-3a9e7c"
 ASANA_SECRET = "bad-inputs-asana-handshake-6b0f1d"
+JIRA_TOKEN = "bad-inputs-jira-token-7f3b2a"
+JIRA_SECRET = "bad-inputs-jira-secret-1c8e6d"
 API_TOKEN = "bad-inputs-api-token-2d7c5e"
-SECRETS = (GITHUB_TOKEN, GITHUB_SECRET, ASANA_TOKEN, ASANA_SECRET, API_TOKEN)
+SECRETS = (GITHUB_TOKEN, GITHUB_SECRET, ASANA_TOKEN, ASANA_SECRET, JIRA_TOKEN, JIRA_SECRET, API_TOKEN)
 PROJECT = "1200000000000002"
 CHECK_INS = "/api/v1/key-results/ENG-1.2/check-ins"
 
@@ -124,7 +126,32 @@ class Asana(Tracker):
         return {}, b'{"events": []}'
 
 
-TRACKERS: list[Tracker] = [GitHub(), Asana()]
+class Jira(Tracker):
+    """X-Hub-Signature (`sha256=<hex>`) under the admin webhook's secret; the body's `webhookEvent` names the event."""
+
+    kind, source, signature_header = "jira", "ji", "x-hub-signature"
+
+    def signature(self, body: bytes) -> str:
+        """`sha256=<hex HMAC>`."""
+        return "sha256=" + hmac_sha256_hex(JIRA_SECRET, body)
+
+    def delivery(self) -> tuple[dict[str, str], bytes]:
+        """`jira:issue_updated` of an issue of the followed project, with a fresh webhook identifier."""
+        fields = {
+            "summary": "Ship it", "labels": ["kr:ENG-1.1"], "updated": "2026-10-02T10:00:00.000+0000",
+            "status": {"name": "To Do", "statusCategory": {"key": "new"}}, "resolution": None,
+            "project": {"key": "ENG"},
+        }  # fmt: skip
+        payload = {"webhookEvent": "jira:issue_updated", "issue": {"id": "10001", "key": "ENG-1", "fields": fields}}
+        return {"x-atlassian-webhook-identifier": str(uuid.uuid4())}, json.dumps(payload).encode()
+
+    def unused(self) -> tuple[dict[str, str], bytes]:
+        """A `jira:version_released` event: syncd does not use it."""
+        body = json.dumps({"webhookEvent": "jira:version_released", "version": {"id": "10000"}}).encode()
+        return {"x-atlassian-webhook-identifier": str(uuid.uuid4())}, body
+
+
+TRACKERS: list[Tracker] = [GitHub(), Asana(), Jira()]
 
 
 def _config(store: Path) -> SyncdConfig:
@@ -154,6 +181,15 @@ def _config(store: Path) -> SyncdConfig:
                     "token": ASANA_TOKEN,
                     "workspace": "1200000000000001",
                     "projects": [PROJECT],
+                },
+                {
+                    "name": "ji",
+                    "kind": "jira",
+                    "base_url": "http://127.0.0.1:9",
+                    "email": "bot@acme.example",
+                    "token": JIRA_TOKEN,
+                    "webhook_secret": JIRA_SECRET,
+                    "projects": ["ENG"],
                 },
             ],
         }

@@ -1,0 +1,1 @@
+"""`kind: jira`: Jira Cloud issues as tasks, labels as KR links, one ADF progress comment per issue."""

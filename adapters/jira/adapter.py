@@ -1,0 +1,247 @@
+"""`JiraAdapter`: the `SourceAdapter` for Jira Cloud (REST v3).
+
+Pure parts delegate to `webhook`/`normalize`; I/O goes through `JiraClient`. One partition per project.
+An incremental poll asks `project in ("ENG") AND updated >= "<bookmark - overlap>" ORDER BY updated ASC`;
+JQL dates have minute precision in the API user's time zone (`GET /myself`), so the date is floored to the
+minute (reaching back, never forward) and a seen-set in the bookmark (key -> `updated` already delivered)
+drops what the overlap reads again. A reconciliation lists the whole project (`complete=True`), which is
+how deleted issues are found. Pushes: see `adapters.jira.push`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import structlog
+
+from adapters.jira import webhook
+from adapters.jira.admin import JiraAdmin
+from adapters.jira.client import JiraClient
+from adapters.jira.config import JiraSourceConfig
+from adapters.jira.normalize import jql_moment, points_field_of, search_fields, snapshot_from_issue
+from adapters.jira.push import Pusher
+from adapters.jira.render import JIRA_ADF
+from adapters.source_profile import ProfiledAdapter, SourceProfile
+from syncd.core.bookmarks import advance_bookmark, poll_since
+from syncd.core.errors import NotFound, TrackerError
+from syncd.core.model import TaskRef, TaskSnapshot
+from syncd.core.pacing import RateLimit
+from syncd.ports import (
+    Bookmark,
+    BoundSecrets,
+    Budget,
+    DeliveryEffects,
+    FetchResult,
+    OnlineCheck,
+    PollResult,
+    PushWrite,
+    RequestObserver,
+    WebhookAction,
+    WebhookHandshakes,
+    WebhookIntake,
+    WriteKind,
+    WriteResult,
+    ignore_request,
+)
+
+#: Jira Cloud's per-issue write limits (20 writes per 2 s, 100 per 30 s), kept source-wide to stay under them.
+WRITE_LIMITS = (RateLimit(20, timedelta(seconds=2)), RateLimit(100, timedelta(seconds=30)))
+log = structlog.get_logger("syncd.adapters.jira")
+
+
+@dataclass(frozen=True)
+class PollCursor:
+    """A partition's bookmark: the newest `updated` delivered, and the issues delivered near it (key -> updated)."""
+
+    at: datetime | None = None
+    seen: Mapping[str, str] = field(default_factory=dict)
+
+    def dump(self) -> str | None:
+        """The cursor as stored in `Bookmark.cursor`."""
+        if self.at is None:
+            return None
+        return json.dumps({"at": self.at.isoformat(), "seen": dict(sorted(self.seen.items()))}, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, bookmark: Bookmark | None) -> PollCursor:
+        """The cursor of a stored bookmark; an unreadable one means a fresh listing (logged), never a crash."""
+        if bookmark is None or not bookmark.cursor:
+            return cls()
+        try:
+            data = json.loads(bookmark.cursor)
+            seen = {str(k): datetime.fromisoformat(str(v)).isoformat() for k, v in dict(data.get("seen") or {}).items()}
+            return cls(datetime.fromisoformat(str(data["at"])), seen)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            log.warning("jira.bookmark_unreadable", partition=bookmark.partition)
+            return cls()
+
+
+class JiraAdapter(ProfiledAdapter):
+    """One configured Jira source (see `syncd.ports.SourceAdapter`)."""
+
+    def __init__(
+        self, config: JiraSourceConfig, *, client: JiraClient | None = None, observer: RequestObserver = ignore_request
+    ) -> None:
+        self.config = config
+        self.profile = SourceProfile(config.name, "jira", JIRA_ADF, WRITE_LIMITS, 1)
+        self.client = client or JiraClient(config, observer=observer)
+        self._pusher = Pusher(config, self.client)
+        self._lock = threading.Lock()
+        self._zone: tzinfo | None = None
+        self._points: tuple[str | None] | None = None
+
+    # -- pure parts ------------------------------------------------------------------------------
+    def intake(
+        self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str], secrets: BoundSecrets
+    ) -> WebhookIntake:
+        """Verify `X-Hub-Signature` (before parsing), then keep or ignore the delivery."""
+        return webhook.intake(self.config, headers, body)
+
+    def interpret(self, event: str, body: bytes) -> DeliveryEffects:
+        """Snapshots, fetches and removals a stored delivery implies."""
+        known = self._points[0] if self._points is not None else self.config.points_field
+        return webhook.interpret(self.config, event, body, points_field=known)
+
+    # -- reading ---------------------------------------------------------------------------------
+    def partitions(self) -> Sequence[str]:
+        """The configured project keys."""
+        return list(self.config.projects)
+
+    def poll(self, bookmark: Bookmark | None, partition: str, started_at: datetime) -> PollResult:
+        """Issues of one project updated since the bookmark less the overlap, oldest change first."""
+        previous = PollCursor.load(bookmark)
+        since = poll_since(previous.at, self.config.poll_overlap)
+        issues, requests = self._search(self._jql(partition, since))
+        points = self.points_field()
+        fresh = [issue for issue in issues if previous.seen.get(str(issue.get("key"))) != _updated(issue)]
+        snapshots = tuple(snapshot_from_issue(self.config, issue, points_field=points) for issue in fresh)
+        cursor = self._advance(previous, snapshots, started_at)
+        log.info("jira.polled", source=self.name, project=partition, issues=len(snapshots), requests=requests)
+        return PollResult(partition, snapshots, Bookmark(partition, cursor.dump()), requests=requests)
+
+    def reconcile(self, partition: str, started_at: datetime) -> PollResult:
+        """Every issue of one project (`complete=True`: mirrored issues missing from it left the source)."""
+        issues, requests = self._search(self._jql(partition, None))
+        points = self.points_field()
+        snapshots = tuple(snapshot_from_issue(self.config, issue, points_field=points) for issue in issues)
+        cursor = self._advance(PollCursor(), snapshots, started_at)
+        return PollResult(partition, snapshots, Bookmark(partition, cursor.dump()), complete=True, requests=requests)
+
+    def _search(self, jql: str) -> tuple[list[dict[str, object]], int]:
+        before = self.client.requests
+        issues = [issue for page in self.client.search(jql, search_fields(self.points_field())) for issue in page]
+        return issues, self.client.requests - before
+
+    def _jql(self, partition: str, since: datetime | None) -> str:
+        clauses = [f'project in ("{partition}")']
+        if self.config.jql:
+            clauses.append(f"({self.config.jql})")
+        if since is not None:
+            clauses.append(f'updated >= "{jql_moment(since, self.time_zone())}"')
+        return " AND ".join(clauses) + " ORDER BY updated ASC"
+
+    def _advance(self, previous: PollCursor, snapshots: Sequence[TaskSnapshot], started_at: datetime) -> PollCursor:
+        at = advance_bookmark(previous.at, [s.updated_at for s in snapshots], started_at)
+        if at is None:
+            return previous
+        # Keep what the next poll's overlap reads again (a minute more: JQL dates are floored to the minute).
+        horizon = at - self.config.poll_overlap - timedelta(minutes=1)
+        seen = {k: v for k, v in previous.seen.items() if datetime.fromisoformat(v) >= horizon}
+        seen |= {s.external_id: s.updated_at.isoformat() for s in snapshots if s.updated_at >= horizon}
+        return PollCursor(at, seen)
+
+    def fetch(self, external_ids: Sequence[str]) -> FetchResult:
+        """Fetch issues one by one; deleted, hidden or moved-away ones (their key changed) come back missing."""
+        snapshots: list[TaskSnapshot] = []
+        missing: list[str] = []
+        fields = search_fields(self.points_field())
+        for key in external_ids:
+            try:
+                issue = self.client.issue(key, fields)
+            except NotFound:
+                missing.append(key)
+                continue
+            snapshot = snapshot_from_issue(self.config, issue, points_field=self.points_field())
+            if snapshot.external_id != key:
+                missing.append(key)
+            if self.config.follows(snapshot.container):
+                snapshots.append(snapshot)
+        return FetchResult(tuple(snapshots), tuple(missing))
+
+    def time_zone(self) -> tzinfo:
+        """The API user's time zone (`GET /myself` once), in which Jira reads JQL dates."""
+        with self._lock:
+            if self._zone is None:
+                name = str(self.client.myself().get("timeZone") or "UTC")
+                try:
+                    self._zone = ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    log.warning("jira.time_zone_unknown", source=self.name, zone=name[:100])
+                    self._zone = UTC
+            return self._zone
+
+    def points_field(self) -> str | None:
+        """`points_field`, else the field named "Story Points" or "Story point estimate" (`GET /field` once)."""
+        if self.config.points_field is not None:
+            return self.config.points_field
+        with self._lock:
+            if self._points is None:
+                self._points = (points_field_of(self.client.fields()),)
+            return self._points[0]
+
+    # -- pushing ---------------------------------------------------------------------------------
+    def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
+        """A comment on every linked issue, plus the progress field when `progress_field` is configured."""
+        return [WriteKind.COMMENT, WriteKind.FIELD] if self.config.progress_field else [WriteKind.COMMENT]
+
+    def goal_ids(self) -> Mapping[str, str]:
+        """Jira has no goals syncd feeds."""
+        return {}
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Make one write: the issue's progress comment (found again through its entity property) or its field."""
+        return self._pusher.apply(task, write)
+
+    def budget(self) -> Budget:
+        """The budget from the last `X-RateLimit-*` headers."""
+        return self.client.budget()
+
+    # -- admin -----------------------------------------------------------------------------------
+    def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
+        """The account the token is, and whether the configured fields are number fields."""
+        try:
+            fields = self.client.fields() if self.config.points_field or self.config.progress_field else None
+        except TrackerError:
+            fields = None
+        return JiraAdmin(self.config, self.client).check(fields)
+
+    def install_webhooks(
+        self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
+    ) -> Sequence[WebhookAction]:
+        """One admin webhook pointing at `{public_url}/webhooks/{source}`, filtered to the projects (idempotent)."""
+        return JiraAdmin(self.config, self.client).install(public_url, dry_run)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.client.close()
+
+
+def _updated(issue: Mapping[str, object]) -> str | None:
+    fields = issue.get("fields")
+    value = fields.get("updated") if isinstance(fields, Mapping) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
+
+
+def build_adapter(config: JiraSourceConfig, observer: RequestObserver = ignore_request) -> JiraAdapter:
+    """The registry's factory: an adapter for one `kind: jira` source (no I/O until used)."""
+    return JiraAdapter(config, observer=observer)

@@ -1,0 +1,7 @@
+"""A simulated Jira Cloud site: state, REST routes, admin webhooks, faults and a request log (see the kit)."""
+
+from __future__ import annotations
+
+from syncd.simulators.jira.simulator import JiraSimulator
+
+__all__ = ["JiraSimulator"]
