@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from syncd.cli.main import build_app
-from tests.support.configs import CONTRACT, CONTRACT_ENV, EXAMPLE, MINIMAL, REPO, write_config
+from tests.support.configs import CONTRACT, CONTRACT_ENV, EXAMPLE, KNOWN_KINDS, MINIMAL, REPO, write_config
 
 BAD = (
     MINIMAL
@@ -83,7 +83,7 @@ class TestInvalidConfig:
         assert err.splitlines() == [
             f'{path}:6: objectives[0].cycle: unknown cycle "2026-Q3"; did you mean "2026-Q4"? (known: 2026-Q4)',
             f'{path}:8: objectives[0].key_results[0].mesure: unknown key; did you mean "measure"?',
-            f'{path}:10: sources[0].kind: unknown source kind "bugzilla"; known kinds: asana, github, jira',
+            f'{path}:10: sources[0].kind: unknown source kind "bugzilla"; known kinds: {KNOWN_KINDS}',
             "config invalid: 3 problems",
         ]
 

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.registry import load_config
 from syncd.config.errors import ConfigError
-from tests.support.configs import CONTRACT_ENV, write_config
+from tests.support.configs import CONTRACT_ENV, KNOWN_KINDS, write_config
 
 OBJECTIVE = """\
 objectives:
@@ -119,17 +119,19 @@ CASES = [
     BadConfig(
         "unknown source kind",
         CYCLE + "sources:\n  - name: acme-bugzilla\n    kind: bugzilla\n    base_url: https://bugzilla.example.com\n",
-        '{file}:5: sources[0].kind: unknown source kind "bugzilla"; known kinds: asana, github, jira',
+        '{file}:5: sources[0].kind: unknown source kind "bugzilla"; known kinds: ' + KNOWN_KINDS,
     ),
     BadConfig(
         "misspelt source kind",
         CYCLE + "sources:\n  - name: acme-github\n    kind: githb\n",
-        '{file}:5: sources[0].kind: unknown source kind "githb"; known kinds: asana, github, jira; did you mean "github"?',
+        '{file}:5: sources[0].kind: unknown source kind "githb"; known kinds: '
+        + KNOWN_KINDS
+        + '; did you mean "github"?',
     ),
     BadConfig(
         "source without kind",
         CYCLE + "sources:\n  - name: acme-github\n",
-        "{file}:4: sources[0].kind: required key is missing; every source needs a kind, one of: asana, github, jira",
+        "{file}:4: sources[0].kind: required key is missing; every source needs a kind, one of: " + KNOWN_KINDS,
     ),
     BadConfig(
         "missing environment variable",

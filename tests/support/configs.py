@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from adapters.registry import BUILT_IN
+
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO / "tests" / "fixtures" / "contract.yaml"
 EXAMPLE = REPO / "config" / "example.yaml"
@@ -30,3 +32,7 @@ def write_config(directory: Path, text: str, name: str = "syncd.yaml") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     return path
+
+
+#: The built-in tracker kinds as config errors list them ("known kinds: asana, github, ...").
+KNOWN_KINDS = ", ".join(sorted(descriptor.kind for descriptor in BUILT_IN))
