@@ -10,9 +10,9 @@ wrong. Every answer is a JSON object, without a traceback or a secret.
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,133 +25,32 @@ from sqlalchemy import Engine, func, insert, select
 
 from adapters.registry import config_model, registry
 from syncd.config.models import SyncdConfig
-from syncd.core.signatures import hmac_sha256_hex
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.runtime.rows import DELIVERIES
 from syncd.store.schema import WebhookSecret
+from tests.support.bad_inputs import Tracker
 from tests.support.served_app import serving_app
 from tests.support.webhooks import migrated_sqlite
 
 MAX_BODY = 4096
-GITHUB_TOKEN = "bad-inputs-github-token-5e1f0a"
-GITHUB_SECRET = "bad-inputs-github-secret-8c2d4b"
-ASANA_TOKEN = "bad-inputs-asana-token-3a9e7c"
-ASANA_SECRET = "bad-inputs-asana-handshake-6b0f1d"
-JIRA_TOKEN = "bad-inputs-jira-token-7f3b2a"
-JIRA_SECRET = "bad-inputs-jira-secret-1c8e6d"
 API_TOKEN = "bad-inputs-api-token-2d7c5e"
-SECRETS = (GITHUB_TOKEN, GITHUB_SECRET, ASANA_TOKEN, ASANA_SECRET, JIRA_TOKEN, JIRA_SECRET, API_TOKEN)
-PROJECT = "1200000000000002"
 CHECK_INS = "/api/v1/key-results/ENG-1.2/check-ins"
 
 
-class Tracker:
-    """How one tracker signs a delivery, and what a used and an unused delivery of it look like."""
-
-    kind: str
-    source: str
-    signature_header: str
-    #: What the installed webhook's target carries after the path (Asana's names the project it follows).
-    query: str = ""
-
-    def signature(self, body: bytes) -> str:
-        """The value of `signature_header` for `body`."""
-        raise NotImplementedError
-
-    def delivery(self) -> tuple[dict[str, str], bytes]:
-        """A new delivery syncd stores: its headers (without signature) and body."""
-        raise NotImplementedError
-
-    def unused(self) -> tuple[dict[str, str], bytes]:
-        """A delivery syncd acknowledges and does not store."""
-        raise NotImplementedError
-
-    def signed(self, headers: dict[str, str], body: bytes) -> dict[str, str]:
-        """`headers` with the JSON content type and the right signature of `body`."""
-        return {"content-type": "application/json", **headers, self.signature_header: self.signature(body)}
+def _profiles() -> tuple[list[Tracker], list[str]]:
+    """Each registered tracker's profile from `tests/<kind>/bad_inputs.py`, and the kinds that have none."""
+    found, missing = [], []
+    for kind in registry().kinds:
+        try:
+            found.append(importlib.import_module(f"tests.{kind}.bad_inputs").PROFILE)
+        except ModuleNotFoundError:
+            missing.append(kind)
+    return found, missing
 
 
-class GitHub(Tracker):
-    """X-Hub-Signature-256 under the configured secret; X-GitHub-Event names the event."""
-
-    kind, source, signature_header = "github", "gh", "x-hub-signature-256"
-
-    def signature(self, body: bytes) -> str:
-        """`sha256=<hex HMAC>`."""
-        return "sha256=" + hmac_sha256_hex(GITHUB_SECRET, body)
-
-    def delivery(self) -> tuple[dict[str, str], bytes]:
-        """`issues.labeled` on a followed repository, with a fresh delivery id."""
-        issue = {
-            "number": 1, "id": 11, "node_id": "I_1", "title": "Ship it", "state": "open", "state_reason": None,
-            "labels": [{"name": "kr:ENG-1.1"}], "assignees": [], "html_url": "https://github.com/acme/web/issues/1",
-            "updated_at": "2026-10-02T10:00:00Z", "created_at": "2026-10-01T10:00:00Z", "closed_at": None,
-        }  # fmt: skip
-        payload = {"action": "labeled", "issue": issue, "repository": {"full_name": "acme/web"}}
-        headers = {"x-github-event": "issues", "x-github-delivery": str(uuid.uuid4())}
-        return headers, json.dumps(payload).encode()
-
-    def unused(self) -> tuple[dict[str, str], bytes]:
-        """A `deployment_status` event: syncd does not use it."""
-        headers = {"x-github-event": "deployment_status", "x-github-delivery": str(uuid.uuid4())}
-        return headers, json.dumps({"action": "created", "repository": {"full_name": "acme/web"}}).encode()
-
-
-class Asana(Tracker):
-    """X-Hook-Signature under the secret of the webhook's handshake; a delivery is a batch of compact events.
-
-    Asana's events name no type up front: a batch of events syncd will not act on is stored and dropped by
-    the worker. What the intake acknowledges without storing is the heartbeat, an empty batch."""
-
-    kind, source, signature_header = "asana", "as", "x-hook-signature"
-    query = f"?resource={PROJECT}"
-
-    def signature(self, body: bytes) -> str:
-        """Hex HMAC of the body."""
-        return hmac_sha256_hex(ASANA_SECRET, body)
-
-    def delivery(self) -> tuple[dict[str, str], bytes]:
-        """A task of the followed project changed (a fresh gid, so a fresh delivery)."""
-        event = {
-            "action": "changed",
-            "resource": {"gid": str(uuid.uuid4().int)[:16], "resource_type": "task"},
-            "parent": {"gid": PROJECT, "resource_type": "project"},
-            "created_at": "2026-10-02T10:00:00.000Z",
-        }
-        return {}, json.dumps({"events": [event]}).encode()
-
-    def unused(self) -> tuple[dict[str, str], bytes]:
-        """A heartbeat: no events."""
-        return {}, b'{"events": []}'
-
-
-class Jira(Tracker):
-    """X-Hub-Signature (`sha256=<hex>`) under the admin webhook's secret; the body's `webhookEvent` names the event."""
-
-    kind, source, signature_header = "jira", "ji", "x-hub-signature"
-
-    def signature(self, body: bytes) -> str:
-        """`sha256=<hex HMAC>`."""
-        return "sha256=" + hmac_sha256_hex(JIRA_SECRET, body)
-
-    def delivery(self) -> tuple[dict[str, str], bytes]:
-        """`jira:issue_updated` of an issue of the followed project, with a fresh webhook identifier."""
-        fields = {
-            "summary": "Ship it", "labels": ["kr:ENG-1.1"], "updated": "2026-10-02T10:00:00.000+0000",
-            "status": {"name": "To Do", "statusCategory": {"key": "new"}}, "resolution": None,
-            "project": {"key": "ENG"},
-        }  # fmt: skip
-        payload = {"webhookEvent": "jira:issue_updated", "issue": {"id": "10001", "key": "ENG-1", "fields": fields}}
-        return {"x-atlassian-webhook-identifier": str(uuid.uuid4())}, json.dumps(payload).encode()
-
-    def unused(self) -> tuple[dict[str, str], bytes]:
-        """A `jira:version_released` event: syncd does not use it."""
-        body = json.dumps({"webhookEvent": "jira:version_released", "version": {"id": "10000"}}).encode()
-        return {"x-atlassian-webhook-identifier": str(uuid.uuid4())}, body
-
-
-TRACKERS: list[Tracker] = [GitHub(), Asana(), Jira()]
+TRACKERS, MISSING = _profiles()
+SECRETS = (*(secret for tracker in TRACKERS for secret in tracker.secrets), API_TOKEN)
 
 
 def _config(store: Path) -> SyncdConfig:
@@ -165,33 +64,7 @@ def _config(store: Path) -> SyncdConfig:
             "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
             "objectives": [{"id": "ENG-1", "title": "Delight", "cycle": "2026-Q4", "key_results": krs}],
             "server": {"api_token": API_TOKEN, "max_body_bytes": MAX_BODY},
-            "sources": [
-                {
-                    "name": "gh",
-                    "kind": "github",
-                    "base_url": "http://127.0.0.1:9",
-                    "token": GITHUB_TOKEN,
-                    "webhook_secret": GITHUB_SECRET,
-                    "repos": ["acme/web"],
-                },
-                {
-                    "name": "as",
-                    "kind": "asana",
-                    "base_url": "http://127.0.0.1:9/api/1.0",
-                    "token": ASANA_TOKEN,
-                    "workspace": "1200000000000001",
-                    "projects": [PROJECT],
-                },
-                {
-                    "name": "ji",
-                    "kind": "jira",
-                    "base_url": "http://127.0.0.1:9",
-                    "email": "bot@acme.example",
-                    "token": JIRA_TOKEN,
-                    "webhook_secret": JIRA_SECRET,
-                    "projects": ["ENG"],
-                },
-            ],
+            "sources": [tracker.source_config() for tracker in TRACKERS],
         }
     )
 
@@ -220,14 +93,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store = tmp_path_factory.mktemp("bad-inputs") / "syncd.db"
     engine = migrated_sqlite(store)
     with engine.begin() as conn:
-        row = {
-            "source": "as",
-            "resource": PROJECT,
-            "secret": ASANA_SECRET,
-            "created_at": datetime.now(UTC),
-            "webhook_gid": "1200000000000009",
-        }
-        conn.execute(insert(WebhookSecret.__table__).values(**row))
+        for tracker in TRACKERS:
+            if tracker.handshake_secret is not None:
+                resource, secret, webhook_gid = tracker.handshake_secret
+                row = {
+                    "source": tracker.source,
+                    "resource": resource,
+                    "secret": secret,
+                    "created_at": datetime.now(UTC),
+                    "webhook_gid": webhook_gid,
+                }
+                conn.execute(insert(WebhookSecret.__table__).values(**row))
     config = _config(store)
     adapters = build_adapters(config)
     runtime = Runtime(loaded=LoadedConfig(config, None, adapters), engine=engine)
@@ -262,6 +138,7 @@ class TestEveryTrackerIsInTheMatrix:
 
     def test_each_registered_kind_has_a_profile(self) -> None:
         """The profiles are exactly the registry's kinds."""
+        assert MISSING == [], f"no tests/<kind>/bad_inputs.py (PROFILE) for {', '.join(MISSING)}"
         assert {tracker.kind for tracker in TRACKERS} == set(registry().kinds)
 
 
@@ -456,7 +333,7 @@ def _api(served: Served, method: str, path: str, body: bytes, token: str | None)
 class TestApiAuthenticatesFirst:
     """The API answers 401 to a request without the token before reading its body."""
 
-    @pytest.mark.parametrize("token", [None, "wrong-token-0123456789", GITHUB_TOKEN], ids=["none", "wrong", "other"])
+    @pytest.mark.parametrize("token", [None, "wrong-token-0123456789", SECRETS[0]], ids=["none", "wrong", "other"])
     def test_a_bad_body_without_the_token_is_401(self, served: Served, token: str | None) -> None:
         """Not JSON, no (or a wrong, or another secret's) token: 401 with the Bearer challenge, not 422."""
         answer = _api(served, "POST", CHECK_INS, b"{not json", token)
