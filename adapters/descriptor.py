@@ -63,6 +63,10 @@ class WebhookAuth:
     signature_header: str = ""
     #: What `check --online` tells an admin whose source leaves `signing_field` unset.
     unsigned_fix: str = ""
+    #: The status a delivery stored (or ignored) is answered with. 202 says "accepted, applied later"; a
+    #: tracker that counts only some statuses as delivered (Asana: 200 and 204) and retries the rest, until it
+    #: disables the webhook, is answered one of those.
+    accepted_status: int = 202
 
 
 #: The adapter's own reading of one task record as the tracker's API serves it, for the source it belongs to.

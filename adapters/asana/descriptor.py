@@ -56,7 +56,8 @@ ASANA = TrackerDescriptor(
         simulator_page="http://127.0.0.1:PORT/_sim/tasks/GID",
     ),
     # Asana hands each webhook's secret over in a handshake (`X-Hook-Secret`) and signs with it.
-    webhooks=WebhookAuth(handshake=True, signature_header="X-Hook-Signature"),
+    # Asana counts a delivery as made only when answered 200 or 204, and retries any other answer.
+    webhooks=WebhookAuth(handshake=True, signature_header="X-Hook-Signature", accepted_status=200),
     contract_simulator="syncd.simulators.asana.contract:contract_tracker",
     simulator="syncd.simulators.asana:AsanaSimulator",
     sandbox=SandboxPart("syncd.simulators.asana.sandbox:sandbox_tracker", read_task=read_task),

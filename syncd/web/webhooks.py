@@ -5,7 +5,8 @@ Order of checks, each with its own answer: unknown source 404, body over `server
 switch its content type to JSON), bad or missing signature 401, malformed body 400, unused event 202
 (counted, not stored), handshake 200 once its secret is stored pending the install's confirmation (403 when no
 install expects it with that nonce), verified delivery 202 once its row is committed (200 "duplicate" for a
-redelivery). A handshake secret verifies deliveries only once `syncd webhooks install` confirmed it, and only
+redelivery). A tracker that counts only some statuses as delivered gets one of those instead of 202 for a stored
+or unused delivery (its descriptor's `accepted_status`: Asana, 200). A handshake secret verifies deliveries only once `syncd webhooks install` confirmed it, and only
 those for its own resource. A store that does not confirm in time: 503, never 2xx.
 """
 
@@ -24,6 +25,7 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
+from adapters.registry import registry
 from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import Runtime
@@ -234,10 +236,11 @@ class WebhookEndpoint:
         if isinstance(intake, WebhookIgnored):
             if _stdlib_log.isEnabledFor(logging.DEBUG):
                 log.debug("webhook.ignored", source=adapter.name, webhook_event=intake.event, reason=intake.reason)
-            return Answer(202, "ignored", f"event {intake.event!r} is not used: {intake.reason}")
+            status = accepted_status(adapter.kind)
+            return Answer(status, "ignored", f"event {intake.event!r} is not used: {intake.reason}")
         if isinstance(intake, WebhookHandshake):
             return await self._handshake(adapter.name, intake)
-        return await self._store(adapter.name, intake, body)
+        return await self._store(adapter.name, intake, body, accepted_status(adapter.kind))
 
     async def _intake(
         self, adapter: SourceAdapter, headers: dict[str, str], body: bytes, query: dict[str, str]
@@ -319,7 +322,7 @@ class WebhookEndpoint:
         )
         return Answer(200, "handshake", detail, handshake.response_headers)
 
-    async def _store(self, source: str, accepted: WebhookAccepted, body: bytes) -> Answer:
+    async def _store(self, source: str, accepted: WebhookAccepted, body: bytes, status: int) -> Answer:
         """Commit the delivery (group commit) and answer only once it is durable."""
         row = DeliveryRow(source, accepted.delivery_id, accepted.event, body, self.runtime.clock())
         try:
@@ -336,4 +339,10 @@ class WebhookEndpoint:
             log.debug(event, source=source, delivery_id=accepted.delivery_id, webhook_event=accepted.event)
         if duplicate:
             return Answer(200, "duplicate", f"delivery {accepted.delivery_id} was already stored")
-        return Answer(202, "stored", f"delivery {accepted.delivery_id} stored")
+        return Answer(status, "stored", f"delivery {accepted.delivery_id} stored")
+
+
+def accepted_status(kind: str) -> int:
+    """The status a stored or ignored delivery of a `kind` tracker is answered with (its descriptor says)."""
+    descriptor = registry().get(kind)
+    return descriptor.webhooks.accepted_status if descriptor is not None else 202

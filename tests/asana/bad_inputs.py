@@ -24,6 +24,7 @@ class Asana(Tracker):
     query = f"?resource={PROJECT}"
     secrets = (TOKEN, SECRET)
     handshake_secret = (PROJECT, SECRET, "1200000000000009")
+    accepted_status = 200  # Asana retries any other answer, then disables the webhook
 
     def source_config(self) -> dict[str, Any]:
         """An Asana source following one project."""

@@ -292,5 +292,5 @@ class TestAsanaHandshakeThroughTheProcess:
                 wait_until(lambda: delivery_ids(db), timeout=5, what="the delivery in the store")
         finally:
             adapter.close()
-        assert [d.status for d in asana_sim.deliveries if not d.dropped] == [202] * len(asana_sim.deliveries)
+        assert [d.status for d in asana_sim.deliveries if not d.dropped] == [200] * len(asana_sim.deliveries)
         assert task.gid in json.dumps([d.events for d in asana_sim.deliveries])

@@ -20,6 +20,8 @@ class Tracker:
     query: str = ""
     #: Every secret value its source holds (none may appear in any answer).
     secrets: tuple[str, ...] = ()
+    #: The answer to a stored or unused delivery: one the tracker counts as delivered (Asana: 200 or 204 only).
+    accepted_status: int = 202
     #: (resource, secret, webhook gid) of a handshake secret the store must hold first (Asana), or None.
     handshake_secret: tuple[str, str, str] | None = None
 
