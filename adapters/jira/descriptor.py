@@ -1,13 +1,18 @@
-"""`kind: jira` as syncd sees it: config model, adapter, ADF comments, `/browse/KEY-12` links, signed webhooks."""
+"""`kind: jira` as syncd sees it: config model, adapter, ADF comments, `/browse/KEY-12` links, signed webhooks,
+its sandbox part."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from adapters.descriptor import TaskLinks, TrackerDescriptor, WebhookAuth
+from adapters.descriptor import SandboxPart, TaskLinks, TrackerDescriptor, WebhookAuth
 from adapters.jira.config import JiraSourceConfig
+from adapters.jira.normalize import snapshot_from_issue
 from adapters.jira.render import JIRA_ADF
 from syncd.config.source import SourceConfig
+from syncd.core.model import TaskSnapshot
 from syncd.ports import RequestObserver, SourceAdapter
 
 
@@ -18,6 +23,14 @@ def build_adapter(config: SourceConfig, observer: RequestObserver) -> SourceAdap
     if not isinstance(config, JiraSourceConfig):
         raise TypeError(f"source {config.name!r} is kind {config.kind}, not jira")
     return build(config, observer)
+
+
+def read_task(config: SourceConfig, issue: Mapping[str, Any]) -> TaskSnapshot:
+    """An issue as `GET /issue/{key}` serves it, as the adapter reads it (points from `points_field`, which the
+    adapter would otherwise look up by name through `GET /field`)."""
+    if not isinstance(config, JiraSourceConfig):
+        raise TypeError(f"source {config.name!r} is kind {config.kind}, not jira")
+    return snapshot_from_issue(config, issue, points_field=config.points_field)
 
 
 def _key(found: re.Match[str]) -> str:
@@ -53,5 +66,6 @@ JIRA = TrackerDescriptor(
     ),
     contract_simulator="syncd.simulators.jira.contract:contract_tracker",
     simulator="syncd.simulators.jira:JiraSimulator",
+    sandbox=SandboxPart("syncd.simulators.jira.sandbox:sandbox_tracker", read_task=read_task),
     scope_keys=("projects", "jql"),
 )

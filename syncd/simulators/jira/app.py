@@ -1,5 +1,6 @@
 """The simulator over HTTP: Jira's API, authenticated (HTTP basic email:token, or Bearer PAT), through the
-fault knobs, answered by the routes and logged; plus `/browse/{key}` pages for people.
+fault knobs, answered by the routes and logged; plus `/browse/{key}` pages for people (plain text;
+`?format=json`: the issue with every field and its comments with their properties).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from syncd.simulators.jira.render import comment_json, issue_json
 from syncd.simulators.jira.routes import ApiError, ApiRequest, JiraApi
 from syncd.simulators.kit.fault_knobs import FaultKnobs
 from syncd.simulators.kit.faults import FaultRule
@@ -103,6 +105,11 @@ class SimulatorApp:
             issue = state.issue(key)
         except LookupError:
             return PlainTextResponse(f"no issue {key} in the simulator\n", status_code=404)
+        if request.query_params.get("format") == "json":
+            site = self._api.site.url
+            with state.lock:
+                comments = [comment_json(site, c, properties=True) for c in state.issue_comments(issue)]
+                return JSONResponse({"issue": issue_json(site, issue), "comments": comments})
         with state.lock:
             lines = [f"{issue.key}: {issue.summary}", f"status: {issue.category} resolution: {issue.resolution}",
                      f"labels: {', '.join(issue.labels)}", f"fields: {issue.fields}", ""]  # fmt: skip

@@ -44,11 +44,16 @@ class JiraSimulator(Served):
         self.site = Site(email=email, time_zone=time_zone)
         self.faults = FaultKnobs(path_syntax="glob", server_error_status=503)
         self._log: RequestLog[LoggedRequest] = RequestLog()
-        credentials = {f"{email}:{token}"} | ({personal_access_token} if personal_access_token else set())
+        #: What the API accepts: `email:token` pairs (HTTP basic) and personal access tokens (Bearer).
+        self.credentials = {f"{email}:{token}"} | ({personal_access_token} if personal_access_token else set())
         self.api = JiraApi(self.state, self.site)
-        self._server = BackgroundServer(SimulatorApp(self.api, self.faults, self._log, credentials).starlette())
+        self._server = BackgroundServer(SimulatorApp(self.api, self.faults, self._log, self.credentials).starlette())
         self.hooks = HookSender(self.site, self.state.hooks)
         self.state.listeners.append(self.hooks)
+
+    def accept_token(self, email: str, token: str) -> None:
+        """Also accept `email` with API token `token` (HTTP basic), e.g. a token generated after construction."""
+        self.credentials.add(f"{email}:{token}")
 
     def start(self) -> str:
         """Serve; returns the site URL (a source's `base_url`)."""
