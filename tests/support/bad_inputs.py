@@ -7,10 +7,11 @@ so a new tracker joins the matrix without editing the matrix.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 
-class Tracker:
+class Tracker(ABC):
     """How one tracker signs a delivery, and what a used and an unused delivery of it look like."""
 
     kind: str
@@ -25,21 +26,21 @@ class Tracker:
     #: (resource, secret, webhook gid) of a handshake secret the store must hold first (Asana), or None.
     handshake_secret: tuple[str, str, str] | None = None
 
+    @abstractmethod
     def source_config(self) -> dict[str, Any]:
         """Its `sources[]` entry (pointing at a closed port: the matrix never calls the tracker)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def signature(self, body: bytes) -> str:
         """The value of `signature_header` for `body`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delivery(self) -> tuple[dict[str, str], bytes]:
         """A new delivery syncd stores: its headers (without signature) and body."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unused(self) -> tuple[dict[str, str], bytes]:
         """A delivery syncd acknowledges and does not store."""
-        raise NotImplementedError
 
     def signed(self, headers: dict[str, str], body: bytes) -> dict[str, str]:
         """`headers` with the JSON content type and the right signature of `body`."""
