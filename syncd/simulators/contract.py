@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from syncd.simulators.kit.fault_knobs import FaultKnobs
+
 #: The task states the suite walks through: syncd's four, and two ways of leaving the followed container.
 ContractState = Literal["open", "in_progress", "done", "dropped", "deleted", "moved_away"]
 #: Everything a driver may declare it cannot express, each with its reason (`unsupported`).
@@ -60,6 +62,28 @@ class ContractTask:
     """A task the driver made, by the external id syncd's mirror keys it by (`acme/web#12`, a gid)."""
 
     external_id: str
+
+
+class KnobFaults:
+    """`throttle`, `fail` and `clear_faults` of a driver whose simulator's fault knobs are the kit's `FaultKnobs`
+    (every simulator built on the kit): a driver names them through `knobs`."""
+
+    @property
+    def knobs(self) -> FaultKnobs:
+        """The simulator's fault knobs."""
+        raise TypeError(f"{type(self).__name__} must name its simulator's fault knobs (`knobs`)")
+
+    def throttle(self, requests: int, *, retry_after: float) -> None:
+        """429 with Retry-After on the next `requests` API requests."""
+        self.knobs.rate_limit(requests, retry_after=retry_after)
+
+    def fail(self, requests: int, *, status: int = 502) -> None:
+        """A 5xx on the next `requests` API requests."""
+        self.knobs.server_error(requests, status=status)
+
+    def clear_faults(self) -> None:
+        """Every fault rule off."""
+        self.knobs.clear()
 
 
 class SimulatedTracker(Protocol):

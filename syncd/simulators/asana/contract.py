@@ -19,12 +19,14 @@ from syncd.simulators.contract import (
     ContractState,
     ContractTask,
     Feature,
+    KnobFaults,
     SentDelivery,
     SimulatedTracker,
     TrackerComment,
     TrackerRequest,
     WebhookRequest,
 )
+from syncd.simulators.kit.fault_knobs import FaultKnobs
 
 TOKEN = "sim-token-contract-0123456789"  # noqa: S105 - the simulator's fake credential
 SECTIONS = ("To do", "Doing", "Won't do")
@@ -35,7 +37,7 @@ FIELD = "KR progress"
 PAGE_SIZE = 100
 
 
-class AsanaContractTracker:
+class AsanaContractTracker(KnobFaults):
     """`SimulatedTracker` over an `AsanaSimulator` with workspace Acme and projects Web and Elsewhere."""
 
     kind = "asana"
@@ -155,17 +157,10 @@ class AsanaContractTracker:
         return value
 
     # -- faults and the request log ---------------------------------------------------------------
-    def throttle(self, requests: int, *, retry_after: float) -> None:
-        """429 with Retry-After on the next `requests` API requests."""
-        self.sim.faults.throttle(requests, retry_after=retry_after)
-
-    def fail(self, requests: int, *, status: int = 502) -> None:
-        """A 5xx on the next `requests` API requests."""
-        self.sim.faults.fail(requests, status=status)
-
-    def clear_faults(self) -> None:
-        """Every knob off."""
-        self.sim.faults.clear()
+    @property
+    def knobs(self) -> FaultKnobs:
+        """The simulator's fault knobs (throttle, fail and clear_faults come from `KnobFaults`)."""
+        return self.sim.faults
 
     def requests(self) -> list[TrackerRequest]:
         """Every API request under `/api/1.0`."""

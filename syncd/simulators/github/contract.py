@@ -17,6 +17,7 @@ from syncd.simulators.contract import (
     ContractState,
     ContractTask,
     Feature,
+    KnobFaults,
     SentDelivery,
     SimulatedTracker,
     TrackerComment,
@@ -26,6 +27,7 @@ from syncd.simulators.contract import (
 from syncd.simulators.github.simulator import GitHubSimulator
 from syncd.simulators.github.state import whole_seconds_now
 from syncd.simulators.github.webhooks import sign
+from syncd.simulators.kit.fault_knobs import FaultKnobs
 
 REPO = "acme/web"
 ELSEWHERE = "acme/elsewhere"
@@ -37,7 +39,7 @@ FIELD = "KR progress"
 PAGE_SIZE = 100
 
 
-class GitHubContractTracker:
+class GitHubContractTracker(KnobFaults):
     """`SimulatedTracker` over a `GitHubSimulator` (no content-write limit: the suite paces nothing)."""
 
     kind = "github"
@@ -146,17 +148,10 @@ class GitHubContractTracker:
         return self.sim.project_value(self._project, REPO, _number(task), FIELD)
 
     # -- faults and the request log ---------------------------------------------------------------
-    def throttle(self, requests: int, *, retry_after: float) -> None:
-        """429 with Retry-After on the next `requests` API requests."""
-        self.sim.faults.rate_limit(requests, retry_after=retry_after)
-
-    def fail(self, requests: int, *, status: int = 502) -> None:
-        """A 5xx on the next `requests` API requests."""
-        self.sim.faults.server_error(requests, status=status)
-
-    def clear_faults(self) -> None:
-        """No more fault rules."""
-        self.sim.faults.clear()
+    @property
+    def knobs(self) -> FaultKnobs:
+        """The simulator's fault knobs (throttle, fail and clear_faults come from `KnobFaults`)."""
+        return self.sim.faults
 
     def requests(self) -> list[TrackerRequest]:
         """REST and GraphQL requests (the simulator's own `/_sim` pages left out)."""

@@ -16,6 +16,7 @@ from syncd.simulators.contract import (
     ContractState,
     ContractTask,
     Feature,
+    KnobFaults,
     SentDelivery,
     SimulatedTracker,
     TrackerComment,
@@ -24,6 +25,7 @@ from syncd.simulators.contract import (
 )
 from syncd.simulators.jira.hooks import SIGNER
 from syncd.simulators.jira.simulator import JiraSimulator
+from syncd.simulators.kit.fault_knobs import FaultKnobs
 
 PROJECT = "ENG"
 ELSEWHERE = "ELSE"
@@ -41,7 +43,7 @@ _STATES: dict[str, tuple[str, str | None]] = {
 }
 
 
-class JiraContractTracker:
+class JiraContractTracker(KnobFaults):
     """`SimulatedTracker` over a `JiraSimulator`."""
 
     kind = "jira"
@@ -132,17 +134,10 @@ class JiraContractTracker:
         return None if value is None else float(value) / 100
 
     # -- faults and the request log ---------------------------------------------------------------
-    def throttle(self, requests: int, *, retry_after: float) -> None:
-        """429 with Retry-After on the next `requests` API requests."""
-        self.sim.faults.rate_limit(requests, retry_after=retry_after)
-
-    def fail(self, requests: int, *, status: int = 502) -> None:
-        """A 5xx on the next `requests` API requests."""
-        self.sim.faults.server_error(requests, status=status)
-
-    def clear_faults(self) -> None:
-        """No more fault rules."""
-        self.sim.faults.clear()
+    @property
+    def knobs(self) -> FaultKnobs:
+        """The simulator's fault knobs (throttle, fail and clear_faults come from `KnobFaults`)."""
+        return self.sim.faults
 
     def requests(self) -> list[TrackerRequest]:
         """Every API request answered."""
