@@ -28,8 +28,9 @@ from syncd.runtime.claims import skip_locked
 from syncd.runtime.context import Runtime
 from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.rows import DELIVERIES, to_utc
 from syncd.runtime.transactions import is_store_unavailable, run_in_transaction
+from syncd.store.tables import DELIVERIES
+from syncd.store.utc import to_utc
 
 DELIVERY_BATCH = 100
 MAX_DELIVERY_ATTEMPTS = 5

@@ -27,7 +27,9 @@ from syncd.runtime.claims import locked
 from syncd.runtime.context import Runtime
 from syncd.runtime.mirror import chunks
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot, to_utc, unknown_from_json
+from syncd.store.tables import PUSH_TARGETS, TASK_LINKS, TASKS
+from syncd.store.task_rows import row_snapshot, unknown_from_json
+from syncd.store.utc import as_utc, to_utc
 
 
 @dataclass(frozen=True)

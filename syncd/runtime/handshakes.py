@@ -24,13 +24,12 @@ from sqlalchemy import Connection, Engine, delete, select, update
 
 from adapters.registry import registry
 from syncd.ports import CreatedWebhook, SourceAdapter, WebhookAction, WebhookHandshake
-from syncd.store.schema import Base
+from syncd.store.tables import HANDSHAKE_WINDOWS as WINDOWS
+from syncd.store.tables import WEBHOOK_SECRETS as SECRETS
 from syncd.store.upsert import upsert
 
 log = structlog.get_logger("syncd.handshakes")
 
-WINDOWS = Base.metadata.tables["handshake_windows"]
-SECRETS = Base.metadata.tables["webhook_secrets"]
 #: How long an install may take between opening the window and the tracker's handshake.
 WINDOW = timedelta(minutes=10)
 

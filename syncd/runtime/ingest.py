@@ -30,14 +30,13 @@ from syncd.core.errors import SyncdError
 from syncd.ports import WebhookHandshake
 from syncd.runtime.handshakes import accept_handshake
 from syncd.store.errors import first_line
-from syncd.store.schema import Delivery, WebhookSecret
+from syncd.store.tables import DELIVERIES
+from syncd.store.tables import WEBHOOK_SECRETS as SECRETS
 from syncd.store.upsert import insert_ignore
 from syncd.store.write_gate import write_gate
 
 log = structlog.get_logger("syncd.ingest")
 
-DELIVERIES = Delivery.__table__
-SECRETS = WebhookSecret.__table__
 _KEY = ("source", "delivery_id")
 
 
@@ -117,7 +116,7 @@ def commit_batch(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOu
 
 
 #: One prepared `INSERT .. ON CONFLICT DO NOTHING` for SQLite, compiled once and run for every row.
-_SQLITE_INSERT = sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=list(_KEY))
+_SQLITE_INSERT = sqlite.insert(DELIVERIES).on_conflict_do_nothing(index_elements=list(_KEY))
 
 
 def insert_new(conn: Connection, values: list[dict[str, Any]]) -> int:

@@ -25,17 +25,11 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
-from syncd.runtime.rows import (
-    REFRESH_REQUESTS,
-    SNAPSHOT_COLUMNS,
-    TASK_LINKS,
-    TASKS,
-    task_row,
-    to_utc,
-    unknown_json,
-)
 from syncd.store.okr import mark_key_results_dirty
+from syncd.store.tables import REFRESH_REQUESTS, TASK_LINKS, TASKS
+from syncd.store.task_rows import SNAPSHOT_COLUMNS, task_row, unknown_json
 from syncd.store.upsert import dialect_insert, upsert
+from syncd.store.utc import to_utc
 
 #: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
 CHUNK = 500

@@ -20,8 +20,9 @@ from syncd.core.matching import MatchRules
 from syncd.logs import redact
 from syncd.ports import Bookmark, PollResult
 from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
-from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, to_utc
+from syncd.store.tables import BOOKMARKS, REFRESH_REQUESTS
 from syncd.store.upsert import upsert
+from syncd.store.utc import as_utc, to_utc
 
 FETCH_BATCH = 50
 #: The columns that identify a bookmark row.

@@ -17,7 +17,9 @@ from syncd.config.views import OkrModel
 from syncd.core.model import CheckIn, TaskSnapshot
 from syncd.core.progress import KrProgress, kr_progress
 from syncd.runtime.mirror import chunks
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, SNAPSHOT_COLUMNS, TASK_LINKS, TASKS, as_utc, row_snapshot
+from syncd.store.tables import CHECK_INS, KEY_RESULTS, TASK_LINKS, TASKS
+from syncd.store.task_rows import SNAPSHOT_COLUMNS, row_snapshot
+from syncd.store.utc import as_utc
 
 
 def linked_tasks(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[TaskSnapshot]]:

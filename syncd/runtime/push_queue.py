@@ -24,7 +24,8 @@ from syncd.core.model import TaskRef
 from syncd.logs import redact
 from syncd.ports import WriteKind
 from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
-from syncd.runtime.rows import LEASES, PUSH_TARGETS, as_utc, to_utc
+from syncd.store.tables import LEASES, PUSH_TARGETS
+from syncd.store.utc import as_utc, to_utc
 
 #: How long a claim on a target lasts; a write outliving it may be retried by another replica.
 CLAIM_TTL = timedelta(minutes=2)

@@ -8,7 +8,8 @@ from sqlalchemy import Connection, func, select
 
 from syncd.runtime.metrics import Metrics
 from syncd.runtime.push_queue import wanted_condition
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, REFRESH_REQUESTS, TASKS, to_utc
+from syncd.store.tables import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, REFRESH_REQUESTS, TASKS
+from syncd.store.utc import to_utc
 
 
 def queue_depths(conn: Connection, now: datetime) -> dict[str, int]:

@@ -33,8 +33,9 @@ from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
 from syncd.runtime.mirror import mark_krs_dirty, rematch
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS, to_utc
 from syncd.runtime.transactions import run_in_transaction
+from syncd.store.tables import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS
+from syncd.store.utc import to_utc
 
 RECOMPUTE_BATCH = 200
 DIRTY_TASK_BATCH = 500

@@ -25,9 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.ports import RequestObserver, RequestOutcome, RequestReason
 from syncd.runtime.metrics import Metrics
-from syncd.runtime.rows import SOURCE_STATE, to_utc
 from syncd.store.errors import first_line
+from syncd.store.tables import SOURCE_STATE
 from syncd.store.upsert import upsert
+from syncd.store.utc import to_utc
 
 log = structlog.get_logger("syncd.runtime.request_watch")
 

@@ -15,8 +15,9 @@ from sqlalchemy import Connection, select
 from syncd.logs import redact
 from syncd.ports import Budget
 from syncd.runtime.metrics import Metrics
-from syncd.runtime.rows import SOURCE_STATE, as_utc, to_utc
+from syncd.store.tables import SOURCE_STATE
 from syncd.store.upsert import upsert
+from syncd.store.utc import as_utc, to_utc
 
 log = structlog.get_logger("syncd.runtime.source_health")
 
