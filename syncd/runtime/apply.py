@@ -24,12 +24,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from syncd.core.retry import backoff
 from syncd.logs import redact
 from syncd.ports import DeliveryEffects
-from syncd.runtime.claims import skip_locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.transactions import is_store_unavailable, run_in_transaction
+from syncd.store.claims import skip_locked
+from syncd.store.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
 from syncd.store.tables import DELIVERIES
+from syncd.store.transactions import is_store_unavailable, run_in_transaction
 from syncd.store.utc import to_utc
 
 DELIVERY_BATCH = 100

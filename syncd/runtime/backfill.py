@@ -20,9 +20,9 @@ from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.polling import save_poll
 from syncd.runtime.push_queue import wanted_condition
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.transactions import run_in_transaction
 from syncd.runtime.worker import Worker
 from syncd.store.tables import PUSH_TARGETS
+from syncd.store.transactions import run_in_transaction
 
 #: How long the push phase waits while writes are due but none can be made (another process holds the
 #: push lease, or a tracker asked us to wait) before leaving them to the running daemon.

@@ -23,12 +23,12 @@ from syncd.core.model import Aggregate, CheckIn, KeyResultView, Measure
 from syncd.core.progress import kr_progress
 from syncd.core.status import as_utc, cycle_bounds
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import mark_krs_dirty
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.recompute import Recompute
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.mirror import mark_krs_dirty
 from syncd.store.okr import sync_config
 from syncd.store.tables import CHECK_INS, KEY_RESULTS
+from syncd.store.transactions import run_in_transaction
 from syncd.store.utc import to_utc
 
 #: How far ahead of the clock a check-in's time may be (clock skew between a laptop and the server).

@@ -11,65 +11,23 @@ burst makes one write per target and a KR that never stops changing is still wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from syncd.config.views import OkrModel
-from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskSnapshot
 from syncd.core.push_plan import DesiredWrite, TargetKey
 from syncd.core.render import CommentEntry, render_task_comment
 from syncd.ports import WriteKind
-from syncd.runtime.claims import locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import chunks
 from syncd.runtime.progress_book import ProgressBook
-from syncd.store.tables import PUSH_TARGETS, TASK_LINKS, TASKS
-from syncd.store.task_rows import row_snapshot, unknown_from_json
+from syncd.store.chunks import chunks
+from syncd.store.claims import locked
+from syncd.store.tables import PUSH_TARGETS
+from syncd.store.task_reads import TaskToRender, load_tasks
 from syncd.store.utc import as_utc, to_utc
-
-
-@dataclass(frozen=True)
-class TaskToRender:
-    """A mirrored task with its links and warnings, as the renderer needs it."""
-
-    task_id: int
-    snapshot: TaskSnapshot
-    kr_ids: tuple[str, ...]
-    unknown: tuple[UnknownKr, ...]
-
-
-def load_tasks(conn: Connection, task_ids: Iterable[int]) -> list[TaskToRender]:
-    """The tasks by id (deleted ones included), with their linked KR ids in id order."""
-    ordered = sorted(set(task_ids))
-    links: dict[int, list[str]] = {}
-    found: list[TaskToRender] = []
-    for chunk in chunks(ordered):
-        for link in conn.execute(
-            select(TASK_LINKS.c.task_id, TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id.in_(chunk))
-        ):
-            links.setdefault(link.task_id, []).append(link.kr_id)
-        for row in conn.execute(select(TASKS).where(TASKS.c.id.in_(chunk))):
-            snapshot = row_snapshot(row)
-            kr_ids = tuple(sorted(links.get(row.id, [])))
-            found.append(TaskToRender(row.id, snapshot, kr_ids, unknown_from_json(row.unknown_krs)))
-    return found
-
-
-def tasks_linked_to(conn: Connection, kr_ids: Iterable[str]) -> list[int]:
-    """Ids of the non-deleted tasks linked to any of these KRs."""
-    found: set[int] = set()
-    for chunk in chunks(sorted(set(kr_ids))):
-        query = (
-            select(TASK_LINKS.c.task_id)
-            .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-            .where(TASK_LINKS.c.kr_id.in_(chunk), TASKS.c.deleted.is_(False))
-        )
-        found.update(conn.execute(query).scalars())
-    return sorted(found)
 
 
 class DesiredState:

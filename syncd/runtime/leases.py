@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import Connection, Engine, delete, select
 
-from syncd.runtime.claims import holder_is_gone
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.claims import holder_is_gone
 from syncd.store.tables import LEASES
+from syncd.store.transactions import run_in_transaction
 from syncd.store.upsert import dialect_insert
 from syncd.store.utc import as_utc, to_utc
 

@@ -35,13 +35,13 @@ from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, plan
 from syncd.runtime.polling import save_poll
 from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
-from syncd.runtime.transactions import run_in_transaction
 from syncd.runtime.worker import Worker
 from syncd.store.engine import create_store_engine
 from syncd.store.errors import StoreError, display_url, first_line
 from syncd.store.okr import sync_config
 from syncd.store.schema import Base
 from syncd.store.tables import PUSH_TARGETS, TABLES, TASKS
+from syncd.store.transactions import run_in_transaction
 
 #: The tables a plan starts from, in foreign-key order (the rest is about deliveries and leases).
 BASELINE_TABLES = ("cycles", "objectives", "key_results", "tasks", "task_links", "check_ins", "push_targets")

@@ -14,30 +14,12 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, select
 
 from syncd.config.views import OkrModel
-from syncd.core.model import CheckIn, TaskSnapshot
+from syncd.core.model import CheckIn
 from syncd.core.progress import KrProgress, kr_progress
-from syncd.runtime.mirror import chunks
-from syncd.store.tables import CHECK_INS, KEY_RESULTS, TASK_LINKS, TASKS
-from syncd.store.task_rows import SNAPSHOT_COLUMNS, row_snapshot
+from syncd.store.chunks import chunks
+from syncd.store.tables import CHECK_INS, KEY_RESULTS
+from syncd.store.task_reads import linked_tasks
 from syncd.store.utc import as_utc
-
-
-def linked_tasks(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[TaskSnapshot]]:
-    """The non-deleted tasks linked to each KR."""
-    found: dict[str, list[TaskSnapshot]] = defaultdict(list)
-    for chunk in chunks(sorted(set(kr_ids))):
-        for row in conn.execute(_LINKED_TASKS, {"kr_ids": list(chunk)}):
-            found[row.kr_id].append(row_snapshot(row))
-    return found
-
-
-#: Built once: a recompute reads every task of its KRs, so this runs hot (a KR may have thousands).
-_LINKED_TASKS = (
-    select(TASK_LINKS.c.kr_id, *SNAPSHOT_COLUMNS)
-    .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-    .where(TASK_LINKS.c.kr_id.in_(bindparam("kr_ids", expanding=True)), TASKS.c.deleted.is_(False))
-    .order_by(TASKS.c.id)
-)
 
 
 def metric_checkins(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[CheckIn]]:

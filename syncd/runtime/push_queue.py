@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select, update
 from syncd.core.model import TaskRef
 from syncd.logs import redact
 from syncd.ports import WriteKind
-from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
+from syncd.store.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
 from syncd.store.tables import LEASES, PUSH_TARGETS
 from syncd.store.utc import as_utc, to_utc
 

@@ -43,7 +43,7 @@ from syncd.runtime.push_queue import (
     record_success,
     release_claims,
 )
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.transactions import run_in_transaction
 
 IDLE_WAIT = 1.0
 #: `settle` of a source that is not configured (a reload removed it while it was being pushed).

@@ -27,14 +27,15 @@ from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
 from syncd.core.progress import KrProgress, objective_progress
-from syncd.runtime.claims import locked, skip_locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
-from syncd.runtime.mirror import mark_krs_dirty, rematch
+from syncd.runtime.desired import DesiredState
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.claims import locked, skip_locked
+from syncd.store.mirror import mark_krs_dirty, rematch
 from syncd.store.tables import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS
+from syncd.store.task_reads import load_tasks, tasks_linked_to
+from syncd.store.transactions import run_in_transaction
 from syncd.store.utc import to_utc
 
 RECOMPUTE_BATCH = 200

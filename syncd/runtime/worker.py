@@ -23,8 +23,8 @@ from syncd.runtime.loops import Outage, rest
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.queues import record_queue_depths
 from syncd.runtime.recompute import Recompute, mark_active_krs_dirty
-from syncd.runtime.transactions import run_in_transaction
 from syncd.store.tables import DELIVERIES
+from syncd.store.transactions import run_in_transaction
 from syncd.store.utc import to_utc
 
 IDLE_WAIT = 0.2

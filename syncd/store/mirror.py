@@ -16,38 +16,29 @@ with `mark_krs_dirty` once every task row of its transaction is written.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
+from syncd.store.chunks import chunks
 from syncd.store.okr import mark_key_results_dirty
 from syncd.store.tables import REFRESH_REQUESTS, TASK_LINKS, TASKS
 from syncd.store.task_rows import SNAPSHOT_COLUMNS, task_row, unknown_json
 from syncd.store.upsert import dialect_insert, upsert
 from syncd.store.utc import to_utc
 
-#: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
-CHUNK = 500
 #: A refresh request waits this long before it is served, so a burst of compact events makes one fetch.
 REFRESH_DEBOUNCE = timedelta(seconds=1)
-
-T = TypeVar("T")
 
 #: The `tasks` columns a newer snapshot overwrites (identity, warnings and dirty marks are kept).
 _MIRRORED = tuple(
     c.name for c in TASKS.c if c.name not in ("id", "source", "external_id", "unknown_krs", "dirty_since")
 )
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in slices of at most `size`."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
