@@ -42,7 +42,11 @@ class DesiredState:
 
     def for_tasks(self, conn: Connection, task_ids: Iterable[int]) -> int:
         """Re-render the targets of these tasks; a deleted task's targets are dropped. Returns targets changed."""
-        tasks = load_tasks(conn, task_ids)
+        return self.render(conn, load_tasks(conn, task_ids))
+
+    def render(self, conn: Connection, tasks: Sequence[TaskToRender]) -> int:
+        """Re-render the targets of these tasks as read; a deleted task's targets are dropped. Returns targets
+        changed."""
         gone = [t.task_id for t in tasks if t.snapshot.deleted]
         for chunk in chunks(gone):
             conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))

@@ -19,10 +19,10 @@ from sqlalchemy import Engine, func, select
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.model import CheckIn
-from syncd.runtime.progress_book import metric_checkins
 from syncd.sandbox.expected import ExpectedTask, GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
 from syncd.sandbox.tracker import SandboxSource
+from syncd.store.key_results import metric_checkins
 from syncd.store.status_query import StatusReport, read_status
 from syncd.store.tables import KEY_RESULTS, TASKS
 

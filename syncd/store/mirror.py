@@ -26,6 +26,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
 from syncd.store.chunks import chunks
+from syncd.store.claims import skip_locked
 from syncd.store.okr import mark_key_results_dirty
 from syncd.store.tables import REFRESH_REQUESTS, TASK_LINKS, TASKS
 from syncd.store.task_rows import SNAPSHOT_COLUMNS, task_row, unknown_json
@@ -240,6 +241,18 @@ def mark_tasks_dirty(conn: Connection, task_ids: Iterable[int], now: datetime) -
         conn.execute(
             update(TASKS).where(TASKS.c.id.in_(chunk), TASKS.c.dirty_since.is_(None)).values(dirty_since=to_utc(now))
         )
+
+
+def claim_dirty_tasks(conn: Connection, limit: int) -> list[int]:
+    """Ids of the first `limit` tasks marked dirty, in id (lock) order, locked (PostgreSQL skips those held)."""
+    query = select(TASKS.c.id).where(TASKS.c.dirty_since.is_not(None)).order_by(TASKS.c.id).limit(limit)
+    return list(conn.execute(skip_locked(conn, query)).scalars())
+
+
+def clear_tasks_dirty(conn: Connection, task_ids: Sequence[int]) -> None:
+    """These tasks' push state is rendered: clear their dirty marks."""
+    for chunk in chunks(sorted(set(task_ids))):
+        conn.execute(update(TASKS).where(TASKS.c.id.in_(chunk)).values(dirty_since=None))
 
 
 def remove_tasks(conn: Connection, source: str, external_ids: Sequence[str], now: datetime) -> MirrorChange:
