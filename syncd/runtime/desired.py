@@ -11,10 +11,8 @@ burst makes one write per target and a KR that never stops changing is still wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import TaskSnapshot
@@ -23,11 +21,9 @@ from syncd.core.render import CommentEntry, render_task_comment
 from syncd.ports import WriteKind
 from syncd.runtime.context import Runtime
 from syncd.runtime.progress_book import ProgressBook
-from syncd.store.chunks import chunks
-from syncd.store.claims import locked
-from syncd.store.tables import PUSH_TARGETS
+from syncd.store.connection import Connection
+from syncd.store.push_targets import drop_task_targets, load_targets, save_desired
 from syncd.store.task_reads import TaskToRender, load_tasks
-from syncd.store.utc import as_utc, to_utc
 
 
 class DesiredState:
@@ -48,8 +44,7 @@ class DesiredState:
         """Re-render the targets of these tasks as read; a deleted task's targets are dropped. Returns targets
         changed."""
         gone = [t.task_id for t in tasks if t.snapshot.deleted]
-        for chunk in chunks(gone):
-            conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
+        drop_task_targets(conn, gone)
         live = [t for t in tasks if not t.snapshot.deleted and self.runtime.adapter(t.snapshot.source) is not None]
         kinds = {t.task_id: self._kinds(t.snapshot) for t in live}
         candidates = [(t.snapshot.source, kind, t.snapshot.external_id) for t in live for kind in kinds[t.task_id]]
@@ -118,58 +113,3 @@ class DesiredState:
         kr = self.model.key_results[kr_id]
         objective = self.model.objectives[kr.objective_id]
         return CommentEntry(kr, objective, self.model.cycles[kr.cycle_id], progress, changed_at)
-
-
-def load_targets(conn: Connection, keys: Sequence[TargetKey]) -> dict[TargetKey, Any]:
-    """Existing push targets by (source, kind, key), locked against a concurrent pusher's update."""
-    found: dict[TargetKey, Any] = {}
-    for chunk in chunks(sorted(set(keys))):
-        key_columns = tuple_(PUSH_TARGETS.c.source, PUSH_TARGETS.c.kind, PUSH_TARGETS.c.key)
-        query = select(PUSH_TARGETS).where(key_columns.in_(list(chunk))).order_by(PUSH_TARGETS.c.id)
-        for row in conn.execute(locked(conn, query)):
-            found[(row.source, row.kind, row.key)] = row
-    return found
-
-
-def save_desired(
-    conn: Connection,
-    writes: Sequence[tuple[DesiredWrite, int | None]],
-    existing: Mapping[TargetKey, Any],
-    now: datetime,
-    window: timedelta,
-) -> int:
-    """Insert new targets and update those whose content hash changed; return how many changed."""
-    changed = 0
-    for write, task_id in sorted(writes, key=lambda item: item[0].target):
-        row = existing.get(write.target)
-        if row is not None and row.desired_hash == write.hash:
-            continue
-        changed += 1
-        values = {
-            "desired_text": write.text,
-            "desired_number": write.number,
-            "desired_hash": write.hash,
-            "changed_at": to_utc(now),
-            "next_attempt_at": to_utc(due_at(row, now, window)),
-            "failed_permanently": False,
-            "attempts": 0,
-        }
-        if row is None:
-            keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
-            conn.execute(insert(PUSH_TARGETS).values(**keys, task_id=task_id, **values))
-        else:
-            conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
-    return changed
-
-
-def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
-    """When a target whose content just changed becomes due. A moment already set and not yet passed is
-    kept, and so is a passed one while a write is waiting (the change joins the pending write; a
-    Retry-After is kept too); otherwise the target waits the window from now."""
-    scheduled = as_utc(row.next_attempt_at) if row is not None else None
-    unsettled = row is not None and (row.desired_hash != row.applied_hash or row.inflight_hash is not None)
-    waiting = unsettled and not row.failed_permanently
-    if scheduled is not None and (scheduled > now or waiting):
-        return scheduled
-    result: datetime = now + window
-    return result
