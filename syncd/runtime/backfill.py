@@ -15,9 +15,9 @@ from syncd.core.errors import TrackerError
 from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.polling import save_poll
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.worker import Worker
+from syncd.store.bookmarks import save_poll
 from syncd.store.connection import Connection
 from syncd.store.push_targets import count_wanted
 from syncd.store.transactions import run_in_transaction

@@ -32,10 +32,10 @@ from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
-from syncd.runtime.polling import save_poll
 from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
 from syncd.runtime.worker import Worker
+from syncd.store.bookmarks import save_poll
 from syncd.store.engine import create_store_engine
 from syncd.store.errors import StoreError, display_url, first_line
 from syncd.store.okr import sync_config

@@ -28,9 +28,9 @@ from syncd.core.pacing import WritePacer
 from syncd.core.retry import backoff, retry_delay
 from syncd.ports import PushWrite, SourceAdapter, WriteResult
 from syncd.runtime.context import Runtime
-from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
 from syncd.store.connection import Connection, StoreFailure
+from syncd.store.leases import Lease
 from syncd.store.push_targets import (
     PushJob,
     claim_due,

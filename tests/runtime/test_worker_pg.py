@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 
 from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.leases import Lease
 from syncd.runtime.worker import Worker
+from syncd.store.leases import Lease
 from syncd.store.tables import DELIVERIES, OBJECTIVES
 from syncd.store.transactions import write_transaction
 from tests.support.fake_adapter import task
