@@ -35,9 +35,8 @@ from syncd.ports import OnlineCheck, SourceAdapter
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, first_line
-from syncd.store.schema import WebhookSecret
+from syncd.store.tables import WEBHOOK_SECRETS as SECRETS
 
-SECRETS = WebhookSecret.__table__
 #: How long every source together has to answer its first request before it is reported unreachable.
 CONNECT_DEADLINE = 3.0
 #: How long one reachable source's own checks may take in all.

@@ -15,21 +15,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Row, bindparam, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.retry import backoff
 from syncd.logs import redact
 from syncd.ports import DeliveryEffects
-from syncd.runtime.claims import skip_locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.rows import DELIVERIES, to_utc
-from syncd.runtime.transactions import is_store_unavailable, run_in_transaction
+from syncd.store import inbox
+from syncd.store.connection import Connection, StoreFailure
+from syncd.store.inbox import DeliveryRecord
+from syncd.store.mirror import MirrorChange, mark_krs_dirty, remove_tasks, request_refresh, upsert_snapshots
+from syncd.store.transactions import is_store_unavailable, run_in_transaction
 
 DELIVERY_BATCH = 100
 MAX_DELIVERY_ATTEMPTS = 5
@@ -64,8 +62,8 @@ class _Outcome:
 class _Batch:
     """The interpreted deliveries of one batch: what each applied one means, and the failed ones."""
 
-    interpreted: list[tuple[Row[Any], DeliveryEffects]] = field(default_factory=list)
-    failed: list[tuple[Row[Any], str]] = field(default_factory=list)
+    interpreted: list[tuple[DeliveryRecord, DeliveryEffects]] = field(default_factory=list)
+    failed: list[tuple[DeliveryRecord, str]] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -106,7 +104,7 @@ class DeliveryApplier:
             if read is not None and not read.size:
                 return 0  # nothing due: no write transaction just to look
             return self._report(self._run(lambda conn: self._apply(conn, now, self.batch_size, read=read)))
-        except SQLAlchemyError as error:
+        except StoreFailure as error:
             if is_store_unavailable(error):
                 raise
             log.warning("worker.batch_failed", error=str(error.__cause__ or error)[:300], action="one at a time")
@@ -138,7 +136,7 @@ class DeliveryApplier:
         for delivery_id in self._due_ids(now):
             try:
                 settled += self._report(self._run(partial(self._apply, now=now, limit=1, only=delivery_id)))
-            except SQLAlchemyError as error:
+            except StoreFailure as error:
                 if is_store_unavailable(error):
                     raise
                 message = str(error.__cause__ or error)
@@ -148,12 +146,12 @@ class DeliveryApplier:
 
     def _due_ids(self, now: datetime) -> list[int]:
         with self.runtime.engine.connect() as conn:
-            return list(conn.execute(_DUE_IDS, {"now": to_utc(now), "limit": self.batch_size}).scalars())
+            return inbox.due_delivery_ids(conn, now, self.batch_size)
 
     def _read_ahead(self, now: datetime) -> _Batch:
         """The next batch of due deliveries, read and interpreted outside any write transaction."""
         with self.runtime.engine.connect() as conn:
-            rows = list(conn.execute(_DUE, {"now": to_utc(now), "limit": self.batch_size}))
+            rows = inbox.due_deliveries(conn, now, self.batch_size)
         return self._interpret(rows)
 
     def _apply(
@@ -161,29 +159,16 @@ class DeliveryApplier:
     ) -> _Outcome:
         if read is not None:
             ids = [row.id for row, _ in read.interpreted] + [row.id for row, _ in read.failed]
-            batch = read.only(set(conn.execute(_STILL_PENDING, {"ids": ids}).scalars()))
+            batch = read.only(inbox.still_pending(conn, ids))
         else:
-            query = _DUE if only is None else _DUE.where(DELIVERIES.c.id == only)
-            rows = conn.execute(skip_locked(conn, query), {"now": to_utc(now), "limit": limit})
-            batch = self._interpret(list(rows))
+            batch = self._interpret(inbox.claim_due_deliveries(conn, now, limit, only))
         change = self._apply_effects(conn, batch, now)
         failures = [self._record_failure(conn, row, now, error) for row, error in batch.failed]
         done = [row.id for row, _ in batch.interpreted]
-        if done:
-            conn.execute(
-                update(DELIVERIES)
-                .where(DELIVERIES.c.id.in_(done))
-                .values(
-                    status="done",
-                    applied_at=to_utc(now),
-                    claimed_by=self.runtime.worker_id,
-                    last_error=None,
-                    next_attempt_at=None,
-                )
-            )
+        inbox.mark_applied(conn, done, self.runtime.worker_id, now)
         return _Outcome(settled=batch.size, applied=len(done), tasks=change.tasks, failures=failures)
 
-    def _interpret(self, rows: Sequence[Row[Any]]) -> _Batch:
+    def _interpret(self, rows: Sequence[DeliveryRecord]) -> _Batch:
         batch = _Batch()
         for row in rows:
             adapter = self.runtime.adapter(row.source)
@@ -215,41 +200,15 @@ class DeliveryApplier:
         mark_krs_dirty(conn, change.dirty_krs, now)
         return change
 
-    def _record_failure(self, conn: Connection, row: Row[Any], now: datetime, error: str) -> _Failure:
+    def _record_failure(self, conn: Connection, row: DeliveryRecord, now: datetime, error: str) -> _Failure:
         attempts = row.attempts + 1
         poisoned = attempts >= MAX_DELIVERY_ATTEMPTS
         retry_at = now + timedelta(seconds=backoff(attempts, cap=DELIVERY_BACKOFF_CAP))
-        conn.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.id == row.id)
-            .values(
-                attempts=attempts,
-                last_error=redact(error)[:2000],
-                status="failed" if poisoned else "pending",
-                next_attempt_at=None if poisoned else to_utc(retry_at),
-            )
-        )
+        inbox.record_delivery_failure(conn, row.id, attempts, redact(error)[:2000], None if poisoned else retry_at)
         return _Failure(row.source, row.delivery_id, attempts, error, poisoned)
 
     def _record_failure_by_id(self, conn: Connection, delivery_id: int, now: datetime, error: str) -> _Outcome:
-        row = conn.execute(select(DELIVERIES).where(DELIVERIES.c.id == delivery_id)).one_or_none()
+        row = inbox.delivery_row(conn, delivery_id)
         if row is None or row.status != "pending":
             return _Outcome(settled=1)
         return _Outcome(settled=1, failures=[self._record_failure(conn, row, now, error)])
-
-
-# Built once: building a statement costs more than running it for a small batch.
-#: Pending deliveries whose next attempt is due at `:now`, oldest first, at most `:limit`.
-_DUE = (
-    select(DELIVERIES)
-    .where(
-        DELIVERIES.c.status == "pending",
-        (DELIVERIES.c.next_attempt_at.is_(None)) | (DELIVERIES.c.next_attempt_at <= bindparam("now")),
-    )
-    .order_by(DELIVERIES.c.id)
-    .limit(bindparam("limit"))
-)
-_DUE_IDS = _DUE.with_only_columns(DELIVERIES.c.id)
-_STILL_PENDING = select(DELIVERIES.c.id).where(
-    DELIVERIES.c.id.in_(bindparam("ids", expanding=True)), DELIVERIES.c.status == "pending"
-)

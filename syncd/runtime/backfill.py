@@ -11,18 +11,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
-
 from syncd.core.errors import TrackerError
 from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.polling import save_poll
-from syncd.runtime.push_queue import wanted_condition
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import PUSH_TARGETS
-from syncd.runtime.transactions import run_in_transaction
 from syncd.runtime.worker import Worker
+from syncd.store.bookmarks import save_poll
+from syncd.store.connection import Connection
+from syncd.store.push_targets import count_wanted
+from syncd.store.transactions import run_in_transaction
 
 #: How long the push phase waits while writes are due but none can be made (another process holds the
 #: push lease, or a tracker asked us to wait) before leaving them to the running daemon.
@@ -116,9 +114,8 @@ class Backfill:
 
     def remaining_writes(self) -> int:
         """Wanted writes of the configured sources (permanent failures excluded)."""
-        wanted = wanted_condition() & PUSH_TARGETS.c.source.in_(list(self.runtime.loaded.adapters))
         with self.runtime.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).where(wanted)).scalar_one())
+            return count_wanted(conn, list(self.runtime.loaded.adapters))
 
     def _seconds_until_next_write(self, pusher: Pusher) -> float:
         """Until the earliest moment a wanted write is both due and allowed by its source's pace and holds."""

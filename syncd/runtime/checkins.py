@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, insert, select
 
 from syncd.config.views import OkrModel
 from syncd.core.errors import SyncdError
@@ -23,12 +22,13 @@ from syncd.core.model import Aggregate, CheckIn, KeyResultView, Measure
 from syncd.core.progress import kr_progress
 from syncd.core.status import as_utc, cycle_bounds
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import mark_krs_dirty
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.recompute import Recompute
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, to_utc
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.connection import Connection
+from syncd.store.key_results import insert_check_in, key_result_row
+from syncd.store.mirror import mark_krs_dirty
 from syncd.store.okr import sync_config
+from syncd.store.transactions import run_in_transaction
 
 #: How far ahead of the clock a check-in's time may be (clock skew between a laptop and the server).
 FUTURE_SLACK = timedelta(minutes=5)
@@ -157,13 +157,14 @@ class CheckIns:
     def _ensure_in_store(self, kr_id: str, now: datetime) -> None:
         """A KR the config has but the store lacks (no daemon ran this config yet) is loaded from the config."""
         with self.runtime.engine.connect() as conn:
-            row = conn.execute(select(KEY_RESULTS.c.archived_at).where(KEY_RESULTS.c.id == kr_id)).first()
+            row = key_result_row(conn, kr_id)
         if row is None or row.archived_at is not None:
             sync_config(self.runtime.engine, self.runtime.config, now)
 
     def _standing(self, check_in: dict[str, Any]) -> RecordedCheckIn:
         with self.runtime.engine.connect() as conn:
-            kr = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == check_in["kr_id"])).one()
+            kr = key_result_row(conn, check_in["kr_id"])
+        assert kr is not None  # recorded just now, into a KR that was in the store
         return RecordedCheckIn(
             kr_id=check_in["kr_id"],
             at=check_in["at"],
@@ -183,7 +184,7 @@ def _metric_row(model: OkrModel, check_in: CheckIn, via: str) -> dict[str, Any]:
     reading = kr_progress(kr, [], [check_in], model.cycles[kr.cycle_id], check_in.at)
     return {
         "kr_id": kr.id,
-        "at": to_utc(check_in.at),
+        "at": check_in.at,
         "kind": "metric",
         "value": check_in.value,
         "progress": reading.progress,
@@ -193,5 +194,5 @@ def _metric_row(model: OkrModel, check_in: CheckIn, via: str) -> dict[str, Any]:
 
 
 def _insert(conn: Connection, row: dict[str, Any], now: datetime) -> None:
-    conn.execute(insert(CHECK_INS).values(**row))
+    insert_check_in(conn, row)
     mark_krs_dirty(conn, [str(row["kr_id"])], now)

@@ -11,63 +11,19 @@ burst makes one write per target and a KR that never stops changing is still wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
-
 from syncd.config.views import OkrModel
-from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskSnapshot
 from syncd.core.push_plan import DesiredWrite, TargetKey
 from syncd.core.render import CommentEntry, render_task_comment
 from syncd.ports import WriteKind
-from syncd.runtime.claims import locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.mirror import chunks
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot, to_utc, unknown_from_json
-
-
-@dataclass(frozen=True)
-class TaskToRender:
-    """A mirrored task with its links and warnings, as the renderer needs it."""
-
-    task_id: int
-    snapshot: TaskSnapshot
-    kr_ids: tuple[str, ...]
-    unknown: tuple[UnknownKr, ...]
-
-
-def load_tasks(conn: Connection, task_ids: Iterable[int]) -> list[TaskToRender]:
-    """The tasks by id (deleted ones included), with their linked KR ids in id order."""
-    ordered = sorted(set(task_ids))
-    links: dict[int, list[str]] = {}
-    found: list[TaskToRender] = []
-    for chunk in chunks(ordered):
-        for link in conn.execute(
-            select(TASK_LINKS.c.task_id, TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id.in_(chunk))
-        ):
-            links.setdefault(link.task_id, []).append(link.kr_id)
-        for row in conn.execute(select(TASKS).where(TASKS.c.id.in_(chunk))):
-            snapshot = row_snapshot(row)
-            kr_ids = tuple(sorted(links.get(row.id, [])))
-            found.append(TaskToRender(row.id, snapshot, kr_ids, unknown_from_json(row.unknown_krs)))
-    return found
-
-
-def tasks_linked_to(conn: Connection, kr_ids: Iterable[str]) -> list[int]:
-    """Ids of the non-deleted tasks linked to any of these KRs."""
-    found: set[int] = set()
-    for chunk in chunks(sorted(set(kr_ids))):
-        query = (
-            select(TASK_LINKS.c.task_id)
-            .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-            .where(TASK_LINKS.c.kr_id.in_(chunk), TASKS.c.deleted.is_(False))
-        )
-        found.update(conn.execute(query).scalars())
-    return sorted(found)
+from syncd.store.connection import Connection
+from syncd.store.push_targets import drop_task_targets, load_targets, save_desired
+from syncd.store.task_reads import TaskToRender, load_tasks
 
 
 class DesiredState:
@@ -82,10 +38,13 @@ class DesiredState:
 
     def for_tasks(self, conn: Connection, task_ids: Iterable[int]) -> int:
         """Re-render the targets of these tasks; a deleted task's targets are dropped. Returns targets changed."""
-        tasks = load_tasks(conn, task_ids)
+        return self.render(conn, load_tasks(conn, task_ids))
+
+    def render(self, conn: Connection, tasks: Sequence[TaskToRender]) -> int:
+        """Re-render the targets of these tasks as read; a deleted task's targets are dropped. Returns targets
+        changed."""
         gone = [t.task_id for t in tasks if t.snapshot.deleted]
-        for chunk in chunks(gone):
-            conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
+        drop_task_targets(conn, gone)
         live = [t for t in tasks if not t.snapshot.deleted and self.runtime.adapter(t.snapshot.source) is not None]
         kinds = {t.task_id: self._kinds(t.snapshot) for t in live}
         candidates = [(t.snapshot.source, kind, t.snapshot.external_id) for t in live for kind in kinds[t.task_id]]
@@ -154,58 +113,3 @@ class DesiredState:
         kr = self.model.key_results[kr_id]
         objective = self.model.objectives[kr.objective_id]
         return CommentEntry(kr, objective, self.model.cycles[kr.cycle_id], progress, changed_at)
-
-
-def load_targets(conn: Connection, keys: Sequence[TargetKey]) -> dict[TargetKey, Any]:
-    """Existing push targets by (source, kind, key), locked against a concurrent pusher's update."""
-    found: dict[TargetKey, Any] = {}
-    for chunk in chunks(sorted(set(keys))):
-        key_columns = tuple_(PUSH_TARGETS.c.source, PUSH_TARGETS.c.kind, PUSH_TARGETS.c.key)
-        query = select(PUSH_TARGETS).where(key_columns.in_(list(chunk))).order_by(PUSH_TARGETS.c.id)
-        for row in conn.execute(locked(conn, query)):
-            found[(row.source, row.kind, row.key)] = row
-    return found
-
-
-def save_desired(
-    conn: Connection,
-    writes: Sequence[tuple[DesiredWrite, int | None]],
-    existing: Mapping[TargetKey, Any],
-    now: datetime,
-    window: timedelta,
-) -> int:
-    """Insert new targets and update those whose content hash changed; return how many changed."""
-    changed = 0
-    for write, task_id in sorted(writes, key=lambda item: item[0].target):
-        row = existing.get(write.target)
-        if row is not None and row.desired_hash == write.hash:
-            continue
-        changed += 1
-        values = {
-            "desired_text": write.text,
-            "desired_number": write.number,
-            "desired_hash": write.hash,
-            "changed_at": to_utc(now),
-            "next_attempt_at": to_utc(due_at(row, now, window)),
-            "failed_permanently": False,
-            "attempts": 0,
-        }
-        if row is None:
-            keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
-            conn.execute(insert(PUSH_TARGETS).values(**keys, task_id=task_id, **values))
-        else:
-            conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
-    return changed
-
-
-def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
-    """When a target whose content just changed becomes due. A moment already set and not yet passed is
-    kept, and so is a passed one while a write is waiting (the change joins the pending write; a
-    Retry-After is kept too); otherwise the target waits the window from now."""
-    scheduled = as_utc(row.next_attempt_at) if row is not None else None
-    unsettled = row is not None and (row.desired_hash != row.applied_hash or row.inflight_hash is not None)
-    waiting = unsettled and not row.failed_permanently
-    if scheduled is not None and (scheduled > now or waiting):
-        return scheduled
-    result: datetime = now + window
-    return result

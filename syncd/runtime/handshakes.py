@@ -12,7 +12,6 @@ discarded. Installing goes through `install_webhooks` here so no caller forgets 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Sequence
@@ -20,17 +19,17 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import structlog
-from sqlalchemy import Connection, Engine, delete, select, update
 
 from adapters.registry import registry
-from syncd.ports import CreatedWebhook, SourceAdapter, WebhookAction, WebhookHandshake
-from syncd.store.schema import Base
-from syncd.store.upsert import upsert
+from syncd.ports import CreatedWebhook, SourceAdapter, WebhookAction
+from syncd.store import handshakes as store
+from syncd.store.connection import Engine
+from syncd.store.handshakes import nonce_hash
+
+__all__ = ["WINDOW", "StoreHandshakes", "confirmation_problem", "handshakes", "install_webhooks", "nonce_hash"]
 
 log = structlog.get_logger("syncd.handshakes")
 
-WINDOWS = Base.metadata.tables["handshake_windows"]
-SECRETS = Base.metadata.tables["webhook_secrets"]
 #: How long an install may take between opening the window and the tracker's handshake.
 WINDOW = timedelta(minutes=10)
 
@@ -39,31 +38,6 @@ def handshakes(kind: str) -> bool:
     """Whether trackers of `kind` handshake with the target before creating a webhook (their descriptor says)."""
     descriptor = registry().get(kind)
     return descriptor is not None and descriptor.webhooks.handshake
-
-
-def nonce_hash(nonce: str) -> str:
-    """The SHA-256 hex of an install nonce: what the window keeps (the nonce itself is in no row)."""
-    return hashlib.sha256(nonce.encode()).hexdigest()
-
-
-def accept_handshake(conn: Connection, source: str, handshake: WebhookHandshake, now: datetime) -> bool:
-    """Keep the handshake's secret pending in the open window of (source, its resource) whose nonce it
-    carries, in the caller's transaction; False (nothing kept) when no such window is open or that window
-    already took its one handshake. Expired windows of every source are swept on the way."""
-    conn.execute(delete(WINDOWS).where(WINDOWS.c.expires_at <= now))
-    if not handshake.nonce:
-        return False
-    taken = conn.execute(
-        update(WINDOWS)
-        .where(
-            WINDOWS.c.source == source,
-            WINDOWS.c.resource == handshake.resource,
-            WINDOWS.c.nonce_hash == nonce_hash(handshake.nonce),
-            WINDOWS.c.secret.is_(None),
-        )
-        .values(secret=handshake.secret, received_at=now)
-    )
-    return taken.rowcount == 1
 
 
 def confirmation_problem(
@@ -102,59 +76,35 @@ class StoreHandshakes:
 
     def confirmed(self, resource: str) -> str | None:
         """The webhook id bound to `resource`'s secret (None: no secret, or one stored before 0006)."""
-        with self._engine.connect() as conn:
-            gid = conn.execute(
-                select(SECRETS.c.webhook_gid).where(SECRETS.c.source == self._source, SECRETS.c.resource == resource)
-            ).scalar_one_or_none()
-        return str(gid) if gid else None
+        return store.confirmed_webhook(self._engine, self._source, resource)
 
     def expect(self, resource: str) -> str:
         """Open (or reopen, with a fresh nonce) the window of `resource`; the nonce for its target."""
         nonce = secrets.token_urlsafe(32)
-        row = {
-            "source": self._source,
-            "resource": resource,
-            "expires_at": self._clock() + WINDOW,
-            "nonce_hash": nonce_hash(nonce),
-            "secret": None,
-            "received_at": None,
-        }
-        with self._engine.begin() as conn:
-            upsert(conn, WINDOWS, [row], ("source", "resource"), ("expires_at", "nonce_hash", "secret", "received_at"))
+        store.open_window(self._engine, self._source, resource, nonce, self._clock() + WINDOW)
         self._open.add(resource)
         return nonce
 
     def confirm(self, resource: str, created: CreatedWebhook | None) -> bool:
         """Close the window; move its pending secret to `webhook_secrets` if `created` matches it, else drop it."""
-        key = (WINDOWS.c.source == self._source, WINDOWS.c.resource == resource)
         with self._engine.begin() as conn:
-            window = conn.execute(select(WINDOWS).where(*key)).first()
-            conn.execute(delete(WINDOWS).where(*key))
+            window = store.take_window(conn, self._source, resource)
             self._open.discard(resource)
             pending = window.secret if window is not None else None
             problem = confirmation_problem(resource, window.nonce_hash if window else "", pending, created)
             if problem is not None:
                 log.warning("handshake.discarded", source=self._source, resource=resource, reason=problem)
                 return False
-            assert created is not None
-            secret = {
-                "source": self._source,
-                "resource": resource,
-                "secret": pending,
-                "created_at": self._clock(),
-                "webhook_gid": created.gid,
-            }
-            upsert(conn, SECRETS, [secret], ("source", "resource"), ("secret", "created_at", "webhook_gid"))
+            assert created is not None  # no problem means the webhook was created
+            assert pending is not None  # ... and its handshake arrived
+            store.keep_secret(conn, self._source, resource, secret=pending, webhook_gid=created.gid, now=self._clock())
         log.info("handshake.confirmed", source=self._source, resource=resource, webhook=created.gid)
         return True
 
     def close(self) -> None:
         """Drop the windows opened and never confirmed (an install that stopped half-way keeps no secret)."""
         if self._open:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    delete(WINDOWS).where(WINDOWS.c.source == self._source, WINDOWS.c.resource.in_(self._open))
-                )
+            store.drop_windows(self._engine, self._source, self._open)
             self._open.clear()
 
 

@@ -15,64 +15,30 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from syncd.core.errors import SyncdError
-from syncd.ports import WebhookHandshake
-from syncd.runtime.handshakes import accept_handshake
+from syncd.store.connection import Connection, DriverFailure, Engine, StoreFailure
 from syncd.store.errors import first_line
-from syncd.store.schema import Delivery, WebhookSecret
-from syncd.store.upsert import insert_ignore
+from syncd.store.inbox import (
+    DeliveryRow,
+    IngestOutcome,
+    SomeWereDuplicates,
+    commit_batch,
+    commit_rows_one_by_one,
+)
 from syncd.store.write_gate import write_gate
 
 log = structlog.get_logger("syncd.ingest")
 
-DELIVERIES = Delivery.__table__
-SECRETS = WebhookSecret.__table__
-_KEY = ("source", "delivery_id")
+__all__ = ["DeliveryRow", "DeliveryWriter", "IngestOutcome", "StoreUnavailable"]
 
 
 class StoreUnavailable(SyncdError):
     """The store did not confirm a write (unreachable, locked, too slow, or shutting down): answer 503."""
-
-
-class IngestOutcome(StrEnum):
-    """What happened to one submitted delivery."""
-
-    STORED = "stored"
-    DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryRow:
-    """One verified delivery, as it goes into the `deliveries` inbox."""
-
-    source: str
-    delivery_id: str
-    event: str
-    body: bytes
-    received_at: datetime
-
-    def values(self) -> dict[str, Any]:
-        """Column values of a new pending row."""
-        return {
-            "source": self.source,
-            "delivery_id": self.delivery_id,
-            "event": self.event,
-            "body": self.body,
-            "received_at": self.received_at,
-            "status": "pending",
-            "attempts": 0,
-        }
 
 
 @dataclass(slots=True)
@@ -95,52 +61,6 @@ class _Group:
 
 _STOP = object()
 Settlement = IngestOutcome | StoreUnavailable
-
-
-def commit_batch(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOutcome]:
-    """Insert `rows` in the caller's transaction; say per row whether it was stored or a duplicate.
-
-    Fast path: one multi-row insert; when it stored fewer rows than it was given, some were already
-    there, and the caller redoes the batch with `commit_rows_one_by_one` to learn which."""
-    seen: set[tuple[str, str]] = set()
-    outcomes: list[IngestOutcome] = []
-    fresh: list[dict[str, Any]] = []
-    for row in rows:
-        key = (row.source, row.delivery_id)
-        outcomes.append(IngestOutcome.DUPLICATE if key in seen else IngestOutcome.STORED)
-        if key not in seen:
-            seen.add(key)
-            fresh.append(row.values())
-    if insert_new(conn, fresh) != len(fresh):
-        raise _SomeWereDuplicates
-    return outcomes
-
-
-#: One prepared `INSERT .. ON CONFLICT DO NOTHING` for SQLite, compiled once and run for every row.
-_SQLITE_INSERT = sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=list(_KEY))
-
-
-def insert_new(conn: Connection, values: list[dict[str, Any]]) -> int:
-    """Insert rows (distinct keys), skipping existing ones; return how many went in.
-
-    On SQLite one cached statement runs for all rows (the driver's summed rowcount is exact), which
-    costs about half of `insert_ignore`'s RETURNING per row; PostgreSQL's driver reports no rowcount
-    for a batch, so there `insert_ignore` counts the rows RETURNING gives back."""
-    if conn.dialect.name != "sqlite":
-        return insert_ignore(conn, DELIVERIES, values, _KEY)
-    return max(conn.execute(_SQLITE_INSERT, values[0] if len(values) == 1 else values).rowcount, 0)
-
-
-def commit_rows_one_by_one(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOutcome]:
-    """Insert `rows` one statement each (still one transaction) to tell stored rows from duplicates."""
-    return [
-        IngestOutcome.STORED if insert_ignore(conn, DELIVERIES, [row.values()], _KEY) == 1 else IngestOutcome.DUPLICATE
-        for row in rows
-    ]
-
-
-class _SomeWereDuplicates(Exception):
-    """Internal signal: the fast path met an existing row; roll back and classify row by row."""
 
 
 class DeliveryWriter:
@@ -254,7 +174,7 @@ class DeliveryWriter:
                     self._settle(groups, outcomes)
         finally:
             if self._conn is not None:
-                with contextlib.suppress(SQLAlchemyError):
+                with contextlib.suppress(StoreFailure):
                     self._conn.close()
                 self._conn = None
 
@@ -283,12 +203,12 @@ class DeliveryWriter:
         for attempt in (1, 2):
             try:
                 outcomes = self._transaction(rows)
-            except DBAPIError as error:
+            except DriverFailure as error:
                 self._drop_connection()
                 if attempt == 1 and error.connection_invalidated:
                     continue
                 return self._failed(rows, error)
-            except SQLAlchemyError as error:
+            except StoreFailure as error:
                 self._drop_connection()
                 return self._failed(rows, error)
             self.batches += 1
@@ -304,11 +224,11 @@ class DeliveryWriter:
             try:
                 with conn.begin():
                     return commit_batch(conn, rows)
-            except _SomeWereDuplicates:
+            except SomeWereDuplicates:
                 with conn.begin():
                     return commit_rows_one_by_one(conn, rows)
 
-    def _failed(self, rows: list[DeliveryRow], error: SQLAlchemyError) -> list[Settlement]:
+    def _failed(self, rows: list[DeliveryRow], error: StoreFailure) -> list[Settlement]:
         """Settle every row of a batch the store refused as unavailable."""
         log.error("ingest.commit_failed", rows=len(rows), error=first_line(error))
         return [StoreUnavailable(f"the store refused the delivery: {first_line(error)}")] * len(rows)
@@ -316,7 +236,7 @@ class DeliveryWriter:
     def _drop_connection(self) -> None:
         """Forget the writer's connection (the next batch opens a fresh one)."""
         if self._conn is not None:
-            with contextlib.suppress(SQLAlchemyError):
+            with contextlib.suppress(StoreFailure):
                 self._conn.invalidate()
                 self._conn.close()
             self._conn = None
@@ -351,30 +271,3 @@ class DeliveryWriter:
                     item.future.set_result(outcome)
         if stored and self._on_stored is not None:
             self._on_stored()
-
-
-def load_handshake_secrets(engine: Engine) -> dict[str, dict[str, str]]:
-    """Every confirmed webhook handshake secret, by source and resource (blocking; call from a thread).
-
-    Pending secrets (in `handshake_windows`, not yet confirmed by the install) are not among them."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(SECRETS.c.source, SECRETS.c.resource, SECRETS.c.secret)).all()
-    secrets: dict[str, dict[str, str]] = {}
-    for source, resource, secret in rows:
-        secrets.setdefault(source, {})[resource] = secret
-    return secrets
-
-
-class HandshakeUnexpected(SyncdError):
-    """A handshake nobody is waiting for (no `syncd webhooks install` creating that webhook, or not its nonce)."""
-
-
-def store_pending_secret(engine: Engine, source: str, handshake: WebhookHandshake, now: datetime) -> None:
-    """Keep a handshake's secret durably, pending the install's confirmation, before answering; only for the
-    window the install opened with the nonce it carries. Raises `HandshakeUnexpected` otherwise (nothing kept)."""
-    with engine.begin() as conn:
-        if not accept_handshake(conn, source, handshake, now):
-            raise HandshakeUnexpected(
-                f"no webhook creation for {handshake.resource[:100]!r} with this install nonce is in progress; "
-                "create webhooks with `syncd webhooks install`"
-            )

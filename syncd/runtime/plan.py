@@ -32,16 +32,16 @@ from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
-from syncd.runtime.polling import save_poll
 from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
-from syncd.runtime.rows import PUSH_TARGETS, TABLES
-from syncd.runtime.transactions import run_in_transaction
 from syncd.runtime.worker import Worker
+from syncd.store.bookmarks import save_poll
 from syncd.store.engine import create_store_engine
 from syncd.store.errors import StoreError, display_url, first_line
 from syncd.store.okr import sync_config
 from syncd.store.schema import Base
+from syncd.store.tables import PUSH_TARGETS, TABLES, TASKS
+from syncd.store.transactions import run_in_transaction
 
 #: The tables a plan starts from, in foreign-key order (the rest is about deliveries and leases).
 BASELINE_TABLES = ("cycles", "objectives", "key_results", "tasks", "task_links", "check_ins", "push_targets")
@@ -186,7 +186,7 @@ def _targets(engine: Engine) -> dict[tuple[str, str, str], Any]:
 
 
 def _task_urls(engine: Engine) -> dict[tuple[str, str], str]:
-    tasks = TABLES["tasks"]
+    tasks = TASKS
     with engine.connect() as conn:
         query = select(tasks.c.source, tasks.c.external_id, tasks.c.url).where(func.length(tasks.c.url) > 0)
         return {(row.source, row.external_id): row.url for row in conn.execute(query)}

@@ -2,57 +2,20 @@
 
 Loads the linked non-deleted tasks and the metric check-ins of the KRs asked for (in one query each)
 and runs `kr_progress`; results are kept for the rest of the unit, so a task linked to several KRs
-renders against one consistent set of numbers.
+renders against one consistent set of numbers. The tasks read are kept too: rendering the tasks of
+a recomputed KR reuses them instead of reading them again.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
-
 from syncd.config.views import OkrModel
-from syncd.core.model import CheckIn, TaskSnapshot
 from syncd.core.progress import KrProgress, kr_progress
-from syncd.runtime.mirror import chunks
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, SNAPSHOT_COLUMNS, TASK_LINKS, TASKS, as_utc, row_snapshot
-
-
-def linked_tasks(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[TaskSnapshot]]:
-    """The non-deleted tasks linked to each KR."""
-    found: dict[str, list[TaskSnapshot]] = defaultdict(list)
-    for chunk in chunks(sorted(set(kr_ids))):
-        for row in conn.execute(_LINKED_TASKS, {"kr_ids": list(chunk)}):
-            found[row.kr_id].append(row_snapshot(row))
-    return found
-
-
-#: Built once: a recompute reads every task of its KRs, so this runs hot (a KR may have thousands).
-_LINKED_TASKS = (
-    select(TASK_LINKS.c.kr_id, *SNAPSHOT_COLUMNS)
-    .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-    .where(TASK_LINKS.c.kr_id.in_(bindparam("kr_ids", expanding=True)), TASKS.c.deleted.is_(False))
-    .order_by(TASKS.c.id)
-)
-
-
-def metric_checkins(conn: Connection, kr_ids: Iterable[str]) -> dict[str, list[CheckIn]]:
-    """Metric check-ins (inputs from the API/CLI) of each KR."""
-    found: dict[str, list[CheckIn]] = defaultdict(list)
-    for chunk in chunks(sorted(set(kr_ids))):
-        for row in conn.execute(_METRIC_CHECK_INS, {"kr_ids": list(chunk)}):
-            at = as_utc(row.at)
-            assert at is not None  # NOT NULL column
-            found[row.kr_id].append(CheckIn(kr_id=row.kr_id, at=at, value=row.value, note=row.note or ""))
-    return found
-
-
-#: Index-backed (`ix_check_ins_kr_kind_at`): not a walk through the KR's whole progress history.
-_METRIC_CHECK_INS = select(CHECK_INS.c.kr_id, CHECK_INS.c.at, CHECK_INS.c.value, CHECK_INS.c.note).where(
-    CHECK_INS.c.kr_id.in_(bindparam("kr_ids", expanding=True)), CHECK_INS.c.kind == "metric"
-)
+from syncd.store.connection import Connection
+from syncd.store.key_results import metric_checkins, progress_changed_at
+from syncd.store.task_reads import TaskToRender, linked_tasks_to_render, tasks_by_kr
 
 
 class ProgressBook:
@@ -64,17 +27,24 @@ class ProgressBook:
         self.now = now
         self._progress: dict[str, KrProgress] = {}
         self._changed_at: dict[str, datetime | None] = {}
+        #: The tasks read for KRs of this book, by id, and the KRs whose linked tasks are all among them.
+        self._tasks: dict[int, TaskToRender] = {}
+        self._tasks_read_for: set[str] = set()
 
     def adopt(self, progress: Mapping[str, KrProgress]) -> None:
         """Take progress already computed at this book's `now` from the same tasks (not read again)."""
         self._progress.update(progress)
+
+    def know_changed_at(self, changed_at: Mapping[str, datetime | None]) -> None:
+        """Take when KRs' progress last changed from the caller, who just stored it (not read again)."""
+        self._changed_at.update(changed_at)
 
     def compute(self, kr_ids: Iterable[str]) -> Mapping[str, KrProgress]:
         """Progress of the given KRs (those the config knows), loading what is not known yet."""
         wanted = [kr for kr in dict.fromkeys(kr_ids) if kr in self.model.key_results]
         missing = [kr for kr in wanted if kr not in self._progress]
         if missing:
-            tasks, checkins = linked_tasks(self.conn, missing), metric_checkins(self.conn, missing)
+            tasks, checkins = tasks_by_kr(self._read_tasks(missing), missing), metric_checkins(self.conn, missing)
             for kr_id in missing:
                 view = self.model.key_results[kr_id]
                 cycle = self.model.cycles[view.cycle_id]
@@ -88,11 +58,23 @@ class ProgressBook:
                 )
         return {kr: self._progress[kr] for kr in wanted}
 
+    def linked_tasks(self, kr_ids: Iterable[str]) -> list[TaskToRender]:
+        """The non-deleted tasks linked to any of these KRs, in id order; read only for KRs not read yet."""
+        wanted = set(kr_ids)
+        unread = sorted(wanted - self._tasks_read_for)
+        if unread:
+            self._read_tasks(unread)
+        return [task for _, task in sorted(self._tasks.items()) if wanted.intersection(task.kr_ids)]
+
     def changed_at(self, kr_ids: Iterable[str]) -> Mapping[str, datetime | None]:
         """When each KR's progress last changed, as stored."""
         missing = sorted(set(kr_ids) - set(self._changed_at))
-        for chunk in chunks(missing):
-            query = select(KEY_RESULTS.c.id, KEY_RESULTS.c.progress_changed_at).where(KEY_RESULTS.c.id.in_(chunk))
-            for row in self.conn.execute(query):
-                self._changed_at[row.id] = as_utc(row.progress_changed_at)
+        if missing:
+            self._changed_at.update(progress_changed_at(self.conn, missing))
         return {kr: self._changed_at.get(kr) for kr in kr_ids}
+
+    def _read_tasks(self, kr_ids: list[str]) -> list[TaskToRender]:
+        tasks = linked_tasks_to_render(self.conn, kr_ids)
+        self._tasks.update((task.task_id, task) for task in tasks)
+        self._tasks_read_for.update(kr_ids)
+        return tasks

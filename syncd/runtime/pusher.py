@@ -22,17 +22,16 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import structlog
-from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.pacing import WritePacer
 from syncd.core.retry import backoff, retry_delay
 from syncd.ports import PushWrite, SourceAdapter, WriteResult
 from syncd.runtime.context import Runtime
-from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
-from syncd.runtime.push_queue import (
+from syncd.store.connection import Connection, StoreFailure
+from syncd.store.leases import Lease
+from syncd.store.push_targets import (
     PushJob,
     claim_due,
     clear_stale_claims,
@@ -43,7 +42,7 @@ from syncd.runtime.push_queue import (
     record_success,
     release_claims,
 )
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.transactions import run_in_transaction
 
 IDLE_WAIT = 1.0
 #: `settle` of a source that is not configured (a reload removed it while it was being pushed).
@@ -250,7 +249,7 @@ class SourcePusher:
                 try:
                     pause = await self._round(stop)
                 except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
-                    if isinstance(error, SQLAlchemyError):
+                    if isinstance(error, StoreFailure):
                         self.lease.mark_lost()
                     pause = outage.failed(error)
                 else:
@@ -298,7 +297,7 @@ class SourcePusher:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self.runtime.executor, self.lease.release)
-        except SQLAlchemyError as error:
+        except StoreFailure as error:
             log.warning("lease.release_failed", lease=self.lease.name, error=str(error)[:200])
 
 

@@ -22,34 +22,28 @@ from functools import partial
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
 from syncd.core.progress import KrProgress, objective_progress
-from syncd.runtime.claims import locked, skip_locked
 from syncd.runtime.context import Runtime
-from syncd.runtime.desired import DesiredState, load_tasks, tasks_linked_to
-from syncd.runtime.mirror import mark_krs_dirty, rematch
+from syncd.runtime.desired import DesiredState
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, TASKS, to_utc
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store import key_results
+from syncd.store.connection import Connection
+from syncd.store.key_results import RECOMPUTE_BATCH, lock_rollup
+from syncd.store.mirror import claim_dirty_tasks, clear_tasks_dirty, mark_krs_dirty, rematch
+from syncd.store.task_reads import load_tasks
+from syncd.store.transactions import run_in_transaction
 
-RECOMPUTE_BATCH = 200
+__all__ = ["RECOMPUTE_BATCH", "Recompute", "lock_rollup", "mark_active_krs_dirty", "update_objectives"]
+
 DIRTY_TASK_BATCH = 500
 #: Progress values closer than this are the same (float noise is not a change).
 PROGRESS_EPSILON = 1e-9
 
 log = structlog.get_logger("syncd.runtime.recompute")
-
-#: A KR dirty since `:cutoff` or earlier (NULL, not dirty, never compares).
-_KR_DUE = KEY_RESULTS.c.dirty_since <= bindparam("cutoff")
-#: Whether any KR is due, and any dirty task waits (two index-backed EXISTS, one round trip).
-_ANYTHING_DUE = select(exists().where(_KR_DUE), exists().where(TASKS.c.dirty_since.is_not(None)))
-#: The first `RECOMPUTE_BATCH` due KRs, in id (lock) order.
-_DUE_KRS = select(KEY_RESULTS).where(_KR_DUE).order_by(KEY_RESULTS.c.id).limit(RECOMPUTE_BATCH)
-_DUE_MARKS = _DUE_KRS.with_only_columns(KEY_RESULTS.c.id, KEY_RESULTS.c.dirty_marks)
 
 
 class Recompute:
@@ -65,9 +59,8 @@ class Recompute:
 
         A read-only look first: a write transaction (SQLite's file-wide write lock) is taken only when
         something is due, so an idle or delivery-only turn never stalls webhook ingest."""
-        cutoff = to_utc(self.runtime.clock() - debounce)
         with self.runtime.engine.connect() as conn:
-            krs_due, tasks_dirty = conn.execute(_ANYTHING_DUE, {"cutoff": cutoff}).one()
+            krs_due, tasks_dirty = key_results.anything_due(conn, self.runtime.clock() - debounce)
         return (self.recompute_krs(debounce) if krs_due else 0) + (self.render_dirty_tasks() if tasks_dirty else 0)
 
     # -- dirty KRs -----------------------------------------------------------------------------
@@ -94,17 +87,17 @@ class Recompute:
         """The due KRs' marks, then their progress (read in that order: a task change committed after
         the marks were read counts a new mark, which the write transaction sees)."""
         with self.runtime.engine.connect() as conn:
-            marks: dict[str, int] = dict(conn.execute(_DUE_MARKS, {"cutoff": to_utc(now - debounce)}).all())
+            marks = key_results.due_marks(conn, now - debounce)
             return _ReadAhead(marks, ProgressBook(conn, model, now).compute(marks) if marks else {})
 
     def _recompute_krs(
         self, conn: Connection, model: OkrModel, now: datetime, debounce: timedelta, ahead: _ReadAhead | None
     ) -> int:
-        cutoff = {"cutoff": to_utc(now - debounce)}
-        if ahead is None and conn.execute(_DUE_MARKS, cutoff).first() is None:
+        cutoff = now - debounce
+        if ahead is None and not key_results.any_kr_due(conn, cutoff):
             return 0  # nothing due: do not take the rollup lock just to look (the read-ahead looked already)
         lock_rollup(conn)
-        rows = {row.id: row for row in conn.execute(skip_locked(conn, _DUE_KRS), cutoff)}
+        rows = key_results.claim_due_krs(conn, cutoff)
         if not rows:
             return 0
         book = ProgressBook(conn, model, now)
@@ -114,9 +107,12 @@ class Recompute:
             )
         fresh = book.compute(rows)
         entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
+        # The KRs just stored need not be read again for when their progress last changed.
+        changed_at = key_results.changed_at_of(rows.values())
+        book.know_changed_at({kr: now if _moved(rows[kr], fresh[kr]) else changed_at[kr] for kr in fresh})
         update_objectives(conn, model, fresh, now, model.thresholds)
         desired = DesiredState(self.runtime, model, book, now)
-        desired.for_tasks(conn, tasks_linked_to(conn, entry_changed))
+        desired.render(conn, book.linked_tasks(entry_changed))
         # Goals follow every recomputed KR, not only moved ones: a goal a reload added must get its value
         # though the KR stood still (an unchanged value changes no target's hash, so it costs no write).
         desired.for_goals(conn, list(rows))
@@ -128,22 +124,14 @@ class Recompute:
     ) -> bool:
         """Write one KR's new numbers (and a check-in if progress moved); True when its comment entry changed."""
         if progress is None:  # archived or unknown to the config in force: nothing to compute
-            conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == row.id).values(dirty_since=None))
+            key_results.clear_kr_dirty(conn, row.id)
             return False
-        moved = abs(progress.progress - row.progress) > PROGRESS_EPSILON
+        moved = _moved(row, progress)
         current = progress.current if progress.current is not None else progress.done
-        values: dict[str, Any] = {
-            "progress": progress.progress,
-            "status": progress.status.value,
-            "current": current,
-            "total": progress.total,
-            "computed_at": to_utc(now),
-            "dirty_since": None,
-        }
         if moved:
-            values["progress_changed_at"] = to_utc(now)
-            conn.execute(insert(CHECK_INS).values(**_check_in(progress, current, model, now)))
-        conn.execute(update(KEY_RESULTS).where(KEY_RESULTS.c.id == row.id).values(**values))
+            key_results.insert_check_in(conn, _check_in(progress, current, model, now))
+        numbers = {"progress": progress.progress, "status": progress.status.value, "current": current}
+        key_results.save_kr_numbers(conn, row.id, {**numbers, "total": progress.total}, now, moved=moved)
         same = (row.status, row.current, row.total) == (progress.status.value, current, progress.total)
         return moved or not same or row.computed_at is None
 
@@ -155,8 +143,7 @@ class Recompute:
     def _render_dirty_tasks(self, conn: Connection) -> int:
         now = self.runtime.clock()
         model = self.okr.model(self.runtime.loaded)
-        query = select(TASKS.c.id).where(TASKS.c.dirty_since.is_not(None)).order_by(TASKS.c.id)
-        ids = list(conn.execute(skip_locked(conn, query.limit(DIRTY_TASK_BATCH))).scalars())
+        ids = claim_dirty_tasks(conn, DIRTY_TASK_BATCH)
         if not ids:
             return 0
         tasks = load_tasks(conn, ids)
@@ -164,7 +151,7 @@ class Recompute:
         lock_rollup(conn)
         mark_krs_dirty(conn, change.dirty_krs, now)
         DesiredState(self.runtime, model, ProgressBook(conn, model, now), now).for_tasks(conn, ids)
-        conn.execute(update(TASKS).where(TASKS.c.id.in_(ids)).values(dirty_since=None))
+        clear_tasks_dirty(conn, ids)
         return len(ids)
 
 
@@ -176,12 +163,17 @@ class _ReadAhead:
     progress: Mapping[str, KrProgress]
 
 
+def _moved(row: Any, progress: KrProgress) -> bool:
+    """Whether the fresh progress differs from the stored one by more than float noise."""
+    return abs(progress.progress - float(row.progress)) > PROGRESS_EPSILON
+
+
 def _check_in(progress: KrProgress, current: float, model: OkrModel, now: datetime) -> dict[str, Any]:
     view = model.key_results[progress.kr_id]
     by_checkin = view.measure is Measure.METRIC and view.aggregate is Aggregate.CHECKINS
     return {
         "kr_id": progress.kr_id,
-        "at": to_utc(now),
+        "at": now,
         "kind": "progress",
         "value": current,
         "progress": progress.progress,
@@ -191,31 +183,23 @@ def _check_in(progress: KrProgress, current: float, model: OkrModel, now: dateti
     }
 
 
-def lock_rollup(conn: Connection) -> None:
-    """Serialize objective rollups and renders between replicas: lock every objective row, in id order."""
-    conn.execute(locked(conn, select(OBJECTIVES.c.id).order_by(OBJECTIVES.c.id))).all()
-
-
 def mark_active_krs_dirty(conn: Connection, now: datetime) -> None:
     """Mark every live KR dirty: the rollup lock, then the KRs in id order, like every writer of KRs."""
     lock_rollup(conn)
-    active = select(KEY_RESULTS.c.id).where(KEY_RESULTS.c.archived_at.is_(None)).order_by(KEY_RESULTS.c.id)
-    mark_krs_dirty(conn, conn.execute(locked(conn, active)).scalars().all(), now)
+    mark_krs_dirty(conn, key_results.active_kr_ids_locked(conn), now)
 
 
 def update_objectives(
     conn: Connection, model: OkrModel, fresh: Mapping[str, KrProgress], now: datetime, thresholds: Thresholds
 ) -> int:
     """Recompute every objective from its KRs (fresh ones, the others as stored); write those that moved."""
-    stored = {
-        row.id: row for row in conn.execute(select(KEY_RESULTS.c.id, KEY_RESULTS.c.progress, KEY_RESULTS.c.status))
-    }
+    stored = key_results.stored_kr_progress(conn)
     krs = {
         kr_id: fresh.get(kr_id) or _as_stored(view.id, view.weight, stored.get(kr_id))
         for kr_id, view in model.key_results.items()
     }
     results = objective_progress(list(model.objectives.values()), krs, model.cycles, now, thresholds=thresholds)
-    current = {row.id: row for row in conn.execute(select(OBJECTIVES.c.id, OBJECTIVES.c.progress, OBJECTIVES.c.status))}
+    current = key_results.stored_objective_progress(conn)
     changed = 0
     for objective_id in sorted(results):
         result, row = results[objective_id], current.get(objective_id)
@@ -223,8 +207,7 @@ def update_objectives(
             abs(row.progress - result.progress) <= PROGRESS_EPSILON and row.status == result.status.value
         ):
             continue
-        values = {"progress": result.progress, "status": result.status.value}
-        conn.execute(update(OBJECTIVES).where(OBJECTIVES.c.id == objective_id).values(**values))
+        key_results.save_objective_progress(conn, objective_id, result.progress, result.status.value)
         changed += 1
     return changed
 

@@ -25,10 +25,11 @@ from syncd.core.errors import SyncdError
 from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.recompute import mark_active_krs_dirty
-from syncd.runtime.rows import TASKS, to_utc
-from syncd.runtime.transactions import run_in_transaction
 from syncd.store.errors import first_line
 from syncd.store.okr import sync_config
+from syncd.store.tables import TASKS
+from syncd.store.transactions import run_in_transaction
+from syncd.store.utc import to_utc
 
 log = structlog.get_logger("syncd.reload")
 

@@ -20,14 +20,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.ports import RequestObserver, RequestOutcome, RequestReason
 from syncd.runtime.metrics import Metrics
-from syncd.runtime.rows import SOURCE_STATE, to_utc
+from syncd.store.connection import Engine, StoreFailure
 from syncd.store.errors import first_line
-from syncd.store.upsert import upsert
+from syncd.store.source_state import save_troubles
 
 log = structlog.get_logger("syncd.runtime.request_watch")
 
@@ -171,22 +169,15 @@ class RequestWatch:
         rows = [
             {
                 "source": source,
-                "trouble_since": to_utc(trouble.since) if trouble else None,
+                "trouble_since": trouble.since if trouble else None,
                 "trouble": trouble.describe()[:2000] if trouble else None,
-                "trouble_seen_at": to_utc(trouble.seen_at) if trouble else None,
+                "trouble_seen_at": trouble.seen_at if trouble else None,
             }
             for source, trouble in changed.items()
         ]
         try:
-            with engine.begin() as conn:
-                upsert(
-                    conn,
-                    SOURCE_STATE,
-                    rows,
-                    conflict=["source"],
-                    update=["trouble_since", "trouble", "trouble_seen_at"],
-                )
-        except SQLAlchemyError as error:
+            save_troubles(engine, rows)
+        except StoreFailure as error:
             with self._lock:
                 for source in changed:
                     self._sources[source].unsaved = True

@@ -27,11 +27,9 @@ from syncd.core.retry import retry_delay
 from syncd.ports import PollResult, SourceAdapter
 from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
-from syncd.runtime.leases import Lease
 from syncd.runtime.loops import Outage, rest
-from syncd.runtime.mirror import mark_krs_dirty, remove_tasks, upsert_snapshots
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.polling import (
+from syncd.store.bookmarks import (
     FETCH_BATCH,
     PartitionState,
     RefreshBatch,
@@ -42,7 +40,9 @@ from syncd.runtime.polling import (
     retry_refreshes,
     save_poll,
 )
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.leases import Lease
+from syncd.store.mirror import mark_krs_dirty, remove_tasks, upsert_snapshots
+from syncd.store.transactions import run_in_transaction
 
 T = TypeVar("T")
 TICK_EVERY = 0.5

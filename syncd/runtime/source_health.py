@@ -10,40 +10,29 @@ from __future__ import annotations
 from datetime import datetime
 
 import structlog
-from sqlalchemy import Connection, select
 
 from syncd.logs import redact
 from syncd.ports import Budget
 from syncd.runtime.metrics import Metrics
-from syncd.runtime.rows import SOURCE_STATE, as_utc, to_utc
-from syncd.store.upsert import upsert
+from syncd.store.connection import Connection
+from syncd.store.source_state import failing_since, save_poll_outcome
 
 log = structlog.get_logger("syncd.runtime.source_health")
 
 
-def _record(conn: Connection, source: str, values: dict[str, object]) -> None:
-    """Set `values` on the source's row, creating it on the first poll (other columns keep theirs)."""
-    upsert(conn, SOURCE_STATE, [{"source": source, **values}], conflict=["source"], update=list(values))
-
-
-def _failing_since(conn: Connection, source: str) -> datetime | None:
-    query = select(SOURCE_STATE.c.failing_since).where(SOURCE_STATE.c.source == source)
-    return as_utc(conn.execute(query).scalar_one_or_none())
-
-
 def record_success(conn: Connection, source: str, now: datetime, budget: Budget, metrics: Metrics) -> None:
     """The source answered: fresh as of `now`, no error; log the recovery if it was failing."""
-    was_failing = _failing_since(conn, source)
+    was_failing = failing_since(conn, source)
     values: dict[str, object] = {
-        "last_poll_at": to_utc(now),
-        "last_success_at": to_utc(now),
+        "last_poll_at": now,
+        "last_success_at": now,
         "last_error": None,
         "failing_since": None,
         "budget_remaining": budget.remaining,
         "budget_limit": budget.limit,
-        "budget_resets_at": to_utc(budget.resets_at) if budget.resets_at else None,
+        "budget_resets_at": budget.resets_at,
     }
-    _record(conn, source, values)
+    save_poll_outcome(conn, source, values)
     if budget.remaining is not None:
         metrics.rate_limit_remaining.labels(source=source).set(budget.remaining)
     if was_failing is not None:
@@ -53,11 +42,11 @@ def record_success(conn: Connection, source: str, now: datetime, budget: Budget,
 def record_failure(conn: Connection, source: str, now: datetime, error: str) -> None:
     """The source failed: keep the error (redacted) and since when it fails; log only the first failure."""
     error = redact(error)
-    was_failing = _failing_since(conn, source)
-    _record(
+    was_failing = failing_since(conn, source)
+    save_poll_outcome(
         conn,
         source,
-        {"last_poll_at": to_utc(now), "last_error": error[:2000], "failing_since": to_utc(was_failing or now)},
+        {"last_poll_at": now, "last_error": error[:2000], "failing_since": was_failing or now},
     )
     if was_failing is None:
         log.error("poll.failed", source=source, error=error[:500])

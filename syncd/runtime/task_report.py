@@ -28,9 +28,11 @@ from syncd.core.errors import SyncdError
 from syncd.core.explain import TaskExplanation, explain_task
 from syncd.core.matching import match_task, task_points
 from syncd.core.model import TaskSnapshot
-from syncd.runtime.progress_book import linked_tasks
-from syncd.runtime.rows import PUSH_TARGETS, TASK_LINKS, TASKS, as_utc, row_snapshot
 from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.tables import PUSH_TARGETS, TASK_LINKS, TASKS
+from syncd.store.task_reads import linked_tasks
+from syncd.store.task_rows import row_snapshot
+from syncd.store.utc import as_utc
 
 
 def _task_links() -> dict[str, TaskLinks]:

@@ -15,7 +15,6 @@ import asyncio
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import Connection, delete
 
 from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
 from syncd.runtime.context import Runtime
@@ -23,8 +22,9 @@ from syncd.runtime.loops import Outage, rest
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.queues import record_queue_depths
 from syncd.runtime.recompute import Recompute, mark_active_krs_dirty
-from syncd.runtime.rows import DELIVERIES, to_utc
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.connection import Connection
+from syncd.store.inbox import sweep_done
+from syncd.store.transactions import run_in_transaction
 
 IDLE_WAIT = 0.2
 #: Without a backlog the running worker waits this long between batches, so that deliveries arriving
@@ -111,5 +111,4 @@ def _housekeep(conn: Connection, now: datetime) -> None:
 
     Takes the rollup lock, then the KRs in id order, like every other writer of KRs (no deadlock)."""
     mark_active_krs_dirty(conn, now)
-    cutoff = to_utc(now - DELIVERY_RETENTION)
-    conn.execute(delete(DELIVERIES).where(DELIVERIES.c.status == "done", DELIVERIES.c.applied_at < cutoff))
+    sweep_done(conn, now - DELIVERY_RETENTION)

@@ -19,12 +19,12 @@ from sqlalchemy import Engine, func, select
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.model import CheckIn
-from syncd.runtime.progress_book import metric_checkins
-from syncd.runtime.rows import KEY_RESULTS, TASKS
 from syncd.sandbox.expected import ExpectedTask, GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
 from syncd.sandbox.tracker import SandboxSource
+from syncd.store.key_results import metric_checkins
 from syncd.store.status_query import StatusReport, read_status
+from syncd.store.tables import KEY_RESULTS, TASKS
 
 #: How many task-level differences a check lists (the count says how many more there are).
 LISTED = 5

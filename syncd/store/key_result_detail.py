@@ -13,15 +13,10 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, select
 
 from syncd.config.views import OkrModel
-from syncd.core.status import as_utc
 from syncd.store.read_only import read_only
-from syncd.store.schema import Base
 from syncd.store.status_query import KeyResultStatus, key_result_status
-
-TABLES = Base.metadata.tables
-TASKS = TABLES["tasks"]
-TASK_LINKS = TABLES["task_links"]
-CHECK_INS = TABLES["check_ins"]
+from syncd.store.tables import CHECK_INS, TASK_LINKS, TASKS
+from syncd.store.utc import to_utc
 
 #: History lists at most this many check-ins (the newest).
 HISTORY_LIMIT = 1000
@@ -100,7 +95,7 @@ def linked_tasks(conn: Connection, kr_id: str) -> tuple[LinkedTask, ...]:
             labels=tuple(str(label) for label in row.labels or ()),
             points=row.points,
             rule=row.rule or "",
-            updated_at=as_utc(row.updated_at),
+            updated_at=to_utc(row.updated_at),
         )
         for row in conn.execute(query)
     )
@@ -116,7 +111,7 @@ def check_in_history(conn: Connection, kr_id: str, limit: int = HISTORY_LIMIT) -
     )
     records = [
         CheckInRecord(
-            at=as_utc(row.at),
+            at=to_utc(row.at),
             kind=row.kind,
             value=row.value,
             progress=row.progress,

@@ -17,15 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from syncd.config.models import SyncdConfig
-from syncd.core.status import as_utc
-from syncd.store.schema import Base
+from syncd.store.tables import CYCLES, KEY_RESULTS, OBJECTIVES, TASK_LINKS, TASKS
 from syncd.store.upsert import upsert
-
-CYCLES: Table = Base.metadata.tables["cycles"]
-OBJECTIVES: Table = Base.metadata.tables["objectives"]
-KEY_RESULTS: Table = Base.metadata.tables["key_results"]
-TASKS: Table = Base.metadata.tables["tasks"]
-TASK_LINKS: Table = Base.metadata.tables["task_links"]
+from syncd.store.utc import to_utc
 
 #: Columns the config owns per table; everything else (progress, status...) belongs to the engine.
 _CONFIG_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -102,7 +96,7 @@ def config_rows(config: SyncdConfig) -> dict[str, list[dict[str, Any]]]:
 def sync_config(engine: Engine, config: SyncdConfig, now: datetime) -> SyncReport:
     """Make the store's cycles, objectives and KRs equal to `config`, in one transaction."""
     rows = config_rows(config)
-    now = as_utc(now)  # SQLite stores times without their zone: always write UTC
+    now = to_utc(now)  # SQLite stores times without their zone: always write UTC
     with engine.begin() as conn:
         cycles = _sync_table(conn, CYCLES, rows["cycles"], now)
         objectives = _sync_table(conn, OBJECTIVES, rows["objectives"], now)

@@ -24,9 +24,8 @@ from syncd.config.views import OkrModel, build_okr
 from syncd.core.model import CycleView, KeyResultView, Measure, ObjectiveView, Status
 from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, objective_progress
 from syncd.core.render import amount_text, status_text, whole_percent
-from syncd.core.status import as_utc, expected_progress, kr_status
+from syncd.core.status import expected_progress, kr_status
 from syncd.store.read_only import read_only, store_location
-from syncd.store.schema import Base
 from syncd.store.status_rows import (
     FailingTarget,
     QueueDepths,
@@ -34,15 +33,12 @@ from syncd.store.status_rows import (
     UnknownKrTask,
     UnknownLabel,
     failing_targets,
-    optional_utc,
     queue_depths,
     source_statuses,
     unknown_kr_tasks,
 )
-
-KEY_RESULTS = Base.metadata.tables["key_results"]
-TASKS = Base.metadata.tables["tasks"]
-TASK_LINKS = Base.metadata.tables["task_links"]
+from syncd.store.tables import KEY_RESULTS, TASK_LINKS, TASKS
+from syncd.store.utc import as_utc, to_utc
 
 __all__ = [
     "FailingTarget",
@@ -122,7 +118,7 @@ class SourcesReport:
 
 def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusReport:
     """Assemble the status at `now` from `config` and the store (which must be migrated); writes nothing."""
-    now = as_utc(now)
+    now = to_utc(now)
     okr = build_okr(config)
 
     def read(conn: Connection) -> StatusReport:
@@ -141,7 +137,7 @@ def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusRep
 
 def read_source_health(engine: Engine, config: SyncdConfig, now: datetime) -> SourcesReport:
     """The `sources` of `read_status` at `now`, reading nothing else."""
-    now = as_utc(now)
+    now = to_utc(now)
     return read_only(engine, "the status", lambda conn: SourcesReport(now, source_statuses(conn, config, now)))
 
 
@@ -153,7 +149,7 @@ def status_document(report: StatusReport) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return as_utc(value).isoformat().replace("+00:00", "Z")
+        return to_utc(value).isoformat().replace("+00:00", "Z")
     if isinstance(value, Mapping):
         return {key: _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -167,7 +163,7 @@ def key_result_status(conn: Connection, okr: OkrModel, kr_id: str, now: datetime
     cycle = okr.cycles[view.cycle_id]
     row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).first()
     count = _linked_task_counts(conn, kr_id).get(kr_id, 0)
-    return _kr_status(view, _kr_progress(view, row, count, cycle, as_utc(now)), row, cycle)
+    return _kr_status(view, _kr_progress(view, row, count, cycle, to_utc(now)), row, cycle)
 
 
 def _objectives(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
@@ -267,6 +263,6 @@ def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, 
         target=progress.target,
         unit=view.unit,
         task_count=progress.task_count,
-        last_change=optional_utc(row.progress_changed_at) if row is not None else None,
-        computed_at=optional_utc(row.computed_at) if row is not None else None,
+        last_change=as_utc(row.progress_changed_at) if row is not None else None,
+        computed_at=as_utc(row.computed_at) if row is not None else None,
     )

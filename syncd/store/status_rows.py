@@ -16,16 +16,9 @@ from sqlalchemy import Connection, Row, Text, cast, func, or_, select
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.config.source import SourceConfig
-from syncd.core.status import as_utc
 from syncd.logs import redact
-from syncd.store.schema import Base
-
-TABLES = Base.metadata.tables
-TASKS = TABLES["tasks"]
-DELIVERIES = TABLES["deliveries"]
-REFRESH_REQUESTS = TABLES["refresh_requests"]
-PUSH_TARGETS = TABLES["push_targets"]
-SOURCE_STATE = TABLES["source_state"]
+from syncd.store.tables import DELIVERIES, PUSH_TARGETS, REFRESH_REQUESTS, SOURCE_STATE, TASKS
+from syncd.store.utc import as_utc, to_utc
 
 #: Status lists at most this many warnings and failing targets (the counts say how many there are).
 LIST_LIMIT = 100
@@ -145,7 +138,7 @@ def source_statuses(conn: Connection, config: SyncdConfig, now: datetime) -> tup
 
 def _write_backlog(conn: Connection, now: datetime) -> dict[str, dict[str, Any]]:
     """Per source: queued writes, writes made in the last PACE_WINDOW, and the queue's time at that pace."""
-    recent = PUSH_TARGETS.c.applied_at >= as_utc(now - PACE_WINDOW)
+    recent = PUSH_TARGETS.c.applied_at >= to_utc(now - PACE_WINDOW)
     query = select(
         PUSH_TARGETS.c.source,
         func.count().filter(_out_of_date()).label("queued"),
@@ -172,23 +165,23 @@ def _source_status(source: SourceConfig, state: Row[Any] | None, now: datetime, 
     """One source with its `source_state` row, if it has one yet."""
     if state is None:
         return SourceStatus(source.name, source.kind, source.enabled)
-    success = optional_utc(state.last_success_at)
-    seen = optional_utc(state.trouble_seen_at)
+    success = as_utc(state.last_success_at)
+    seen = as_utc(state.trouble_seen_at)
     current = state.trouble is not None and seen is not None and now - seen < TROUBLE_SHOWN_FOR
     return SourceStatus(
         name=source.name,
         kind=source.kind,
         enabled=source.enabled,
-        last_poll_at=optional_utc(state.last_poll_at),
+        last_poll_at=as_utc(state.last_poll_at),
         last_success_at=success,
         age_seconds=None if success is None else max(0.0, (now - success).total_seconds()),
         last_error=_redacted(state.last_error, secrets),
-        failing_since=optional_utc(state.failing_since),
+        failing_since=as_utc(state.failing_since),
         budget_remaining=state.budget_remaining,
         budget_limit=state.budget_limit,
-        budget_resets_at=optional_utc(state.budget_resets_at),
+        budget_resets_at=as_utc(state.budget_resets_at),
         trouble=_redacted(state.trouble, secrets) if current else None,
-        trouble_since=optional_utc(state.trouble_since) if current else None,
+        trouble_since=as_utc(state.trouble_since) if current else None,
     )
 
 
@@ -196,7 +189,7 @@ def queue_depths(conn: Connection, now: datetime) -> QueueDepths:
     """How much work waits: deliveries, refresh requests, push targets out of date or of unknown state after an
     interrupted write (due now or later)."""
     stale = _out_of_date()
-    due = or_(PUSH_TARGETS.c.next_attempt_at.is_(None), PUSH_TARGETS.c.next_attempt_at <= as_utc(now))
+    due = or_(PUSH_TARGETS.c.next_attempt_at.is_(None), PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
     counts = select(
         _count(DELIVERIES, DELIVERIES.c.status == "pending"),
         _count(DELIVERIES, DELIVERIES.c.status == "failed"),
@@ -230,7 +223,7 @@ def failing_targets(conn: Connection, secrets: Iterable[str] = ()) -> tuple[Fail
             last_error=redact(row.last_error, secrets),
             attempts=row.attempts,
             failed_permanently=row.failed_permanently,
-            next_attempt_at=optional_utc(row.next_attempt_at),
+            next_attempt_at=as_utc(row.next_attempt_at),
         )
         for row in conn.execute(query)
     )
@@ -239,8 +232,3 @@ def failing_targets(conn: Connection, secrets: Iterable[str] = ()) -> tuple[Fail
 def _redacted(text: str | None, secrets: list[str]) -> str | None:
     """Stored error text as shown: redacted again (rows written before redaction, or a secret added since)."""
     return None if text is None else redact(text, secrets)
-
-
-def optional_utc(moment: datetime | None) -> datetime | None:
-    """A time read from the store, in UTC (None stays None)."""
-    return None if moment is None else as_utc(moment)

@@ -32,7 +32,7 @@ from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
 from syncd.runtime.queues import record_queue_depths
 from syncd.store.errors import first_line
-from syncd.store.schema import SourceStateRow
+from syncd.store.tables import SOURCE_STATE
 
 log = structlog.get_logger("syncd.web")
 T = TypeVar("T")
@@ -56,7 +56,7 @@ class StoreProbe:
 
 def probe_store(engine: Engine, sources: list[str], since: datetime) -> StoreProbe:
     """Ask the store whether it takes writes, and for the sources (of `sources`) failing since before `since`."""
-    state = SourceStateRow.__table__
+    state = SOURCE_STATE
     with engine.connect() as conn:
         read_only = _read_only_reason(conn)
         rows = conn.execute(

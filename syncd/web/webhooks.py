@@ -30,16 +30,9 @@ from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import Runtime
 from syncd.runtime.handshakes import WINDOW
-from syncd.runtime.ingest import (
-    DeliveryRow,
-    DeliveryWriter,
-    HandshakeUnexpected,
-    IngestOutcome,
-    StoreUnavailable,
-    load_handshake_secrets,
-    store_pending_secret,
-)
+from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
 from syncd.store.errors import first_line
+from syncd.store.handshakes import HandshakeUnexpected, load_handshake_secrets, store_pending_secret
 
 log = structlog.get_logger("syncd.web")
 #: The stdlib logger behind `log`: asking it whether debug is on is far cheaper than a filtered structlog call.

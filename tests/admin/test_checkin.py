@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from syncd.runtime.rows import CHECK_INS, PUSH_TARGETS
+from syncd.store.tables import CHECK_INS, PUSH_TARGETS
 from tests.support.admin_world import CYCLE, AdminWorld
 
 

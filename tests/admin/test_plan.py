@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from syncd.core.pacing import RateLimit
 from syncd.core.render import NO_LONGER_COUNTS
 from syncd.runtime.plan_writes import budget_seconds
-from syncd.runtime.rows import PUSH_TARGETS
 from syncd.store.schema import Base
+from syncd.store.tables import PUSH_TARGETS
 from tests.support.admin_world import AdminWorld
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}

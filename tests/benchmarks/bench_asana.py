@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 PROJECTS, TASKS_PER_PROJECT = 10, 500
 EVENTS, TOUCHED = 500, 200
-#: What the daemon's scheduler coalesces into one fetch (syncd.runtime.polling.FETCH_BATCH).
+#: What the daemon's scheduler coalesces into one fetch (syncd.store.bookmarks.FETCH_BATCH).
 SCHEDULER_FETCH_BATCH = 50
 EVENTS_PER_DELIVERY = 50
 

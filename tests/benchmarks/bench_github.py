@@ -174,7 +174,7 @@ def _store() -> tuple[Any, Any]:
 
 def _save(engine: Any, result: Any, rules: Any) -> None:
     """What the scheduler does with a poll: snapshots and bookmark in one transaction."""
-    from syncd.runtime.polling import save_poll
+    from syncd.store.bookmarks import save_poll
 
     with engine.begin() as conn:
         save_poll(conn, "acme-github", result, rules, datetime.now(UTC))

@@ -45,8 +45,9 @@ from syncd.core.model import CycleView, Status, TaskState
 from syncd.core.pacing import RateLimit
 from syncd.core.progress import KrProgress
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import KEY_RESULTS, PUSH_TARGETS, TASKS, to_utc
 from syncd.runtime.worker import Worker
+from syncd.store.tables import KEY_RESULTS, PUSH_TARGETS, TASKS
+from syncd.store.utc import to_utc
 from tests.support.fake_adapter import task
 from tests.support.worker_env import SOURCE, WorkerEnv, sqlite_bench
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from syncd.ports import WebhookAccepted
-from syncd.runtime.rows import PUSH_TARGETS
 from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine
+from syncd.store.tables import PUSH_TARGETS
 from tests.support.daemon import DaemonProcess, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, start_github_sim
 from tests.support.sim_daemon import (

@@ -31,11 +31,11 @@ from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.handshakes import install_webhooks
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASK_LINKS, TASKS
 from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.contract import ContractTask, SimulatedTracker
 from syncd.store.okr import sync_config
+from syncd.store.tables import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASK_LINKS, TASKS
 from tests.support.served_app import serving_app
 from tests.support.worker_env import migrated_copy
 

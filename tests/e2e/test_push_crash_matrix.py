@@ -32,10 +32,10 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from syncd.runtime.rows import PUSH_TARGETS
 from syncd.simulators.github import GitHubSimulator
 from syncd.simulators.kit.faults import RequestGate
 from syncd.store.engine import create_store_engine, normalize_url
+from syncd.store.tables import PUSH_TARGETS
 from tests.support.daemon import DaemonProcess, wait_until, write_config
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, github_source_dict, start_github_sim
 from tests.support.sim_daemon import DAEMON_ENV, ground_truth, store_counts, store_progress

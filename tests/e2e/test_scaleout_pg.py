@@ -26,11 +26,11 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from syncd.runtime.rows import DELIVERIES
 from syncd.simulators.github import GitHubSimulator
 from syncd.simulators.github.traffic import LoggedRequest
 from syncd.simulators.github.webhooks import sign
 from syncd.store.engine import normalize_url
+from syncd.store.tables import DELIVERIES
 from tests.support.daemon import DaemonProcess, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, start_github_sim
 from tests.support.pg_cluster import ThrowawayCluster, cluster_tools_available, throwaway_cluster

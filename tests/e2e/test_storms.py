@@ -22,10 +22,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from syncd.runtime.rows import PUSH_TARGETS
 from syncd.simulators.github import GitHubSimulator
 from syncd.simulators.github.traffic import LoggedRequest
 from syncd.store.engine import create_store_engine
+from syncd.store.tables import PUSH_TARGETS
 from tests.support.daemon import running_daemon, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, start_github_sim
 from tests.support.sim_daemon import DAEMON_ENV, SOURCE, ground_truth, okr_sim_config, store_counts, store_progress

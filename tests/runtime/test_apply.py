@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from syncd.core.model import TaskState
 from syncd.runtime.apply import MAX_DELIVERY_ATTEMPTS, DeliveryApplier
-from syncd.runtime.mirror import upsert_snapshots as mirror_upsert
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, REFRESH_REQUESTS, TASK_LINKS
 from syncd.runtime.worker import Worker
+from syncd.store.mirror import upsert_snapshots as mirror_upsert
+from syncd.store.tables import DELIVERIES, KEY_RESULTS, REFRESH_REQUESTS, TASK_LINKS
 from tests.support.fake_adapter import EPOCH, task
 from tests.support.store import migrated_postgres
 from tests.support.worker_env import WorkerEnv, make_env, sqlite_bench

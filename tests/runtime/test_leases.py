@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from syncd.runtime.claims import holder_is_gone
-from syncd.runtime.leases import Lease
+from syncd.store.claims import holder_is_gone
+from syncd.store.leases import Lease
 from tests.support.store import migrated_sqlite
 from tests.support.worker_env import FakeClock
 

@@ -17,10 +17,10 @@ from syncd.core.model import TaskRef, TaskState
 from syncd.core.pacing import RateLimit
 from syncd.ports import PushWrite, WriteResult
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.push_queue import CLAIM_TTL
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.rows import LEASES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
+from syncd.store.push_targets import CLAIM_TTL
+from syncd.store.tables import LEASES, PUSH_TARGETS
 from tests.support.fake_adapter import client_record_id, task
 from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 

@@ -12,9 +12,9 @@ from sqlalchemy import event, insert, update
 
 from syncd.core.model import TaskState
 from syncd.ports import WriteKind
-from syncd.runtime.progress_book import metric_checkins
-from syncd.runtime.rows import CHECK_INS, KEY_RESULTS, OBJECTIVES, PUSH_TARGETS
 from syncd.runtime.worker import Worker
+from syncd.store.key_results import metric_checkins
+from syncd.store.tables import CHECK_INS, KEY_RESULTS, OBJECTIVES, PUSH_TARGETS
 from tests.support.fake_adapter import EPOCH, task
 from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 

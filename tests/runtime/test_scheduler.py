@@ -12,9 +12,9 @@ from structlog.testing import capture_logs
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, SOURCE_STATE, TASKS
 from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
+from syncd.store.tables import BOOKMARKS, REFRESH_REQUESTS, SOURCE_STATE, TASKS
 from tests.support.fake_adapter import task
 from tests.support.worker_env import WorkerEnv, sqlite_bench
 

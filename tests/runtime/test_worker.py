@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, update
 from structlog.testing import capture_logs
 
 from syncd.core.model import TaskState
-from syncd.runtime.rows import CHECK_INS, DELIVERIES
 from syncd.runtime.worker import RECOMPUTE_DEBOUNCE, Worker
+from syncd.store.tables import CHECK_INS, DELIVERIES
 from tests.support.fake_adapter import task
 from tests.support.worker_env import WorkerEnv, sqlite_bench
 

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 
 from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.leases import Lease
-from syncd.runtime.rows import DELIVERIES, OBJECTIVES
-from syncd.runtime.transactions import write_transaction
 from syncd.runtime.worker import Worker
+from syncd.store.leases import Lease
+from syncd.store.tables import DELIVERIES, OBJECTIVES
+from syncd.store.transactions import write_transaction
 from tests.support.fake_adapter import task
 from tests.support.store import migrated_postgres
 from tests.support.worker_env import FakeClock, WorkerEnv, make_env

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome
-from syncd.runtime.transactions import write_transaction
 from syncd.store.schema import Delivery
+from syncd.store.transactions import write_transaction
 from tests.support.worker_env import EPOCH
 
 

@@ -27,8 +27,8 @@ from adapters.registry import config_model, registry
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.reload import build_adapters, close_adapters
-from syncd.runtime.rows import DELIVERIES
 from syncd.store.schema import WebhookSecret
+from syncd.store.tables import DELIVERIES
 from tests.support.bad_inputs import Tracker
 from tests.support.served_app import serving_app
 from tests.support.webhooks import migrated_sqlite

@@ -20,12 +20,12 @@ from syncd.logs import REDACTED, redact
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.reload import build_adapters, close_adapters
-from syncd.runtime.rows import SOURCE_STATE
 from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.kit.server import BackgroundServer
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
+from syncd.store.tables import SOURCE_STATE
 from syncd.web.app import create_app
 from tests.support.configs import write_config
 from tests.support.fake_adapter import task

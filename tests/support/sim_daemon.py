@@ -23,9 +23,9 @@ from syncd.config.views import build_okr
 from syncd.core.matching import match_task
 from syncd.core.model import TaskSnapshot
 from syncd.core.progress import kr_progress
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS
 from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine
+from syncd.store.tables import DELIVERIES, KEY_RESULTS, PUSH_TARGETS
 from tests.support.daemon import write_config
 from tests.support.github_sim import GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET, github_source_dict
 

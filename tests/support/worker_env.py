@@ -25,9 +25,10 @@ from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.core.model import TaskSnapshot
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.rows import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASKS, as_utc
 from syncd.store.engine import create_store_engine
 from syncd.store.okr import sync_config
+from syncd.store.tables import DELIVERIES, KEY_RESULTS, PUSH_TARGETS, TASKS
+from syncd.store.utc import as_utc
 from tests.support.fake_adapter import EPOCH, FakeAdapter, FakeTracker
 from tests.support.store import migrated_sqlite, sqlite_url
 

@@ -19,9 +19,10 @@ from sqlalchemy import Connection, delete, select, update
 from syncd.core.matching import MatchRules
 from syncd.logs import redact
 from syncd.ports import Bookmark, PollResult
-from syncd.runtime.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
-from syncd.runtime.rows import BOOKMARKS, REFRESH_REQUESTS, as_utc, to_utc
+from syncd.store.mirror import MirrorChange, mark_krs_dirty, remove_absent, upsert_snapshots
+from syncd.store.tables import BOOKMARKS, REFRESH_REQUESTS
 from syncd.store.upsert import upsert
+from syncd.store.utc import as_utc, to_utc
 
 FETCH_BATCH = 50
 #: The columns that identify a bookmark row.

@@ -16,44 +16,30 @@ with `mark_krs_dirty` once every task row of its transaction is written.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from syncd.core.matching import MatchRules, match_task
 from syncd.core.model import TaskSnapshot
-from syncd.runtime.rows import (
-    REFRESH_REQUESTS,
-    SNAPSHOT_COLUMNS,
-    TASK_LINKS,
-    TASKS,
-    task_row,
-    to_utc,
-    unknown_json,
-)
+from syncd.store.chunks import chunks
+from syncd.store.claims import skip_locked
 from syncd.store.okr import mark_key_results_dirty
+from syncd.store.tables import REFRESH_REQUESTS, TASK_LINKS, TASKS
+from syncd.store.task_rows import SNAPSHOT_COLUMNS, task_row, unknown_json
 from syncd.store.upsert import dialect_insert, upsert
+from syncd.store.utc import to_utc
 
-#: Rows per statement when a list of ids goes into `IN (...)` or a multi-row VALUES.
-CHUNK = 500
 #: A refresh request waits this long before it is served, so a burst of compact events makes one fetch.
 REFRESH_DEBOUNCE = timedelta(seconds=1)
-
-T = TypeVar("T")
 
 #: The `tasks` columns a newer snapshot overwrites (identity, warnings and dirty marks are kept).
 _MIRRORED = tuple(
     c.name for c in TASKS.c if c.name not in ("id", "source", "external_id", "unknown_krs", "dirty_since")
 )
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in slices of at most `size`."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -255,6 +241,18 @@ def mark_tasks_dirty(conn: Connection, task_ids: Iterable[int], now: datetime) -
         conn.execute(
             update(TASKS).where(TASKS.c.id.in_(chunk), TASKS.c.dirty_since.is_(None)).values(dirty_since=to_utc(now))
         )
+
+
+def claim_dirty_tasks(conn: Connection, limit: int) -> list[int]:
+    """Ids of the first `limit` tasks marked dirty, in id (lock) order, locked (PostgreSQL skips those held)."""
+    query = select(TASKS.c.id).where(TASKS.c.dirty_since.is_not(None)).order_by(TASKS.c.id).limit(limit)
+    return list(conn.execute(skip_locked(conn, query)).scalars())
+
+
+def clear_tasks_dirty(conn: Connection, task_ids: Sequence[int]) -> None:
+    """These tasks' push state is rendered: clear their dirty marks."""
+    for chunk in chunks(sorted(set(task_ids))):
+        conn.execute(update(TASKS).where(TASKS.c.id.in_(chunk)).values(dirty_since=None))
 
 
 def remove_tasks(conn: Connection, source: str, external_ids: Sequence[str], now: datetime) -> MirrorChange:

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import Connection, Engine, delete, select
 
-from syncd.runtime.claims import holder_is_gone
-from syncd.runtime.rows import LEASES, as_utc, to_utc
-from syncd.runtime.transactions import run_in_transaction
+from syncd.store.claims import holder_is_gone
+from syncd.store.tables import LEASES
+from syncd.store.transactions import run_in_transaction
 from syncd.store.upsert import dialect_insert
+from syncd.store.utc import as_utc, to_utc
 
 #: How long a lease lasts without renewal; holders renew every third of it.
 LEASE_TTL = timedelta(seconds=30)

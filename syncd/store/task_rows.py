@@ -1,42 +1,14 @@
-"""How the worker side reads and writes the store's rows: table handles, UTC times, task snapshots.
-
-SQLite keeps timestamps as naive text, so every time is converted to UTC before it is bound (text
-comparison then orders correctly) and marked UTC again when read back.
-"""
+"""How a mirrored task is kept in `tasks`: a snapshot as row values, a row back as a snapshot."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy import Table
 
 from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskSnapshot, TaskState
-from syncd.store.schema import Base
-
-TABLES = Base.metadata.tables
-TASKS: Table = TABLES["tasks"]
-TASK_LINKS: Table = TABLES["task_links"]
-KEY_RESULTS: Table = TABLES["key_results"]
-OBJECTIVES: Table = TABLES["objectives"]
-CHECK_INS: Table = TABLES["check_ins"]
-DELIVERIES: Table = TABLES["deliveries"]
-REFRESH_REQUESTS: Table = TABLES["refresh_requests"]
-BOOKMARKS: Table = TABLES["bookmarks"]
-PUSH_TARGETS: Table = TABLES["push_targets"]
-LEASES: Table = TABLES["leases"]
-SOURCE_STATE: Table = TABLES["source_state"]
-
-
-def to_utc(moment: datetime) -> datetime:
-    """`moment` in UTC (a naive time is taken to be UTC already)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """A time read from the store, marked UTC (SQLite returns naive times)."""
-    return None if moment is None else to_utc(moment)
+from syncd.store.tables import TASKS
+from syncd.store.utc import to_utc
 
 
 def task_row(snapshot: TaskSnapshot, seen_at: datetime) -> dict[str, Any]:
@@ -81,7 +53,7 @@ def row_snapshot(row: Any) -> TaskSnapshot:
         url=row.url or "",
         title=row.title or "",
         state=_STATES[row.state],
-        updated_at=updated_at.replace(tzinfo=UTC) if updated_at.tzinfo is None else updated_at.astimezone(UTC),
+        updated_at=to_utc(updated_at),
         labels=tuple(row.labels or ()),
         points=row.points,
         assignee=row.assignee,

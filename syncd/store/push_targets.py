@@ -1,4 +1,8 @@
-"""The store side of pushing: which targets are due (newest change first), claims, and recorded outcomes.
+"""Push targets: desired state saved (coalesced), which targets are due (newest change first), claims, and
+recorded outcomes.
+
+A changed content hash touches a row; a byte-identical render changes nothing. A changed target waits
+`push.coalesce_window` before it is due; further changes while it waits keep that moment (see `due_at`).
 
 A target is due when its desired hash differs from the applied one (or a write of it is in flight),
 it has not failed permanently, and its `next_attempt_at` has come. Due targets are claimed
@@ -14,17 +18,21 @@ the adapter re-reads the tracker first (a crash between a write and its record i
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
 
 from syncd.core.model import TaskRef
+from syncd.core.push_plan import DesiredWrite, TargetKey
 from syncd.logs import redact
 from syncd.ports import WriteKind
-from syncd.runtime.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
-from syncd.runtime.rows import LEASES, PUSH_TARGETS, as_utc, to_utc
+from syncd.store.chunks import chunks
+from syncd.store.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
+from syncd.store.tables import LEASES, PUSH_TARGETS
+from syncd.store.utc import as_utc, to_utc
 
 #: How long a claim on a target lasts; a write outliving it may be retried by another replica.
 CLAIM_TTL = timedelta(minutes=2)
@@ -62,6 +70,18 @@ def wanted_condition() -> Any:
 def due_condition(source: str, now: datetime) -> Any:
     """SQL condition: targets of `source` whose write is due at `now`."""
     return (PUSH_TARGETS.c.source == source) & wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
+
+
+def count_wanted(conn: Connection, sources: Sequence[str]) -> int:
+    """Targets of these sources whose content is not known to be in the tracker (permanent failures excluded)."""
+    wanted = wanted_condition() & PUSH_TARGETS.c.source.in_(list(sources))
+    return int(conn.execute(select(func.count()).where(wanted)).scalar_one())
+
+
+def count_due(conn: Connection, now: datetime) -> int:
+    """Targets of every source whose write is due at `now`."""
+    due = wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
+    return int(conn.execute(select(func.count()).where(due)).scalar_one())
 
 
 def claim_due(
@@ -208,3 +228,64 @@ def _release(job: PushJob, holder: str) -> Any:
         )
         .where((PUSH_TARGETS.c.claimed_by == holder) | PUSH_TARGETS.c.claimed_by.is_(None))
     )
+
+
+def load_targets(conn: Connection, keys: Sequence[TargetKey]) -> dict[TargetKey, Any]:
+    """Existing push targets by (source, kind, key), locked against a concurrent pusher's update."""
+    found: dict[TargetKey, Any] = {}
+    for chunk in chunks(sorted(set(keys))):
+        key_columns = tuple_(PUSH_TARGETS.c.source, PUSH_TARGETS.c.kind, PUSH_TARGETS.c.key)
+        query = select(PUSH_TARGETS).where(key_columns.in_(list(chunk))).order_by(PUSH_TARGETS.c.id)
+        for row in conn.execute(locked(conn, query)):
+            found[(row.source, row.kind, row.key)] = row
+    return found
+
+
+def save_desired(
+    conn: Connection,
+    writes: Sequence[tuple[DesiredWrite, int | None]],
+    existing: Mapping[TargetKey, Any],
+    now: datetime,
+    window: timedelta,
+) -> int:
+    """Insert new targets and update those whose content hash changed; return how many changed."""
+    changed = 0
+    for write, task_id in sorted(writes, key=lambda item: item[0].target):
+        row = existing.get(write.target)
+        if row is not None and row.desired_hash == write.hash:
+            continue
+        changed += 1
+        values = {
+            "desired_text": write.text,
+            "desired_number": write.number,
+            "desired_hash": write.hash,
+            "changed_at": to_utc(now),
+            "next_attempt_at": to_utc(due_at(row, now, window)),
+            "failed_permanently": False,
+            "attempts": 0,
+        }
+        if row is None:
+            keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
+            conn.execute(insert(PUSH_TARGETS).values(**keys, task_id=task_id, **values))
+        else:
+            conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
+    return changed
+
+
+def due_at(row: Any, now: datetime, window: timedelta) -> datetime:
+    """When a target whose content just changed becomes due. A moment already set and not yet passed is
+    kept, and so is a passed one while a write is waiting (the change joins the pending write; a
+    Retry-After is kept too); otherwise the target waits the window from now."""
+    scheduled = as_utc(row.next_attempt_at) if row is not None else None
+    unsettled = row is not None and (row.desired_hash != row.applied_hash or row.inflight_hash is not None)
+    waiting = unsettled and not row.failed_permanently
+    if scheduled is not None and (scheduled > now or waiting):
+        return scheduled
+    result: datetime = now + window
+    return result
+
+
+def drop_task_targets(conn: Connection, task_ids: Sequence[int]) -> None:
+    """Delete the push targets of these (deleted) tasks."""
+    for chunk in chunks(task_ids):
+        conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
