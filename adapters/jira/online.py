@@ -53,7 +53,8 @@ class OnlineProbes:
         try:
             found = self.client.deployment()
         except TrackerError as error:
-            return self._check("flavour", False, f"GET /rest/api/2/serverInfo failed: {error}", SITE_FIX)
+            fix = TOKEN_FIX if error.status in (401, 403) else SITE_FIX
+            return self._check("flavour", False, f"GET /rest/api/2/serverInfo failed: {error}", fix)
         if found.cloud and not self.config.email:
             detail = f"{found.title}, but no email is configured: Cloud API tokens are sent with their account's email"
             return self._check("flavour", False, detail, "set email: to the account the API token belongs to")

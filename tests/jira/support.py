@@ -35,7 +35,7 @@ def jira_config(base_url: str = "https://acme.atlassian.net", **overrides: Any) 
 def flavour_config(sim: JiraSimulator, **overrides: Any) -> JiraSourceConfig:
     """A source on `sim` with the credentials its flavour takes: email + API token (Cloud) or a PAT (Data Center)."""
     if sim.site.cloud:
-        return jira_config(sim.url, **overrides)
+        return jira_config(**({"base_url": sim.url} | overrides))
     raw = jira_config(sim.url, token=PAT).model_dump(mode="json") | {"token": PAT, "webhook_secret": SECRET}
     raw.pop("email")
     return JiraSourceConfig.model_validate(raw | overrides)
