@@ -12,7 +12,8 @@ minute). Two parts, each on Jira Cloud and on Jira Data Center:
    changes at random moments of one simulated minute, delivered by the site's signed admin webhook. Counted from
    the adapter's writes and the site's request log: writes against the naive count (every affected issue's
    comment and field per change), the shortest gap between two writes of one target (at least the coalescing
-   window), and each issue's HTTP writes in any 2 s and any 30 s against Jira's per-issue limit (20 and 100).
+   window), and each issue's HTTP writes in any 2 s and any 30 s against Jira's per-issue limit (20 and 100),
+   which the site also enforces on the same clock (a 429 answer counts as a miss).
 """
 
 from __future__ import annotations
@@ -301,7 +302,8 @@ def writes(deployment: str, changes: int, seed: int) -> tuple[list[str], bool]:
     per_issue = {limit: max((most_within(sorted(t), span) for t in bench.log.http.values()), default=0)
                  for limit, span in ISSUE_LIMITS}  # fmt: skip
     windows = max(math.ceil((60 + drain.total_seconds()) / WINDOW), 1)
-    ok = gap >= WINDOW and all(per_issue[limit] <= limit for limit, _ in ISSUE_LIMITS)
+    refused = sum(1 for r in bench.sim.requests if r.status == 429)  # the site enforces the per-issue limits
+    ok = gap >= WINDOW and refused == 0 and all(per_issue[limit] <= limit for limit, _ in ISSUE_LIMITS)
     lines = [
         f"  first comments and fields: {initial} writes in {first.total_seconds():.0f} s simulated",
         f"  storm: {changes} changes over {KRS} KRs in 60 s simulated; caught up {drain.total_seconds():.0f} s later",
@@ -316,6 +318,8 @@ def writes(deployment: str, changes: int, seed: int) -> tuple[list[str], bool]:
             f"{'OK' if per_issue[limit] <= limit else 'FAIL'}"
             for limit, span in ISSUE_LIMITS
         ),
+        f"  429 answers (the site refuses writes past the per-issue limits): {refused} -> "
+        f"{'OK' if refused == 0 else 'FAIL'}",
         f"  wall time: {time.perf_counter() - wall:.1f} s",
     ]
     return lines, ok

@@ -11,9 +11,11 @@ raise `ApiError` with Jira's error body.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +28,7 @@ from syncd.simulators.kit.paging import PageTokenError, offset_page
 CLOUD, DATA_CENTER = "Cloud", "DataCenter"
 
 MAX_RESULTS = 5000
+WRITES = frozenset({"POST", "PUT", "DELETE"})
 
 
 class ApiError(Exception):
@@ -66,6 +69,8 @@ class Site:
     deployment: str = CLOUD
     #: Custom fields on every issue's edit screen (None: all of them); Jira refuses to set the others.
     edit_screen: set[str] | None = None
+    #: Jira's per-issue write limits, (writes, seconds) on the site's clock; more is answered 429. Empty: none.
+    issue_write_limits: tuple[tuple[int, float], ...] = ((20, 2.0), (100, 30.0))
 
     @property
     def cloud(self) -> bool:
@@ -96,6 +101,7 @@ class JiraApi:
     def __init__(self, state: JiraState, site: Site) -> None:
         self.state = state
         self.site = site
+        self._writes: dict[int, list[datetime]] = {}
         api = re.escape(site.api)
         issue = f"{api}/issue/(?P<key>[^/]+)"
         search: list[tuple[str, re.Pattern[str], Handler]] = (
@@ -131,10 +137,27 @@ class JiraApi:
             if found and method == request.method:
                 try:
                     with self.state.lock:
+                        if method in WRITES and "key" in found.groupdict():
+                            self._count_write(self.state.issue(found["key"]).id)
                         return handler(request, found)
                 except NoSuchThing as missing:
                     raise ApiError(404, str(missing)) from None
         raise ApiError(404, f"No {request.method} route for {request.path} in the Jira simulator")
+
+    def _count_write(self, issue_id: int) -> None:
+        """Note a write to an issue; 429 (`jira-per-issue-on-write`) past a per-issue limit, as Jira Cloud answers."""
+        now = self.state.now()
+        longest = max((seconds for _, seconds in self.site.issue_write_limits), default=0.0)
+        kept = [at for at in self._writes.get(issue_id, []) if (now - at).total_seconds() < longest]
+        for limit, seconds in self.site.issue_write_limits:
+            if sum(1 for at in kept if (now - at).total_seconds() < seconds) >= limit:
+                self._writes[issue_id] = kept
+                headers = {
+                    "Retry-After": str(max(1, math.ceil(seconds))),
+                    "RateLimit-Reason": "jira-per-issue-on-write",
+                }
+                raise ApiError(429, f"Too many writes to this issue: at most {limit} in {seconds:g} s.", headers)
+        self._writes[issue_id] = [*kept, now]
 
     # -- search and reads --------------------------------------------------------------------------
     def _found(self, text: object) -> list[Issue]:

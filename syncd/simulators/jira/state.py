@@ -111,6 +111,10 @@ class JiraState:
         self.listeners: list[Listener] = []
 
     # -- time and events -------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The site's clock now (what limits are counted in)."""
+        return self._clock()
+
     def stamp(self) -> datetime:
         """A new change's time: now to the millisecond, later than every earlier change."""
         with self.lock:
