@@ -60,8 +60,11 @@ class TestCheckOnline:
         assert lines_with(result.stdout, "progress_field screen", "ok", "customfield_10050 is on ENG-1's edit screen")
         assert lines_with(result.stdout, "webhook", "ok", f"{PUBLIC}/webhooks/acme-jira")
 
-    def test_a_missing_webhook_fails_with_the_fix(self, jira_sim: JiraSimulator, tmp_path: Path) -> None:
-        """No admin webhook: FAIL, the fix printed, exit 1; the token never printed."""
+    def test_a_missing_webhook_fails_with_the_fix(
+        self, jira_sim: JiraSimulator, make_adapter: Any, tmp_path: Path
+    ) -> None:
+        """No admin webhook: FAIL, the fix printed, exit 1; the token never printed (`make_adapter` checks the
+        CLI's requests against the OpenAPI at teardown)."""
         result = check_online(jira_sim, tmp_path)
         assert result.exit_code == 1, result.output
         assert lines_with(result.stdout, "webhook", "FAIL", "no admin webhook points at")

@@ -12,11 +12,13 @@ import pytest
 
 from adapters.descriptor import TrackerDescriptor
 from adapters.jira.descriptor import JIRA
+from syncd.simulators.jira.contract import JiraContractTracker
 from tests.contract.bench import ContractBench, contract_bench
 from tests.contract.test_faults import TestStorms
 from tests.contract.test_reads import TestBackfill, TestIncrementalPoll, TestLabels, TestPagination, TestTaskStates
 from tests.contract.test_webhooks import TestRedelivery, TestSignatures, TestUnknownEvents, served
 from tests.contract.test_writes import TestProgressComment, TestProgressField, field_bench
+from tests.jira.openapi import JIRA_SPEC, JiraSpec
 
 #: The suite's classes and the fixtures they use, collected here again (pytest runs what a module names).
 __all__ = [
@@ -45,6 +47,10 @@ def tracker() -> TrackerDescriptor:
 
 @pytest.fixture
 def bench(tracker: TrackerDescriptor, tmp_path: Path) -> Iterator[ContractBench]:
-    """The Data Center server, the real adapter and a runtime over them (SQLite in tmp_path)."""
+    """The Data Center server, the real adapter and a runtime over them (SQLite in tmp_path); afterwards every
+    request the runtime made is checked against the OpenAPI (v2 against the v3 twins) when it is present."""
     with contract_bench(tracker, tmp_path) as made:
         yield made
+        assert isinstance(made.tracker, JiraContractTracker)
+        if JIRA_SPEC.is_file():
+            assert JiraSpec().problems(made.tracker.sim.requests) == []

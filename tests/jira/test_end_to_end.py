@@ -15,6 +15,7 @@ from adapters.jira.descriptor import JIRA
 from syncd.simulators.contract import ContractTask
 from syncd.simulators.jira.contract import JiraContractTracker
 from tests.contract.bench import KR, contract_bench
+from tests.jira.openapi import JIRA_SPEC, JiraSpec
 
 LINK = f"kr:{KR}"
 #: The descriptor as the bench loads it, its contract simulator a Cloud site or a Data Center server.
@@ -65,3 +66,5 @@ def test_one_comment_follows_the_kr_by_webhook_and_by_poll_when_the_webhook_is_l
         assert isinstance(comment.body, dict if tracker.cloud else str)
         api = "/rest/api/3" if tracker.cloud else "/rest/api/2"
         assert all(r.path.startswith((api, "/rest/api/2/serverInfo", "/rest/webhooks/")) for r in tracker.sim.requests)
+        if JIRA_SPEC.is_file():  # every request the runtime made, v2 ones against their v3 twins
+            assert JiraSpec().problems(tracker.sim.requests) == []
