@@ -15,13 +15,13 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from syncd.simulators.jira import jql
 from syncd.simulators.jira.render import comment_json, hook_json, issue_json, user_json
 from syncd.simulators.jira.state import Issue, JiraState, NoSuchThing
+from syncd.simulators.jira.write_limits import JIRA_CLOUD_LIMITS, REASON, IssueWriteLimits
 from syncd.simulators.kit.paging import PageTokenError, offset_page
 
 #: `deploymentType` of each flavour, as `serverInfo` answers it (Data Center may also say "Server").
@@ -69,8 +69,8 @@ class Site:
     deployment: str = CLOUD
     #: Custom fields on every issue's edit screen (None: all of them); Jira refuses to set the others.
     edit_screen: set[str] | None = None
-    #: Jira's per-issue write limits, (writes, seconds) on the site's clock; more is answered 429. Empty: none.
-    issue_write_limits: tuple[tuple[int, float], ...] = ((20, 2.0), (100, 30.0))
+    #: Per-issue write limits, (writes, seconds) on the site's clock (read when the simulator is built). Empty: none.
+    issue_write_limits: tuple[tuple[int, float], ...] = JIRA_CLOUD_LIMITS
 
     @property
     def cloud(self) -> bool:
@@ -101,7 +101,7 @@ class JiraApi:
     def __init__(self, state: JiraState, site: Site) -> None:
         self.state = state
         self.site = site
-        self._writes: dict[int, list[datetime]] = {}
+        self._write_limits = IssueWriteLimits(site.issue_write_limits)
         api = re.escape(site.api)
         issue = f"{api}/issue/(?P<key>[^/]+)"
         search: list[tuple[str, re.Pattern[str], Handler]] = (
@@ -146,18 +146,11 @@ class JiraApi:
 
     def _count_write(self, issue_id: int) -> None:
         """Note a write to an issue; 429 (`jira-per-issue-on-write`) past a per-issue limit, as Jira Cloud answers."""
-        now = self.state.now()
-        longest = max((seconds for _, seconds in self.site.issue_write_limits), default=0.0)
-        kept = [at for at in self._writes.get(issue_id, []) if (now - at).total_seconds() < longest]
-        for limit, seconds in self.site.issue_write_limits:
-            if sum(1 for at in kept if (now - at).total_seconds() < seconds) >= limit:
-                self._writes[issue_id] = kept
-                headers = {
-                    "Retry-After": str(max(1, math.ceil(seconds))),
-                    "RateLimit-Reason": "jira-per-issue-on-write",
-                }
-                raise ApiError(429, f"Too many writes to this issue: at most {limit} in {seconds:g} s.", headers)
-        self._writes[issue_id] = [*kept, now]
+        refused = self._write_limits.admit(issue_id, self.state.now())
+        if refused is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(refused.seconds))), "RateLimit-Reason": REASON}
+            message = f"Too many writes to this issue: at most {refused.limit} in {refused.seconds:g} s."
+            raise ApiError(429, message, headers)
 
     # -- search and reads --------------------------------------------------------------------------
     def _found(self, text: object) -> list[Issue]:
