@@ -79,13 +79,14 @@ def messages(errors: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _reset_wait(headers: Mapping[str, str], now: datetime) -> float:
-    """Seconds until the spent budget resets (the later of the two when both are spent), 0 when unnamed."""
-    waits = []
-    for kind in ("requests", "complexity"):
-        budget = _budget(headers, kind)
-        spent = budget is not None and budget.remaining is not None and budget.remaining <= 0
-        if budget is not None and spent and budget.resets_at is not None:
-            waits.append((budget.resets_at - now).total_seconds())
+    """Seconds until the spent budget resets (the later of two spent ones), 0 when the headers name none.
+
+    A limited answer with neither budget at 0 is a query costing more complexity than is left: its reset counts."""
+    budgets = {kind: _budget(headers, kind) for kind in ("requests", "complexity")}
+    spent = [b for b in budgets.values() if b is not None and b.remaining is not None and b.remaining <= 0]
+    if not spent and budgets["complexity"] is not None:
+        spent = [budgets["complexity"]]
+    waits = [(b.resets_at - now).total_seconds() for b in spent if b.resets_at is not None]
     retry_after = _int(headers.get("retry-after"))
     if retry_after is not None:
         waits.append(float(retry_after))
