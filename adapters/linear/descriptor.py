@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.descriptor import TaskLinks, TrackerDescriptor, WebhookAuth
+from adapters.descriptor import SandboxPart, TaskLinks, TrackerDescriptor, WebhookAuth
 from adapters.linear.config import LinearSourceConfig
 from adapters.linear.normalize import snapshot_from_issue
 from adapters.linear.render import LINEAR_MARKDOWN
@@ -62,7 +62,7 @@ LINEAR = TrackerDescriptor(
     ),
     contract_simulator="syncd.simulators.linear.contract:contract_tracker",
     simulator="syncd.simulators.linear:LinearSimulator",
-    sandbox=None,  # joins `syncd sandbox` in a later step
+    sandbox=SandboxPart("syncd.simulators.linear.sandbox:sandbox_tracker", read_task=read_task),
     scope_keys=("teams",),
     container_word="team",
 )

@@ -23,7 +23,7 @@ from adapters.linear.normalize import is_identifier
 from adapters.linear.render import attachment_subtitle, attachment_title
 from syncd.core.errors import NotFound, Permanent
 from syncd.core.model import TaskRef
-from syncd.core.render import whole_percent
+from syncd.core.render import render_field_value, whole_percent
 from syncd.ports import PushWrite, WriteKind, WriteResult
 
 log = structlog.get_logger("syncd.adapters.linear")
@@ -101,7 +101,9 @@ class Pusher:
         if write.number is None:
             raise Permanent(f"source {self.config.name}: the attachment write to {write.key} carries no number")
         progress = write.number
-        metadata = {"source": self.config.name, "progress": progress, "percent": whole_percent(progress)}
+        # The same whole percentage as the comment, so the sidebar and the comment never disagree.
+        metadata = {"source": self.config.name, "progress": render_field_value(progress, "fraction"),
+                    "percent": whole_percent(progress)}  # fmt: skip
         variables = {
             "input": {
                 "issueId": issue_id,

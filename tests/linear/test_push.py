@@ -94,14 +94,14 @@ class TestProgressAttachment:
     """With `attachment: true`, one attachment per issue, updated by its stable url."""
 
     def test_one_attachment_with_the_progress(self, linear_sim: LinearSimulator, make_adapter: Any) -> None:
-        """Written twice: one attachment, titled with the percentage, the fraction in its metadata."""
+        """Written twice: one attachment, titled with the percentage, its whole-percent fraction in the metadata."""
         key = linear_sim.create_issue("ENG", "Ship it", labels=["kr:ENG-1.1"])
         adapter = make_adapter(attachment=True)
         task = TaskRef("acme-linear", key)
         (snapshot,) = adapter.reconcile("ENG", datetime.now(UTC)).snapshots
         assert adapter.targets(snapshot) == [WriteKind.COMMENT, WriteKind.FIELD]
         adapter.apply(task, PushWrite(WriteKind.FIELD, key, number=1 / 3))
-        adapter.apply(task, PushWrite(WriteKind.FIELD, key, number=0.5))
+        adapter.apply(task, PushWrite(WriteKind.FIELD, key, number=0.504))
         (only,) = linear_sim.attachments(key)
         assert (only.title, only.metadata["progress"], only.metadata["percent"]) == ("OKR progress 50%", 0.5, 50)
         assert only.url == attachment_url("acme-linear", linear_sim.issue(key).id)
