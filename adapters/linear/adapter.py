@@ -2,8 +2,8 @@
 
 Pure parts delegate to `webhook`/`normalize`; I/O goes through `LinearClient`. One partition per team. An
 incremental poll asks `issues(filter: {team: {key: {eq: KEY}}, updatedAt: {gte: <bookmark - overlap>}},
-orderBy: updatedAt, includeArchived: true)` page by page (Relay cursors, `PAGE_SIZE` issues, nested labels
-25 a page: complexity is rate-limited); a seen-set in the bookmark (identifier -> `updatedAt` delivered)
+orderBy: updatedAt, includeArchived: true)` page by page (Relay cursors, 100 issues a page for a listing and
+50 for a poll, nested labels 20: Linear prices a query by what it asks for, and complexity is rate-limited); a seen-set in the bookmark (issue id -> `updatedAt` delivered)
 drops what the overlap reads again, so an idle poll is one request per team. A reconciliation lists the
 whole team (`complete=True`), which is how issues deleted for good are found. Pushes: `adapters.linear.push`.
 """
@@ -49,8 +49,10 @@ from syncd.ports import (
     ignore_request,
 )
 
-#: Issues per page (Linear allows up to 250; 100 keeps a page's complexity near 3,000 points).
+#: Issues per page of a full listing (Linear allows up to 250; 100 keeps a page near 5,000 complexity points).
 PAGE_SIZE = 100
+#: Issues per page of an incremental poll: usually one page, priced by what it asks for (about 2,500 points).
+POLL_PAGE_SIZE = 50
 MAX_PAGES = 10_000
 #: Content writes are paced well under Linear's request budget (which the headers tell, and the runtime honours).
 WRITE_LIMITS = (RateLimit(60, timedelta(minutes=1)),)
@@ -155,7 +157,8 @@ class LinearAdapter(ProfiledAdapter):
         after: str | None = None
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
-            variables = {"filter": issue_filter, "first": PAGE_SIZE, "after": after}
+            size = PAGE_SIZE if since is None else POLL_PAGE_SIZE
+            variables = {"filter": issue_filter, "first": size, "after": after}
             page = self.client.query("issues", variables).get("issues") or {}
             yield [node for node in page.get("nodes") or () if isinstance(node, dict)]
             info = page.get("pageInfo") or {}
