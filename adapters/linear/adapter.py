@@ -54,8 +54,6 @@ PAGE_SIZE = 100
 #: Issues per page of an incremental poll: usually one page, priced by what it asks for (about 2,500 points).
 POLL_PAGE_SIZE = 50
 MAX_PAGES = 10_000
-#: Content writes are paced well under Linear's request budget (which the headers tell, and the runtime honours).
-WRITE_LIMITS = (RateLimit(60, timedelta(minutes=1)),)
 log = structlog.get_logger("syncd.adapters.linear")
 JsonObject = dict[str, Any]
 
@@ -99,7 +97,7 @@ class LinearAdapter(ProfiledAdapter):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
-        self.profile = SourceProfile(config.name, "linear", LINEAR_MARKDOWN, WRITE_LIMITS, 1)
+        self.profile = SourceProfile(config.name, "linear", LINEAR_MARKDOWN, write_limits(config), 1)
         self.client = client or LinearClient(config, observer=observer)
         self._clock = clock
         self._ids: dict[str, str] = {}
@@ -274,6 +272,12 @@ def _updated(issue: Mapping[str, Any]) -> str | None:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return None
+
+
+def write_limits(config: LinearSourceConfig) -> tuple[RateLimit, ...]:
+    """`writes_per_minute` when set, else none: Linear's budgets come from its headers (a spent one holds the
+    source until the reset it names), so syncd hard-codes no limit of Linear's."""
+    return (RateLimit(config.writes_per_minute, timedelta(minutes=1)),) if config.writes_per_minute else ()
 
 
 def build_adapter(config: LinearSourceConfig, observer: RequestObserver = ignore_request) -> LinearAdapter:

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from adapters.linear.admin import RESOURCE_TYPES
 from adapters.linear.descriptor import LINEAR
+from syncd.runtime.task_report import read_task_report
 from syncd.simulators.linear import LinearSimulator
+from tests.contract.bench import KR, contract_bench
 from tests.linear.support import SECRET
 
 PUBLIC = "https://syncd.acme.example"
@@ -95,3 +98,16 @@ class TestExplainLinks:
         assert links.external_id_in("/acme/project/roadmap-123") is None
         assert links.ref.fullmatch("ENG-123")
         assert not links.ref.fullmatch("eng 123")
+
+
+class TestExplain:
+    """`syncd explain https://linear.app/<org>/issue/ENG-1/<slug>` finds the mirrored issue and its KR."""
+
+    def test_a_linear_link_explains_the_mirrored_issue(self, tmp_path: Path) -> None:
+        """After a backfill, Linear's own link (any org, any slug) names the task and the KR it counts for."""
+        with contract_bench(LINEAR, tmp_path) as bench:
+            task = bench.tracker.create_task("Ship the signup form", labels=[f"kr:{KR}"], state="done")
+            bench.backfill()
+            url = f"https://linear.app/acme/issue/{task.external_id}/ship-the-signup-form"
+            report = read_task_report(bench.engine, bench.runtime.loaded.config, url)
+        assert (report.task.external_id, report.stored_links, report.source_kind) == (task.external_id, (KR,), "linear")

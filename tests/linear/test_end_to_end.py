@@ -12,6 +12,7 @@ from adapters.linear.descriptor import LINEAR
 from syncd.simulators.contract import ContractTask
 from syncd.simulators.linear.contract import LinearContractTracker
 from tests.contract.bench import KR, contract_bench
+from tests.linear.support import LINEAR_SCHEMA, schema_problems
 
 LINK = f"kr:{KR}"
 
@@ -56,3 +57,5 @@ def test_one_comment_and_attachment_follow_the_kr_by_webhook_and_by_poll(tmp_pat
             first_id, True, True, "OKR progress 100%"
         )  # fmt: skip
         assert tracker.field_value(subject) == 1.0
+        if LINEAR_SCHEMA.is_file():  # every request of the run (polls, fetches, writes, installs) is Linear's
+            assert schema_problems(tracker.sim.requests) == []

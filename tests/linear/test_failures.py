@@ -124,3 +124,15 @@ class TestAgainstTheSimulator:
         finally:
             stranger.close()
         assert "lin_api_unknown_999" not in str(raised.value)
+
+
+class TestPacing:
+    """syncd hard-codes none of Linear's limits: writes are paced only when the config asks."""
+
+    def test_no_pacing_unless_writes_per_minute(self) -> None:
+        """Default: no write limit (the headers govern); `writes_per_minute: 30` paces to 30 a minute."""
+        from adapters.linear.adapter import write_limits
+
+        assert write_limits(linear_config()) == ()
+        (limit,) = write_limits(linear_config(writes_per_minute=30))
+        assert (limit.count, limit.period) == (30, timedelta(minutes=1))
