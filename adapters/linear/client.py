@@ -47,6 +47,7 @@ class LinearClient:
             transport=transport,
         )
         self._endpoint = config.endpoint
+        self._token = token
         self._observer = observer
         self._clock = clock
         self._retry = retry or InlineRetry(INLINE_ATTEMPTS, retry_rate_limited_writes=True)
@@ -89,6 +90,7 @@ class LinearClient:
         self._remember(headers)
         body = _decoded(response)
         errors = [e for e in body.get("errors") or () if isinstance(e, dict)] if isinstance(body, dict) else []
+        errors = [_redacted(error, self._token) for error in errors]
         if response.status_code >= 400 or errors or not isinstance(body, dict):
             failure: TrackerError = failure_from(response.status_code, headers, errors, where=where, now=self._clock())
             if not errors and response.status_code < 400:
@@ -106,6 +108,14 @@ class LinearClient:
             self._budgets = Budgets(
                 told.requests or self._budgets.requests, told.complexity or self._budgets.complexity, told.cost
             )
+
+
+def _redacted(error: JsonObject, token: str) -> JsonObject:
+    """An error whose message quotes the token (some proxies echo the Authorization header) with it blanked."""
+    message = error.get("message")
+    if isinstance(message, str) and token and token in message:
+        return {**error, "message": message.replace(token, "[redacted]")}
+    return error
 
 
 def _operation(name: str) -> str:

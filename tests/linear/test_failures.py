@@ -14,7 +14,7 @@ from adapters.linear.client import LinearClient
 from adapters.linear.failures import Duplicate, budgets_from, failure_from
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable
 from syncd.simulators.linear import LinearSimulator
-from tests.linear.support import linear_config
+from tests.linear.support import TOKEN, linear_config
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 RATELIMITED = [{"message": "Rate limit exceeded", "extensions": {"code": "RATELIMITED"}}]
@@ -136,3 +136,15 @@ class TestPacing:
         assert write_limits(linear_config()) == ()
         (limit,) = write_limits(linear_config(writes_per_minute=30))
         assert (limit.count, limit.period) == (30, timedelta(minutes=1))
+
+
+class TestSecrets:
+    """An answer quoting the token back never carries it into syncd's errors."""
+
+    def test_an_echoed_token_is_redacted(self, linear_sim: LinearSimulator, client: Any) -> None:
+        """A 401 whose message quotes the Authorization header: the error names the failure, not the token."""
+        linear_sim.faults.refuse_echoing_credentials(1)
+        with pytest.raises(Permanent) as raised:
+            client.query("viewer")
+        assert TOKEN not in str(raised.value)
+        assert "[redacted]" in str(raised.value)
