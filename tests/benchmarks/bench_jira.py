@@ -216,7 +216,7 @@ class WriteBench:
 
     def _ingest(self) -> None:
         from syncd.ports import WebhookAccepted
-        from syncd.runtime.rows import DELIVERIES
+        from syncd.store.tables import DELIVERIES
 
         self.sim.wait_for_deliveries(30)
         fresh, self._ingested = self.sim.deliveries[self._ingested :], len(self.sim.deliveries)
@@ -237,7 +237,7 @@ class WriteBench:
         """No push target waits for a write."""
         from sqlalchemy import func, select
 
-        from syncd.runtime.rows import PUSH_TARGETS
+        from syncd.store.tables import PUSH_TARGETS
 
         query = select(func.count()).where(
             PUSH_TARGETS.c.desired_hash != func.coalesce(PUSH_TARGETS.c.applied_hash, "")
