@@ -78,6 +78,13 @@ def count_wanted(conn: Connection, sources: Sequence[str]) -> int:
     return int(conn.execute(select(func.count()).where(wanted)).scalar_one())
 
 
+def count_wanted_by_source(conn: Connection, sources: Sequence[str]) -> dict[str, int]:
+    """`count_wanted` per source (sources with nothing wanted are left out)."""
+    wanted = wanted_condition() & PUSH_TARGETS.c.source.in_(list(sources))
+    query = select(PUSH_TARGETS.c.source, func.count()).where(wanted).group_by(PUSH_TARGETS.c.source)
+    return {str(source): int(count) for source, count in conn.execute(query)}
+
+
 def count_due(conn: Connection, now: datetime) -> int:
     """Targets of every source whose write is due at `now`."""
     due = wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
