@@ -17,6 +17,7 @@ from pathlib import Path
 from adapters.asana.descriptor import ASANA
 from adapters.descriptor import TrackerDescriptor
 from adapters.github.descriptor import GITHUB
+from adapters.gitlab.descriptor import GITLAB
 from adapters.jira.descriptor import JIRA
 from syncd.config import loader
 from syncd.config.errors import ConfigError, ConfigProblem
@@ -28,7 +29,7 @@ from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 #: The entry-point group a tracker package registers its `TrackerDescriptor` under.
 ENTRY_POINT_GROUP = "syncd.trackers"
 #: The trackers that ship with syncd, in the order the schema, the reference and the messages list them.
-BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA)
+BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, GITLAB)
 
 
 class TrackerPluginError(ConfigError):
