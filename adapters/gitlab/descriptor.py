@@ -67,7 +67,7 @@ GITLAB = TrackerDescriptor(
     ),
     contract_simulator="syncd.simulators.gitlab.contract:contract_tracker",
     simulator="syncd.simulators.gitlab:GitLabSimulator",
-    sandbox=None,
+    sandbox=SandboxPart("syncd.simulators.gitlab.sandbox:sandbox_tracker", read_task=read_task),
     scope_keys=("projects", "group"),
     container_word="project",
 )

@@ -16,8 +16,8 @@ from syncd.simulators.gitlab.hooks import signature
 from tests.gitlab.support import SIGNING_TOKEN
 from tests.support.bad_inputs import Tracker
 
-TOKEN = "bad-inputs-gitlab-token-4e9a1c"  # noqa: S105 - a test credential
-SECRET = "bad-inputs-gitlab-secret-8b2f7d"  # noqa: S105 - a test credential
+TOKEN = "bad-inputs-gitlab-token-4e9a1c"
+SECRET = "bad-inputs-gitlab-secret-8b2f7d"
 
 
 class GitLab(Tracker):
@@ -49,7 +49,11 @@ class GitLab(Tracker):
         """An Issue Hook about an issue of the followed project, with a fresh id."""
         attributes = {"id": 301, "iid": 1, "title": "Ship it", "state": "opened", "action": "update",
                       "updated_at": "2026-10-02T10:00:00Z", "labels": [{"title": "kr:ENG-1.1"}]}  # fmt: skip
-        payload = {"object_kind": "issue", "project": {"path_with_namespace": "acme/web"}, "object_attributes": attributes}
+        payload = {
+            "object_kind": "issue",
+            "project": {"path_with_namespace": "acme/web"},
+            "object_attributes": attributes,
+        }
         return self._headers("Issue Hook"), json.dumps(payload).encode()
 
     def unused(self) -> tuple[dict[str, str], bytes]:

@@ -11,8 +11,8 @@ from typing import Any
 from adapters.gitlab.config import GitLabSourceConfig
 from syncd.simulators.gitlab.hooks import signature
 
-TOKEN = "gitlab-test-token-0123456789"  # noqa: S105 - a test credential
-SECRET = "gitlab-test-webhook-secret-0123"  # noqa: S105 - a test credential
+TOKEN = "gitlab-test-token-0123456789"
+SECRET = "gitlab-test-webhook-secret-0123"
 SIGNING_TOKEN = "whsec_" + base64.b64encode(b"gitlab-test-signing-key-32-bytes").decode()
 
 
