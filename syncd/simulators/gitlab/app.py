@@ -78,7 +78,9 @@ class SimulatorApp:
         self._log = log
         self._tokens = tokens
         self._clock = clock
-        self._note_limit = note_limit
+        self.note_limit = note_limit
+        #: The clock the note-creation limit counts by (a benchmark's simulated one, or monotonic time).
+        self.note_clock = clock
         self._used: list[float] = []
 
     def starlette(self) -> Starlette:
@@ -125,8 +127,8 @@ class SimulatorApp:
         fault = self._faults.decide(method, "/" + encoded)
         if fault is not None:
             _apply(fault, token)
-        if method == "POST" and encoded.endswith("/notes") and self._note_limit is not None:
-            wait = self._note_limit.admit(self._clock())
+        if method == "POST" and encoded.endswith("/notes") and self.note_limit is not None:
+            wait = self.note_limit.admit(self.note_clock())
             if wait is not None:
                 raise ApiError(429, "Retry later", {"Retry-After": str(max(1, math.ceil(wait)))})
         segments = tuple(urllib.parse.unquote(part) for part in encoded.split("/"))

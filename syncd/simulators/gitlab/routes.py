@@ -167,7 +167,8 @@ class GitLabApi:
             raise ApiError(400, "order_by does not have a valid value", key="error")
         reverse = (request.param("sort") or "desc") == "desc"
         items.sort(key=lambda i: (getattr(i, order), i.id), reverse=reverse)
-        return self._paged(request, [item_json(self.instance.url, project, i) for i in items])
+        status, page, headers = self._paged(request, items)
+        return status, [item_json(self.instance.url, project, i) for i in page], headers
 
     def _get_item(self, request: ApiRequest, found: re.Match[str]) -> Answer:
         project, item = self._item_of(found)

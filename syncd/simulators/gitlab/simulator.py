@@ -50,11 +50,17 @@ class GitLabSimulator(Served):
         self.tokens = {token}
         self.api = GitLabApi(self.state, self.instance)
         limit = SlidingWindow(notes_per_minute, 60.0) if notes_per_minute else None
-        app = SimulatorApp(self.api, self.faults, self._log, self.tokens, clock=monotonic, note_limit=limit)
-        self._server = BackgroundServer(app.starlette())
+        self._app = SimulatorApp(self.api, self.faults, self._log, self.tokens, clock=monotonic, note_limit=limit)
+        self._server = BackgroundServer(self._app.starlette())
         self._root = [self.instance.url]
         self.hooks = HookSender(self.state, self._root)
         self.state.listeners.append(self.hooks)
+
+    def limit_note_creations(self, per_minute: int | None, clock: Callable[[], float] | None = None) -> None:
+        """Answer note creations beyond `per_minute` in any minute of `clock` (seconds) 429 (None: no limit)."""
+        self._app.note_limit = SlidingWindow(per_minute, 60.0) if per_minute else None
+        if clock is not None:
+            self._app.note_clock = clock
 
     def accept_token(self, token: str) -> None:
         """Also accept `token` (e.g. one generated after construction)."""
