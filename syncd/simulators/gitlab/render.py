@@ -3,6 +3,7 @@ project_webhooks.md) and webhook payloads (webhook_events.md)."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,14 @@ def when(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _stable_id(name: str) -> int:
+    """A small id derived from a name, the same in every run (users and labels are not records here)."""
+    return zlib.crc32(name.encode()) % 100_000 + 1
+
+
 def user_json(root: str, username: str) -> dict[str, Any]:
     """A user as GitLab embeds one."""
-    return {"id": abs(hash(username)) % 10_000, "username": username, "name": username, "state": "active",
+    return {"id": _stable_id(username), "username": username, "name": username, "state": "active",
             "avatar_url": None, "web_url": f"{root}/{username}"}  # fmt: skip
 
 
@@ -92,7 +98,7 @@ def hook_json(project: Project, hook: Hook) -> dict[str, Any]:
 
 
 def _labels(root: str, project: Project, item: Item) -> list[dict[str, Any]]:
-    return [{"id": abs(hash((project.id, title))) % 100_000, "title": title, "color": "#428bca",
+    return [{"id": _stable_id(f"{project.id}:{title}"), "title": title, "color": "#428bca",
              "project_id": project.id, "type": "ProjectLabel", "group_id": None} for title in item.labels]  # fmt: skip
 
 
@@ -102,7 +108,7 @@ def _hook_item(root: str, project: Project, item: Item) -> dict[str, Any]:
         "id": item.id, "iid": item.iid, "title": item.title, "project_id": project.id, "state": item.state,
         "created_at": when(item.created_at), "updated_at": when(item.updated_at), "closed_at": when(item.closed_at),
         "labels": _labels(root, project, item), "url": item_url(root, project, item), "description": "",
-        "assignee_ids": [abs(hash(name)) % 10_000 for name in item.assignees],
+        "assignee_ids": [_stable_id(name) for name in item.assignees],
         "state_id": {"opened": 1, "closed": 2, "merged": 3}.get(item.state, 1),
     }  # fmt: skip
     if item.kind == "issue":
