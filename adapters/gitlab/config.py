@@ -65,9 +65,12 @@ class GitLabSourceConfig(SourceConfig):
         default=None,
         description="The hook's signing token (whsec_...): deliveries must carry a valid webhook-signature (use ${ENV}).",
     )
-    include_merge_requests: bool = True
-    in_progress_labels: list[str] = Field(default_factory=lambda: ["doing", "in progress", "in-progress"])
-    in_progress_when_assigned: bool = False
+    include_merge_requests: bool = Field(default=True, description="Also follow merge requests (merged is done).")
+    in_progress_labels: list[str] = Field(
+        default_factory=lambda: ["doing", "in progress", "in-progress"],
+        description="An open issue or merge request with one of these labels is in progress (case-insensitive).",
+    )
+    in_progress_when_assigned: bool = Field(default=False, description="An assigned open issue is in progress.")
     dropped_labels: list[str] = Field(
         default_factory=lambda: ["wontfix"], description="A closed issue with one of these labels is dropped."
     )
