@@ -320,3 +320,14 @@ def drop_task_targets(conn: Connection, task_ids: Sequence[int]) -> None:
     """Delete the push targets of these (deleted) tasks."""
     for chunk in chunks(task_ids):
         conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
+
+
+def task_targets(conn: Connection, source: str, key: str) -> list[Any]:
+    """The comment and field targets of one task, by kind."""
+    query = (
+        select(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.source == source, PUSH_TARGETS.c.key == key)
+        .where(PUSH_TARGETS.c.kind.in_(["comment", "field"]))
+        .order_by(PUSH_TARGETS.c.kind)
+    )
+    return list(conn.execute(query))
