@@ -153,9 +153,16 @@ def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
     if found is not None:
         return found
     path = parts.path.rstrip("/")
+    named = False
     for kind, links in _task_links().items():
         if (external_id := links.external_id_in(path)) is not None:
-            return _lookup(conn, _sources_of(config, kind, parts.netloc), [external_id])
+            # Paths of two trackers may look alike (GitHub's `/o/r/issues/1` in GitLab's `/g/p/-/issues/1`):
+            # the next kind is asked when this one's sources do not hold the task.
+            named = True
+            if (row := _lookup(conn, _sources_of(config, kind, parts.netloc), [external_id])) is not None:
+                return row
+    if named:
+        return None
     raise unreadable(url, config)
 
 

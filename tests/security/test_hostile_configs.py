@@ -1,4 +1,4 @@
-"""Hostile configs: each is refused with a one-line config error, within a second, and never echoes a secret."""
+"""Hostile configs: each is refused with a one-line config error, within a second of CPU time, and never echoes a secret."""
 
 from __future__ import annotations
 
@@ -19,15 +19,17 @@ from tests.support.configs import MINIMAL, write_config
 #: Distinctive secret values: any of them in an error message is a leak.
 ASANA_TOKEN = "asana-MARKER-7f3c9e1d2b"
 ENV = {"ASANA_TOKEN": ASANA_TOKEN}
+#: CPU seconds a hostile file may cost (process time, not wall time: a busy machine or parallel test workers
+#: must not fail the check, while a blow-up in the parser or the validator still does).
 DEADLINE_SECONDS = 1.0
 
 
 def refused(path: Path, environ: Mapping[str, str] = ENV) -> list[str]:
     """The problems `load_config` reports for `path`, after checking it answered within the deadline."""
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(ConfigError) as caught:
         load_config(path, environ=environ)
-    assert time.perf_counter() - started < DEADLINE_SECONDS
+    assert time.process_time() - started < DEADLINE_SECONDS
     problems = [str(problem) for problem in caught.value.problems]
     assert all("\n" not in problem for problem in problems), problems
     for value in environ.values():
@@ -326,7 +328,7 @@ def warm_cli(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.mark.usefixtures("warm_cli")
 class TestSyncdCheckOnHostileConfigs:
-    """`syncd check` itself: exit 1, one problem line and the count, no traceback, within a second."""
+    """`syncd check` itself: exit 1, one problem line and the count, no traceback, within a second of CPU time."""
 
     @pytest.mark.parametrize("hostile", ["bomb", "included title", "deep", "nul"])
     def test_check_prints_one_line_and_exits_one(self, tmp_path: Path, hostile: str) -> None:
@@ -344,9 +346,9 @@ class TestSyncdCheckOnHostileConfigs:
             "nul": MINIMAL + "x: '\0'\n",
         }[hostile]
         path = write_config(tmp_path, text)
-        started = time.perf_counter()
+        started = time.process_time()
         result = CliRunner().invoke(build_app(), ["check", "--config", str(path)], env=ENV)
-        assert time.perf_counter() - started < DEADLINE_SECONDS
+        assert time.process_time() - started < DEADLINE_SECONDS
         assert result.exit_code == 1
         lines = result.stderr.splitlines()
         assert len(lines) == 2, lines
