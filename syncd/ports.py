@@ -40,7 +40,8 @@ class Bookmark:
 @dataclass(frozen=True, slots=True)
 class PollResult:
     """One poll of one partition. `complete` means `snapshots` is every task there (full reconciliation):
-    mirrored tasks of that partition not in it have left the source."""
+    mirrored tasks of that partition not in it have left the source. A partition spanning several containers
+    (Jira: one search over a source's projects) names them in `containers`; by default the partition is one."""
 
     partition: str
     snapshots: tuple[TaskSnapshot, ...]
@@ -48,6 +49,7 @@ class PollResult:
     not_modified: bool = False
     complete: bool = False
     requests: int = 0
+    containers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

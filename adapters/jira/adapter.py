@@ -1,16 +1,18 @@
 """`JiraAdapter`: the `SourceAdapter` for Jira Cloud (REST v3) and Data Center / Server (REST v2).
 
-Pure parts delegate to `webhook`/`normalize`; I/O goes through `JiraClient`. One partition per project.
-An incremental poll asks `project in ("ENG") AND updated >= "<bookmark - overlap>" ORDER BY updated ASC`;
+Pure parts delegate to `webhook`/`normalize`; I/O goes through `JiraClient`. One partition per source, named
+by its project keys (`ENG,OPS`), so an idle poll is one search whatever the number of projects. An
+incremental poll asks `project in ("ENG", "OPS") AND updated >= "<bookmark - overlap>" ORDER BY updated ASC`;
 JQL dates have minute precision in the API user's time zone (`GET /myself`), so the date is floored to the
 minute (reaching back, never forward) and a seen-set in the bookmark (key -> `updated` already delivered)
-drops what the overlap reads again. A reconciliation lists the whole project (`complete=True`), which is
-how deleted issues are found. The flavour is read once (`serverInfo`); the client speaks its dialect.
+drops what the overlap reads again. A reconciliation lists every followed project (`complete=True`, covering
+each project's key as a container), which is how deleted issues and issues moved out of the projects are found. The flavour is read once (`serverInfo`); the client speaks its dialect.
 Pushes: see `adapters.jira.push`. Number fields named by display name are resolved through `GET /field`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -54,6 +56,8 @@ from syncd.ports import (
 
 #: Jira Cloud's per-issue write limits (20 writes per 2 s, 100 per 30 s), kept source-wide to stay under them.
 WRITE_LIMITS = (RateLimit(20, timedelta(seconds=2)), RateLimit(100, timedelta(seconds=30)))
+#: The store keeps partition names up to 300 characters; longer project lists are named by a digest.
+MAX_PARTITION = 200
 log = structlog.get_logger("syncd.adapters.jira")
 
 
@@ -112,36 +116,43 @@ class JiraAdapter(ProfiledAdapter):
 
     # -- reading ---------------------------------------------------------------------------------
     def partitions(self) -> Sequence[str]:
-        """The configured project keys."""
-        return list(self.config.projects)
+        """The one partition of the source: its project keys (`ENG,OPS`; see `partition_name`)."""
+        return [partition_name(self.config.projects)]
 
     def poll(self, bookmark: Bookmark | None, partition: str, started_at: datetime) -> PollResult:
-        """Issues of one project updated since the bookmark less the overlap, oldest change first."""
-        previous = PollCursor.load(bookmark)
+        """Issues of the followed projects updated since the bookmark less the overlap, oldest change first
+        (one search page when nothing changed). A bookmark or partition of another name (an older per-project
+        one) is not read: the result carries the source's partition, whose first poll lists everything."""
+        name = partition_name(self.config.projects)
+        previous = PollCursor.load(bookmark) if partition == name else PollCursor()
         since = poll_since(previous.at, self.config.poll_overlap)
-        issues, requests = self._search(self._jql(partition, since))
+        issues, requests = self._search(self._jql(since))
         points = self.points_field()
         fresh = [issue for issue in issues if previous.seen.get(str(issue.get("key"))) != _updated(issue)]
         snapshots = tuple(snapshot_from_issue(self.config, issue, points_field=points) for issue in fresh)
         cursor = self._advance(previous, snapshots, started_at)
-        log.info("jira.polled", source=self.name, project=partition, issues=len(snapshots), requests=requests)
-        return PollResult(partition, snapshots, Bookmark(partition, cursor.dump()), requests=requests)
+        log.info("jira.polled", source=self.name, partition=name, issues=len(snapshots), requests=requests)
+        return PollResult(name, snapshots, Bookmark(name, cursor.dump()), requests=requests)
 
     def reconcile(self, partition: str, started_at: datetime) -> PollResult:
-        """Every issue of one project (`complete=True`: mirrored issues missing from it left the source)."""
-        issues, requests = self._search(self._jql(partition, None))
+        """Every issue of every followed project (`complete=True` over each project's key: a mirrored issue
+        listed in none of them was deleted, hidden or moved out of them; one moved between them is listed)."""
+        name = partition_name(self.config.projects)
+        issues, requests = self._search(self._jql(None))
         points = self.points_field()
         snapshots = tuple(snapshot_from_issue(self.config, issue, points_field=points) for issue in issues)
         cursor = self._advance(PollCursor(), snapshots, started_at)
-        return PollResult(partition, snapshots, Bookmark(partition, cursor.dump()), complete=True, requests=requests)
+        containers = tuple(dict.fromkeys(key.upper() for key in self.config.projects))
+        bookmark = Bookmark(name, cursor.dump())
+        return PollResult(name, snapshots, bookmark, complete=True, requests=requests, containers=containers)
 
     def _search(self, jql: str) -> tuple[list[dict[str, object]], int]:
         before = self.client.requests
         issues = [issue for page in self.client.search(jql, search_fields(self.points_field())) for issue in page]
         return issues, self.client.requests - before
 
-    def _jql(self, partition: str, since: datetime | None) -> str:
-        clauses = [f'project in ("{partition}")']
+    def _jql(self, since: datetime | None) -> str:
+        clauses = [project_filter(self.config)]
         if self.config.jql:
             clauses.append(f"({self.config.jql})")
         if since is not None:
@@ -254,6 +265,15 @@ def _updated(issue: Mapping[str, object]) -> str | None:
         return datetime.fromisoformat(value).isoformat()
     except ValueError:
         return None
+
+
+def partition_name(projects: Sequence[str]) -> str:
+    """The source's partition: its project keys sorted, comma-separated (`ENG,OPS`; a single project keeps the
+    name its per-project partition had). Past `MAX_PARTITION` characters, the count and a digest of the keys."""
+    keys = ",".join(sorted(dict.fromkeys(key.upper() for key in projects)))
+    if len(keys) <= MAX_PARTITION:
+        return keys
+    return f"{keys.count(',') + 1} projects sha256:{hashlib.sha256(keys.encode()).hexdigest()[:32]}"
 
 
 def build_adapter(config: JiraSourceConfig, observer: RequestObserver = ignore_request) -> JiraAdapter:

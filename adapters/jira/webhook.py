@@ -1,14 +1,16 @@
 """Pure webhook handling for Jira admin webhooks: verify `X-Hub-Signature`, classify, interpret a delivery.
 
 `intake` runs on the webhook path: the HMAC-SHA256 of the raw body is checked in constant time before the
-body is parsed, then the delivery is kept (deduped on `X-Atlassian-Webhook-Identifier`, which Jira keeps
-across its retries) or acknowledged and dropped. `interpret` runs in the worker: a payload's full issue is
+body is parsed, then the delivery is kept or acknowledged and dropped. A kept delivery is deduped on
+`X-Atlassian-Webhook-Identifier`, which Jira Cloud keeps across its retries; without it (Data Center is not
+known to send it) on `sha256:<hex digest of the verified raw body>`, since a retry resends the same body. `interpret` runs in the worker: a payload's full issue is
 a snapshot (the runtime applies it only if newer than the mirror, since Jira does not order deliveries);
 a payload without the fields a snapshot needs asks for a fetch; a deleted or moved-away issue is removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +29,8 @@ ISSUE_EVENTS = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issu
 COMMENT_EVENTS = frozenset({"comment_created", "comment_updated", "comment_deleted"})
 #: The store keeps delivery ids up to this long (Jira's identifiers are short numbers or UUIDs).
 MAX_DELIVERY_ID = 200
+#: The prefix of a delivery id derived from the body when Jira sent no identifier.
+BODY_DIGEST = "sha256:"
 JsonObject = dict[str, Any]
 
 
@@ -103,12 +107,17 @@ def intake(config: JiraSourceConfig, headers: Mapping[str, str], body: bytes) ->
     reason = ignore_reason(config, event, payload)
     if reason is not None:
         return WebhookIgnored(event=event[:100], reason=reason)
-    delivery_id = headers.get("x-atlassian-webhook-identifier")
-    if not delivery_id:
-        raise MalformedPayload("the delivery has no X-Atlassian-Webhook-Identifier header (needed to drop retries)")
-    if len(delivery_id) > MAX_DELIVERY_ID:
+    return WebhookAccepted(delivery_id=delivery_id(headers, body), event=event)
+
+
+def delivery_id(headers: Mapping[str, str], body: bytes) -> str:
+    """`X-Atlassian-Webhook-Identifier` when sent, else `sha256:<hex>` of the raw body (a retry resends it)."""
+    identifier = headers.get("x-atlassian-webhook-identifier")
+    if not identifier:
+        return BODY_DIGEST + hashlib.sha256(body).hexdigest()
+    if len(identifier) > MAX_DELIVERY_ID:
         raise MalformedPayload(f"the X-Atlassian-Webhook-Identifier header is longer than {MAX_DELIVERY_ID} characters")
-    return WebhookAccepted(delivery_id=delivery_id, event=event)
+    return identifier
 
 
 def interpret(config: JiraSourceConfig, event: str, body: bytes, *, points_field: str | None = None) -> DeliveryEffects:

@@ -54,7 +54,7 @@ def save_poll(conn: Connection, source: str, result: PollResult, rules: MatchRul
         change += upsert_snapshots(conn, result.snapshots, rules, now, or_equal=True)
     if result.complete:
         present = [s.external_id for s in result.snapshots]
-        change += remove_absent(conn, source, result.partition, present, now)
+        change += remove_absent(conn, source, result.containers or (result.partition,), present, now)
     mark_krs_dirty(conn, change.dirty_krs, now)
     _save_bookmark(conn, source, result, now)
     return change

@@ -280,11 +280,13 @@ def remove_tasks(conn: Connection, source: str, external_ids: Sequence[str], now
     return MirrorChange(len(removed), frozenset(kr_ids), frozenset(removed))
 
 
-def remove_absent(conn: Connection, source: str, partition: str, present: Iterable[str], now: datetime) -> MirrorChange:
-    """After a complete listing of `partition`: mirrored tasks there that the listing lacks are deleted."""
+def remove_absent(
+    conn: Connection, source: str, containers: Sequence[str], present: Iterable[str], now: datetime
+) -> MirrorChange:
+    """After a complete listing of `containers`: mirrored tasks in them that the listing lacks are deleted."""
     mirrored = conn.execute(
         select(TASKS.c.external_id).where(
-            TASKS.c.source == source, TASKS.c.container == partition, TASKS.c.deleted.is_(False)
+            TASKS.c.source == source, TASKS.c.container.in_(list(containers)), TASKS.c.deleted.is_(False)
         )
     ).scalars()
     absent = sorted(set(mirrored) - set(present))

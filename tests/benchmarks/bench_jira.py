@@ -3,10 +3,11 @@
 Run: `python tests/benchmarks/bench_jira.py` (not collected by pytest; `--changes`, `--seed` optional; about a
 minute). Two parts, each on Jira Cloud and on Jira Data Center:
 
-1. Reads (the approach of bench_github.py): 10,000 issues in one project, `updated` spread over a year, 50 KR
-   labels. A full backfill (target: at most one search request per 100 issues plus a constant of 3: serverInfo,
+1. Reads (the approach of bench_github.py): 10,000 issues in two projects (ENG, OPS, one source, so one
+   partition), `updated` spread over a year, 50 KR labels. A full backfill (target: at most one search request per 100 issues plus a constant of 3: serverInfo,
    GET /field for the story-points field, and room for one more), the next poll (settles on the overlap window),
-   and an idle poll (target: 1 request per source; Jira has no conditional search, so it is one search page).
+   and an idle poll (target: 1 request per source, whatever its projects; Jira has no conditional search, so it is
+   one search page over `project in ("ENG", "OPS")`).
 2. Writes (the approach of bench_push.py: one simulated clock for runtime and site, 100 ms ticks, everything
    else real): 100 issues (two per KR) with a progress comment and the progress field, then 1,000 done/reopen
    changes at random moments of one simulated minute, delivered by the site's signed admin webhook. Counted from
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 ISSUES, KRS, PROJECT, PAGE = 10_000, 50, "ENG", 100
+#: The projects part 1 reads, all followed by the one source.
+READ_PROJECTS = ("ENG", "OPS")
 BACKFILL_CONSTANT, IDLE_TARGET_REQUESTS = 3, 1
 ISSUES_PER_KR, TICK, WINDOW = 2, 0.1, 2.0
 #: Jira's per-issue write limits: (writes, seconds).
@@ -92,21 +95,25 @@ class ReadFigure:
 
 
 def reads(deployment: str) -> list[ReadFigure]:
-    """Seed 10,000 issues over a year, then backfill, settle and idle-poll them."""
+    """Seed 10,000 issues over a year in two projects, then backfill, settle and idle-poll the source's partition."""
     from adapters.jira.adapter import JiraAdapter
     from adapters.jira.config import JiraSourceConfig
 
     clock = SimClock()
     sim = site(deployment, clock)
     try:
+        for project in READ_PROJECTS[1:]:
+            sim.create_project(project)
         step = timedelta(days=365) / ISSUES
         for number in range(ISSUES):
             clock.now = START + number * step
-            sim.create_issue(PROJECT, f"Task {number}", labels=[f"kr:ENG-1.{number % KRS + 1}"], emit=False)
+            project = READ_PROJECTS[number % len(READ_PROJECTS)]
+            sim.create_issue(project, f"Task {number}", labels=[f"kr:ENG-1.{number % KRS + 1}"], emit=False)
         started = clock.now + timedelta(seconds=1)
-        adapter = JiraAdapter(JiraSourceConfig.model_validate(source_entry(sim)))
+        adapter = JiraAdapter(JiraSourceConfig.model_validate(source_entry(sim, projects=list(READ_PROJECTS))))
         try:
-            backfill, requests, seconds = measured(sim, lambda: adapter.poll(None, PROJECT, started))
+            (partition,) = adapter.partitions()
+            backfill, requests, seconds = measured(sim, lambda: adapter.poll(None, partition, started))
             assert len(backfill.snapshots) == ISSUES, f"the backfill listed {len(backfill.snapshots)} of {ISSUES}"
             target = math.ceil(ISSUES / PAGE) + BACKFILL_CONSTANT
             pages = sum(1 for r in sim.requests if r.path == sim.site.search_path)
@@ -114,10 +121,10 @@ def reads(deployment: str) -> list[ReadFigure]:
                 ReadFigure("full backfill", requests, seconds, f"<= {target} ({ISSUES // PAGE} pages + 3)",
                            requests <= target, f"{pages} search pages; {ISSUES / seconds:,.0f} issues/s"),
             ]  # fmt: skip
-            settle, requests, seconds = measured(sim, lambda: adapter.poll(backfill.bookmark, PROJECT, started))
+            settle, requests, seconds = measured(sim, lambda: adapter.poll(backfill.bookmark, partition, started))
             figures.append(ReadFigure("next poll (settles)", requests, seconds, "1 page + /myself once", requests <= 2,
                                       f"{len(settle.snapshots)} issue(s) new in the overlap window"))  # fmt: skip
-            idle, requests, seconds = measured(sim, lambda: adapter.poll(settle.bookmark, PROJECT, started))
+            idle, requests, seconds = measured(sim, lambda: adapter.poll(settle.bookmark, partition, started))
             figures.append(ReadFigure("idle poll", requests, seconds, f"{IDLE_TARGET_REQUESTS} request",
                                       requests <= IDLE_TARGET_REQUESTS and not idle.snapshots,
                                       f"{len(idle.snapshots)} issue(s) delivered"))  # fmt: skip
@@ -337,7 +344,8 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     missed: list[str] = []
     for deployment in FLAVOURS:
-        print(f"Jira {deployment}: reads, {ISSUES:,} issues in {PROJECT}, {KRS} KR labels")
+        projects = ", ".join(READ_PROJECTS)
+        print(f"Jira {deployment}: reads, {ISSUES:,} issues in {projects} (one partition), {KRS} KR labels")
         print(f"  {'phase':<22} {'requests':>8} {'time':>9}  {'target':<26} {'verdict':<7} note")
         for figure in reads(deployment):
             print(figure.line())

@@ -3,6 +3,7 @@ for a stated reason, and a stored delivery becomes snapshots, fetches or removal
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -48,11 +49,53 @@ class TestSignature:
         with pytest.raises(SignatureError):
             intake(CONFIG, {"x-hub-signature": "sha256=00"}, b"not json")
 
-    def test_a_delivery_without_identifier_is_malformed(self) -> None:
-        """Without X-Atlassian-Webhook-Identifier a retry could not be told apart."""
+
+class TestDeliveryId:
+    """Retries are told apart by X-Atlassian-Webhook-Identifier, or by the body's digest when it is absent."""
+
+    def test_without_identifier_the_id_is_the_sha256_of_the_raw_body(self) -> None:
+        """Data Center may send no identifier: the delivery is kept as `sha256:<hex of the body>`."""
         headers, body = signed(issue_payload("jira:issue_updated"))
         del headers["x-atlassian-webhook-identifier"]
-        with pytest.raises(MalformedPayload, match="X-Atlassian-Webhook-Identifier"):
+        expected = "sha256:" + hashlib.sha256(body).hexdigest()
+        assert intake(CONFIG, headers, body) == WebhookAccepted(delivery_id=expected, event="jira:issue_updated")
+
+    def test_a_retry_of_the_same_body_has_the_same_id_another_body_another(self) -> None:
+        """Jira retries with the same body; the next change of the issue is another body (its `updated`)."""
+        headers, body = signed(issue_payload("jira:issue_updated"))
+        later_headers, later = signed(issue_payload("jira:issue_updated", updated="2026-12-03T10:05:00.000+0000"))
+        for sent in (headers, later_headers):
+            del sent["x-atlassian-webhook-identifier"]
+        first, again, other = (
+            intake(CONFIG, h, b) for h, b in ((headers, body), (dict(headers), body), (later_headers, later))
+        )
+        assert isinstance(first, WebhookAccepted)
+        assert isinstance(other, WebhookAccepted)
+        assert first == again
+        assert first.delivery_id != other.delivery_id
+
+    def test_the_identifier_wins_when_sent(self) -> None:
+        """The same body under two identifiers is two deliveries (as Cloud means it)."""
+        (one, body), (two, _) = (
+            signed(issue_payload("jira:issue_updated"), identifier="7"),
+            signed(issue_payload("jira:issue_updated"), identifier="8"),
+        )
+        assert [intake(CONFIG, h, body) for h in (one, two)] == [
+            WebhookAccepted(delivery_id="7", event="jira:issue_updated"),
+            WebhookAccepted(delivery_id="8", event="jira:issue_updated"),
+        ]
+
+    def test_an_identifier_longer_than_the_store_keeps_is_malformed(self) -> None:
+        """201 characters: refused, not truncated into a collision."""
+        headers, body = signed(issue_payload("jira:issue_updated"), identifier="x" * 201)
+        with pytest.raises(MalformedPayload, match="longer than 200"):
+            intake(CONFIG, headers, body)
+
+    def test_a_forged_delivery_without_identifier_is_still_refused(self) -> None:
+        """The fallback comes after the signature check: no identifier does not let a forgery in."""
+        headers, body = signed(issue_payload("jira:issue_updated"), secret="someone-else")
+        del headers["x-atlassian-webhook-identifier"]
+        with pytest.raises(SignatureError):
             intake(CONFIG, headers, body)
 
 

@@ -2,8 +2,9 @@
 
 A hook wants an event it lists, for an issue its JQL filter matches before or after the change (a move out
 of the followed project still reaches the hook that followed it). Deliveries carry Jira's headers:
-`X-Atlassian-Webhook-Identifier` (one per delivery, the same on a retry) and, with a secret,
-`X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. They are queued in order on one thread.
+`X-Atlassian-Webhook-Identifier` (one per delivery, the same on a retry; left out when `send_identifier` is
+off, as a Data Center server may) and, with a secret, `X-Hub-Signature: sha256=<hex HMAC-SHA256 of the raw
+body>`. They are queued in order on one thread.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class HookSender:
         self._sequence = 0
         self._lock = threading.Lock()
         self.deliveries: list[Delivery] = []
+        #: Whether deliveries carry `X-Atlassian-Webhook-Identifier` (Cloud does; Data Center is not known to).
+        self.send_identifier = True
 
     def start(self) -> None:
         """Start the delivery thread."""
@@ -89,8 +92,9 @@ class HookSender:
                 with self._lock:
                     self._sequence += 1
                     identifier = str(self._sequence)
-                headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": identifier,
-                           "User-Agent": "Atlassian Webhook HTTP Client"}  # fmt: skip
+                headers = {"Content-Type": "application/json", "User-Agent": "Atlassian Webhook HTTP Client"}
+                if self.send_identifier:
+                    headers["X-Atlassian-Webhook-Identifier"] = identifier
                 self._queue.put((hook.url, raw, self._poster.signed(hook.secret, raw, headers)))
 
     def _wanted(self, hook: AdminHook, event: IssueEvent, zone: ZoneInfo) -> bool:
