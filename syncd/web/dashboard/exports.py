@@ -62,7 +62,7 @@ def _time(moment: datetime) -> str:
     return to_utc(moment).isoformat().replace("+00:00", "Z")
 
 
-def _safe(cell: object) -> object:
+def spreadsheet_safe(cell: object) -> object:
     """A cell a spreadsheet will not run: text starting with = + - @ gets a leading apostrophe."""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
@@ -73,7 +73,7 @@ def _csv(name: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) ->
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    writer.writerows([_safe(cell) for cell in row] for row in rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
