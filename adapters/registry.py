@@ -18,6 +18,7 @@ from adapters.asana.descriptor import ASANA
 from adapters.descriptor import TrackerDescriptor
 from adapters.github.descriptor import GITHUB
 from adapters.jira.descriptor import JIRA
+from adapters.linear.descriptor import LINEAR
 from syncd.config import loader
 from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.models import SyncdConfig
@@ -28,7 +29,7 @@ from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 #: The entry-point group a tracker package registers its `TrackerDescriptor` under.
 ENTRY_POINT_GROUP = "syncd.trackers"
 #: The trackers that ship with syncd, in the order the schema, the reference and the messages list them.
-BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA)
+BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, LINEAR)
 
 
 class TrackerPluginError(ConfigError):

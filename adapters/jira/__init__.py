@@ -1,1 +1,1 @@
-"""`kind: jira`: Jira Cloud issues as tasks, labels as KR links, one ADF progress comment per issue."""
+"""`kind: jira`: Jira Cloud and Data Center issues as tasks, labels as KR links, one progress comment per issue."""

@@ -1,11 +1,12 @@
-"""`JiraAdapter`: the `SourceAdapter` for Jira Cloud (REST v3).
+"""`JiraAdapter`: the `SourceAdapter` for Jira Cloud (REST v3) and Data Center / Server (REST v2).
 
 Pure parts delegate to `webhook`/`normalize`; I/O goes through `JiraClient`. One partition per project.
 An incremental poll asks `project in ("ENG") AND updated >= "<bookmark - overlap>" ORDER BY updated ASC`;
 JQL dates have minute precision in the API user's time zone (`GET /myself`), so the date is floored to the
 minute (reaching back, never forward) and a seen-set in the bookmark (key -> `updated` already delivered)
 drops what the overlap reads again. A reconciliation lists the whole project (`complete=True`), which is
-how deleted issues are found. Pushes: see `adapters.jira.push`.
+how deleted issues are found. The flavour is read once (`serverInfo`); the client speaks its dialect.
+Pushes: see `adapters.jira.push`. Number fields named by display name are resolved through `GET /field`.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 
 from adapters.jira import webhook
-from adapters.jira.admin import JiraAdmin
+from adapters.jira.admin import JiraAdmin, project_filter
 from adapters.jira.client import JiraClient
 from adapters.jira.config import JiraSourceConfig
-from adapters.jira.normalize import jql_moment, points_field_of, search_fields, snapshot_from_issue
+from adapters.jira.fields import FieldIds, is_field_id, needs_lookup, resolve_fields
+from adapters.jira.normalize import jql_moment, search_fields, snapshot_from_issue
+from adapters.jira.online import OnlineProbes
 from adapters.jira.push import Pusher
 from adapters.jira.render import JIRA_ADF
 from adapters.source_profile import ProfiledAdapter, SourceProfile
 from syncd.core.bookmarks import advance_bookmark, poll_since
-from syncd.core.errors import NotFound, TrackerError
+from syncd.core.errors import NotFound
 from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
 from syncd.ports import (
@@ -90,10 +93,10 @@ class JiraAdapter(ProfiledAdapter):
         self.config = config
         self.profile = SourceProfile(config.name, "jira", JIRA_ADF, WRITE_LIMITS, 1)
         self.client = client or JiraClient(config, observer=observer)
-        self._pusher = Pusher(config, self.client)
+        self._pusher = Pusher(config, self.client, lambda: self.field_ids().progress)
         self._lock = threading.Lock()
         self._zone: tzinfo | None = None
-        self._points: tuple[str | None] | None = None
+        self._fields: FieldIds | None = None
 
     # -- pure parts ------------------------------------------------------------------------------
     def intake(
@@ -104,7 +107,7 @@ class JiraAdapter(ProfiledAdapter):
 
     def interpret(self, event: str, body: bytes) -> DeliveryEffects:
         """Snapshots, fetches and removals a stored delivery implies."""
-        known = self._points[0] if self._points is not None else self.config.points_field
+        known = self._fields.points if self._fields is not None else self._written_id(self.config.points_field)
         return webhook.interpret(self.config, event, body, points_field=known)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -186,13 +189,23 @@ class JiraAdapter(ProfiledAdapter):
             return self._zone
 
     def points_field(self) -> str | None:
-        """`points_field`, else the field named "Story Points" or "Story point estimate" (`GET /field` once)."""
-        if self.config.points_field is not None:
-            return self.config.points_field
+        """`points_field`'s id, else the field named "Story Points" or "Story point estimate"."""
+        return self.field_ids().points
+
+    def field_ids(self) -> FieldIds:
+        """The ids of `points_field` and `progress_field`; `GET /field` once when a default or a name needs it
+        (a failed lookup, e.g. a name no field has, is raised as `Permanent` and asked again next time)."""
+        points, progress = self.config.points_field, self.config.progress_field
+        if not needs_lookup(points, progress):
+            return FieldIds(points, progress)
         with self._lock:
-            if self._points is None:
-                self._points = (points_field_of(self.client.fields()),)
-            return self._points[0]
+            if self._fields is None:
+                self._fields = resolve_fields(self.client.fields(), points, progress)
+            return self._fields
+
+    @staticmethod
+    def _written_id(field: str | None) -> str | None:
+        return field if field is not None and is_field_id(field) else None
 
     # -- pushing ---------------------------------------------------------------------------------
     def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
@@ -213,12 +226,13 @@ class JiraAdapter(ProfiledAdapter):
 
     # -- admin -----------------------------------------------------------------------------------
     def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
-        """The account the token is, and whether the configured fields are number fields."""
-        try:
-            fields = self.client.fields() if self.config.points_field or self.config.progress_field else None
-        except TrackerError:
-            fields = None
-        return JiraAdmin(self.config, self.client).check(fields)
+        """Flavour, account, projects, number fields and their edit screen, admin webhook (`adapters.jira.online`)."""
+        return OnlineProbes(self.config, self.client, self._sample_issue).run(public_url)
+
+    def _sample_issue(self) -> str | None:
+        """The key of one issue of the followed projects (for the edit-screen probe), or None when there is none."""
+        page = next(iter(self.client.search(project_filter(self.config), ["summary"], page_size=1)), [])
+        return next((str(issue["key"]) for issue in page if isinstance(issue.get("key"), str)), None)
 
     def install_webhooks(
         self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None

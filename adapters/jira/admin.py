@@ -1,4 +1,4 @@
-"""`syncd webhooks install` and `check --online` for Jira: the admin webhook, the account, the fields.
+"""`syncd webhooks install` for Jira: the admin webhook (`check --online` is `adapters.jira.online`).
 
 One admin webhook per source, found by its URL (`{public_url}/webhooks/{source}`): created when missing,
 updated when its events, JQL filter or secret drifted, left alone otherwise (idempotent). Its JQL filter is
@@ -7,14 +7,13 @@ the source's project filter, so Jira sends nothing about other projects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.jira.client import JiraClient
 from adapters.jira.config import JiraSourceConfig
 from adapters.jira.webhook import ISSUE_EVENTS
-from syncd.core.errors import TrackerError
-from syncd.ports import OnlineCheck, WebhookAction
+from syncd.ports import WebhookAction
 
 FILTER_SECTION = "issue-related-events-section"
 
@@ -43,7 +42,7 @@ def wanted_hook(config: JiraSourceConfig, url: str) -> dict[str, Any]:
     return hook
 
 
-def _differences(found: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
+def hook_differences(found: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
     """Which settings of an existing hook differ (a secret Jira does not show back counts as unchanged)."""
     differ = [key for key in ("events", "filters", "excludeBody") if _norm(found.get(key)) != _norm(wanted[key])]
     if "secret" in found and found.get("secret") != wanted.get("secret"):
@@ -74,32 +73,9 @@ class JiraAdmin:
             if not dry_run:
                 self.client.create_admin_webhook(wanted)
             return [WebhookAction(self.config.name, target, "create", url)]
-        differ = _differences(found, wanted)
+        differ = hook_differences(found, wanted)
         if not differ:
             return [WebhookAction(self.config.name, target, "unchanged", url)]
         if not dry_run:
             self.client.update_admin_webhook(str(found.get("self", "")).rstrip("/").rpartition("/")[2], wanted)
         return [WebhookAction(self.config.name, target, "update", f"{url} ({', '.join(differ)})")]
-
-    def check(self, fields: Sequence[Mapping[str, Any]] | None) -> list[OnlineCheck]:
-        """Who the token is, and whether the configured fields exist and hold numbers."""
-        try:
-            me = self.client.myself()
-        except TrackerError as error:
-            fix = "check base_url, email and token (Cloud: an API token of that account)"
-            return [OnlineCheck(self.config.name, "credentials", False, str(error), fix)]
-        who = str(me.get("emailAddress") or me.get("displayName") or me.get("accountId") or "?")
-        checks = [OnlineCheck(self.config.name, "credentials", True, f"authenticated as {who}")]
-        by_id = {str(field.get("id")): field for field in fields or ()}
-        for role, field_id in (
-            ("points_field", self.config.points_field),
-            ("progress_field", self.config.progress_field),
-        ):
-            if field_id is None:
-                continue
-            schema = by_id.get(field_id, {}).get("schema") or {}
-            ok = schema.get("type") == "number"
-            detail = f"{field_id} is a number field" if ok else f"{field_id} is missing or not a number field"
-            fix = "" if ok else f"point {role} at a number custom field (GET /rest/api/3/field lists them)"
-            checks.append(OnlineCheck(self.config.name, role, ok, detail, fix))
-        return checks

@@ -11,7 +11,6 @@ from syncd.config.source import SourceConfig
 from syncd.config.types import EnvironmentHttpUrl
 
 _PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_FIELD_ID = re.compile(r"^customfield_\d+$")
 #: Jira's resolutions that close an issue without doing it (the issue's default `dropped_resolutions`).
 DEFAULT_DROPPED_RESOLUTIONS = ("Won't Do", "Duplicate", "Cannot Reproduce")
 
@@ -23,17 +22,15 @@ def _project_key(key: str) -> str:
     return key
 
 
-def _field_id(field: str) -> str:
-    """A custom field's id (`customfield_10016`), as Jira's REST API names it."""
-    if not _FIELD_ID.match(field):
-        raise ValueError(
-            f"{field!r} is not a custom field id; write it as customfield_NNNNN (see GET /rest/api/3/field)"
-        )
-    return field
+def _field_ref(field: str) -> str:
+    """A custom field's id (`customfield_10016`) or its display name (`Story Points`), resolved when used."""
+    if not field.strip():
+        raise ValueError("a field is named by its id (customfield_NNNNN) or its display name; this one is empty")
+    return field.strip()
 
 
 ProjectKey = Annotated[str, AfterValidator(_project_key)]
-FieldId = Annotated[str, AfterValidator(_field_id)]
+FieldRef = Annotated[str, AfterValidator(_field_ref)]
 
 
 class JiraSourceConfig(SourceConfig):
@@ -50,12 +47,13 @@ class JiraSourceConfig(SourceConfig):
     webhook_secret: SecretStr | None = Field(
         default=None, description="Secret of the admin webhook (X-Hub-Signature: sha256=...) (use ${ENV})."
     )
-    points_field: FieldId | None = Field(
+    points_field: FieldRef | None = Field(
         default=None,
-        description='Story points field; default: the field named "Story Points" or "Story point estimate".',
+        description='Story points field, by id or name; default: the field named "Story Points" or "Story point '
+        'estimate".',
     )
-    progress_field: FieldId | None = Field(
-        default=None, description="Number field syncd writes the KR's progress to, 0-100."
+    progress_field: FieldRef | None = Field(
+        default=None, description="Number field (id or name) syncd writes the KR's progress to, 0-100."
     )
     dropped_resolutions: list[str] = Field(
         default_factory=lambda: list(DEFAULT_DROPPED_RESOLUTIONS),

@@ -1,5 +1,5 @@
-"""`kind: jira` as syncd sees it: config model, adapter, ADF comments, `/browse/KEY-12` links, signed webhooks,
-its sandbox part."""
+"""`kind: jira` as syncd sees it: config model, adapter, comments rendered as ADF (sent as wiki markup to Data
+Center), `/browse/KEY-12` links, signed webhooks, its sandbox part."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ followed). JQL dates are written here too: minute precision, in the API user's t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -19,8 +19,6 @@ from syncd.core.model import TaskSnapshot, TaskState
 
 #: The issue fields every search and fetch asks for (besides the points field).
 BASE_FIELDS = ("summary", "status", "resolution", "labels", "updated", "project", "assignee", "issuetype")
-#: The names Jira gives its story-points field (company-managed, team-managed projects).
-POINTS_FIELD_NAMES = ("story points", "story point estimate")
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
 
 
@@ -131,12 +129,3 @@ def snapshot_from_issue(
 def search_fields(points_field: str | None) -> list[str]:
     """The `fields` a search or fetch asks for."""
     return [*BASE_FIELDS, points_field] if points_field else list(BASE_FIELDS)
-
-
-def points_field_of(fields: Sequence[Mapping[str, Any]]) -> str | None:
-    """The id of the story-points field among `GET /field`'s answer (by its usual names), or None."""
-    for field in fields:
-        name = _name(field)
-        if name is not None and name.casefold() in POINTS_FIELD_NAMES and isinstance(field.get("id"), str):
-            return str(field["id"])
-    return None

@@ -1,6 +1,7 @@
-"""Writes back to Jira: one ADF progress comment per issue, edited in place, and the progress number field.
+"""Writes back to Jira: one progress comment per issue, edited in place, and the progress number field.
 
-ADF keeps no hidden text, so the comment is found again without a marker: the issue carries the entity
+The comment comes rendered as ADF; on Data Center / Server it is sent as wiki markup (`adapters.jira.wiki`).
+Neither keeps hidden text, so the comment is found again without a marker: the issue carries the entity
 property `syncd.progress` naming its comment (`{"source": ..., "commentId": ...}`), and the comment itself
 is created with a comment property `syncd.progress` (`{"source": ...}`) in the same request. The comment is
 edited by its stored id; when that is lost, through the issue property; when an earlier write's outcome is
@@ -12,13 +13,15 @@ none is ours is a comment created. Edits and field writes pass `notifyUsers=fals
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
-from adapters.jira.client import JiraClient
+from adapters.jira.client import CommentBody, JiraClient
 from adapters.jira.config import JiraSourceConfig
 from adapters.jira.normalize import is_issue_key
+from adapters.jira.wiki import wiki_markup
 from syncd.core.errors import NotFound, Permanent
 from syncd.core.model import TaskRef
 from syncd.core.render import render_field_value
@@ -42,9 +45,10 @@ def is_ours(comment: dict[str, Any], source: str) -> bool:
 class Pusher:
     """Applies `PushWrite`s for one Jira source."""
 
-    def __init__(self, config: JiraSourceConfig, client: JiraClient) -> None:
+    def __init__(self, config: JiraSourceConfig, client: JiraClient, progress_field: Callable[[], str | None]) -> None:
         self.config = config
         self.client = client
+        self._progress_field = progress_field
 
     def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
         """Dispatch one write by kind."""
@@ -57,14 +61,15 @@ class Pusher:
     # -- the progress comment ----------------------------------------------------------------------
     def comment(self, key: str, write: PushWrite) -> WriteResult:
         """Edit the issue's progress comment in place, else find it (property, then comments), else create it."""
-        body = self._document(write)
+        body = self._body(write)
         if not write.unknown:
-            for candidate in dict.fromkeys(filter(None, (write.remote_id, self._property_comment(key)))):
-                if self._edit(key, candidate, body):
-                    if candidate != write.remote_id:
-                        self._remember(key, candidate)
-                        log.info("push.comment_recovered", source=self.config.name, task=key, comment=candidate)
-                    return WriteResult(candidate)
+            if write.remote_id and self._edit(key, write.remote_id, body):
+                return WriteResult(write.remote_id)
+            candidate = self._property_comment(key)
+            if candidate and candidate != write.remote_id and self._edit(key, candidate, body):
+                self._remember(key, candidate)
+                log.info("push.comment_recovered", source=self.config.name, task=key, comment=candidate)
+                return WriteResult(candidate)
         ours = [str(c["id"]) for c in self.client.comments(key) if is_ours(c, self.config.name) and "id" in c]
         if ours:
             keep = write.remote_id if write.remote_id in ours else ours[0]
@@ -80,7 +85,7 @@ class Pusher:
         log.info("push.comment_created", source=self.config.name, task=key, comment=created)
         return WriteResult(created, created=True)
 
-    def _edit(self, key: str, comment_id: str, body: dict[str, Any]) -> bool:
+    def _edit(self, key: str, comment_id: str, body: CommentBody) -> bool:
         try:
             self.client.update_comment(key, comment_id, body)
         except NotFound:
@@ -96,6 +101,11 @@ class Pusher:
     def _remember(self, key: str, comment_id: str) -> None:
         self.client.set_issue_property(key, PROGRESS_PROPERTY, {"source": self.config.name, "commentId": comment_id})
 
+    def _body(self, write: PushWrite) -> CommentBody:
+        """The comment as this site takes it: the ADF document (Cloud), or that document as wiki markup."""
+        document = self._document(write)
+        return document if self.client.deployment().cloud else wiki_markup(document)
+
     def _document(self, write: PushWrite) -> dict[str, Any]:
         try:
             document = json.loads(write.text or "")
@@ -108,11 +118,12 @@ class Pusher:
     # -- the progress field ------------------------------------------------------------------------
     def field(self, key: str, write: PushWrite) -> WriteResult:
         """Set `progress_field` to the KR's progress, 0-100 (`PUT /issue/{key}`, no notification)."""
-        if self.config.progress_field is None:
+        field_id = self._progress_field()
+        if field_id is None:
             raise Permanent(f"source {self.config.name}: no progress_field is configured")
         if write.number is None:
             raise Permanent(f"source {self.config.name}: the field write to {key} carries no number")
-        self.client.edit_fields(key, {self.config.progress_field: render_field_value(write.number, "percent")})
+        self.client.edit_fields(key, {field_id: render_field_value(write.number, "percent")})
         return WriteResult(key)
 
     def _key(self, key: str) -> str:

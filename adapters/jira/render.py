@@ -2,9 +2,9 @@
 
 `render` returns the document as compact JSON text with sorted keys, so identical inputs give identical
 bytes (the runtime hashes the text to decide whether anything needs writing); the adapter posts it as the
-comment's `body` object. ADF keeps no hidden text, so the comment carries no marker: the adapter finds it
-again through the issue entity property `syncd.progress` (see `adapters.jira.push`). The words are the
-Markdown comment's (`syncd.core.render`)::
+comment's `body` object (to Data Center / Server as wiki markup, `adapters.jira.wiki`). ADF keeps no hidden
+text, so the comment carries no marker: the adapter finds it again through the issue entity property
+`syncd.progress` (see `adapters.jira.push`). The words are the Markdown comment's (`syncd.core.render`)::
 
     OKR progress for this task
     • ENG-1.2 Ship onboarding: 67% (2 of 3 tasks done), on track (expected 45%)

@@ -17,6 +17,7 @@ import orjson
 from adapters.jira.config import JiraSourceConfig
 from adapters.jira.normalize import is_complete, is_issue_key, issue_key, project_of, snapshot_from_issue
 from adapters.jira.render import plain_text
+from adapters.jira.wiki import wiki_text
 from syncd.core.errors import MalformedPayload
 from syncd.core.render import HEADING, NO_LONGER_COUNTS
 from syncd.core.signatures import verify_hmac_sha256
@@ -68,10 +69,11 @@ def moved_from(payload: Mapping[str, Any]) -> str | None:
 
 
 def _is_own_comment(payload: Mapping[str, Any]) -> bool:
-    """Whether a comment event is about a progress comment syncd wrote (its text opens with our heading)."""
+    """Whether a comment event is about a progress comment syncd wrote (its text, ADF on Cloud or wiki markup on
+    Data Center, opens with our heading)."""
     comment = payload.get("comment")
     body = comment.get("body") if isinstance(comment, Mapping) else None
-    text = (plain_text(body) if isinstance(body, Mapping) else str(body or "")).lstrip()
+    text = (plain_text(body) if isinstance(body, Mapping) else wiki_text(str(body or ""))).lstrip()
     return text.startswith(f"{HEADING} for this task") or text.startswith(NO_LONGER_COUNTS)
 
 

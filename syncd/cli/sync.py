@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from syncd.cli.options import EXIT_PROBLEM, ConfigOption, load_config_or_exit
+from syncd.cli.plan import duration
 from syncd.config.loader import config_secrets, default_config_path
 from syncd.daemon.process import DaemonOptions, prepare
 from syncd.logs import configure_logging
@@ -84,6 +85,12 @@ def _mirror(backfill: Backfill, console: Console) -> list[PartitionSynced]:
 
 
 def _push(backfill: Backfill, console: Console) -> None:
+    for queued in backfill.queued():
+        pace = " and ".join(queued.pace) or "no limit"
+        console.print(
+            f"writing {queued.writes} to {queued.source}: at least {duration(queued.seconds)} at its pace ({pace})",
+            highlight=False,
+        )
     total = backfill.remaining_writes()
     written = 0
     with _progress(console) as progress:
@@ -102,6 +109,7 @@ def _progress(console: Console) -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
         transient=not console.is_terminal,
         disable=not console.is_terminal,

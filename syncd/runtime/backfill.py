@@ -15,11 +15,12 @@ from syncd.core.errors import TrackerError
 from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.plan_writes import budget_seconds, pace_words
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.store.bookmarks import save_poll
 from syncd.store.connection import Connection
-from syncd.store.push_targets import count_wanted
+from syncd.store.push_targets import count_wanted, count_wanted_by_source
 from syncd.store.transactions import run_in_transaction
 
 #: How long the push phase waits while writes are due but none can be made (another process holds the
@@ -45,6 +46,16 @@ class PushProgress:
 
     written: int
     remaining: int
+
+
+@dataclass(frozen=True)
+class QueuedWrites:
+    """A source's wanted writes and the least time its write limits allow for them."""
+
+    source: str
+    writes: int
+    seconds: float
+    pace: tuple[str, ...]
 
 
 class Backfill:
@@ -116,6 +127,18 @@ class Backfill:
         """Wanted writes of the configured sources (permanent failures excluded)."""
         with self.runtime.engine.connect() as conn:
             return count_wanted(conn, list(self.runtime.loaded.adapters))
+
+    def queued(self) -> list[QueuedWrites]:
+        """Per source with writes wanted: how many, and how long they take at its pace (the first wave's ETA)."""
+        with self.runtime.engine.connect() as conn:
+            counts = count_wanted_by_source(conn, list(self.runtime.loaded.adapters))
+        queued = []
+        for name, adapter in self.runtime.loaded.adapters.items():
+            if counts.get(name):
+                limits = adapter.write_limits
+                seconds = budget_seconds(limits, counts[name])
+                queued.append(QueuedWrites(name, counts[name], seconds, pace_words(limits)))
+        return queued
 
     def _seconds_until_next_write(self, pusher: Pusher) -> float:
         """Until the earliest moment a wanted write is both due and allowed by its source's pace and holds."""

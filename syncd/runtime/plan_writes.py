@@ -145,7 +145,7 @@ def write_diff(
 
 def source_plan(name: str, adapter: SourceAdapter, writes: Sequence[PlannedWrite], read: SourceRead) -> SourcePlan:
     """Totals of one source and the seconds its write limits need for `writes`."""
-    limits = tuple(f"{limit.count} per {_span(limit.period)}" for limit in adapter.write_limits)
+    limits = pace_words(adapter.write_limits)
     return SourcePlan(
         source=name,
         kind=adapter.kind,
@@ -158,6 +158,11 @@ def source_plan(name: str, adapter: SourceAdapter, writes: Sequence[PlannedWrite
         budget_seconds=budget_seconds(adapter.write_limits, len(writes)),
         problem=read.problem,
     )
+
+
+def pace_words(limits: Sequence[RateLimit]) -> tuple[str, ...]:
+    """Each limit as `syncd plan` and `syncd sync` print it: `80 per min`, `500 per h`."""
+    return tuple(f"{limit.count} per {_span(limit.period)}" for limit in limits)
 
 
 def budget_seconds(limits: Sequence[RateLimit], writes: int) -> float:

@@ -19,13 +19,14 @@ from sqlalchemy import Connection, Select, Table, or_, update
 S = TypeVar("S", bound=Select[Any])
 
 
-def skip_locked(conn: Connection, stmt: S) -> S:
-    """`stmt` taking row locks and skipping rows another transaction holds (PostgreSQL).
+def skip_locked(conn: Connection, stmt: S, *, of: Any = None) -> S:
+    """`stmt` taking row locks and skipping rows another transaction holds (PostgreSQL); only the rows of `of`
+    when given (a query that joins aggregates locks only the table it claims from).
 
     `FOR NO KEY UPDATE`, not `FOR UPDATE`: a claimed task must not block another transaction's
     foreign-key check on it (inserting a push target for that task), or replicas deadlock."""
     if conn.dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True, key_share=True)
+        return stmt.with_for_update(skip_locked=True, key_share=True, of=of)
     return stmt
 
 

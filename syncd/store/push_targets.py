@@ -1,4 +1,4 @@
-"""Push targets: desired state saved (coalesced), which targets are due (newest change first), claims, and
+"""Push targets: desired state saved (coalesced), which targets are due (most active KRs first), claims, and
 recorded outcomes.
 
 A changed content hash touches a row; a byte-identical render changes nothing. A changed target waits
@@ -31,7 +31,7 @@ from syncd.logs import redact
 from syncd.ports import WriteKind
 from syncd.store.chunks import chunks
 from syncd.store.claims import claimable, holder_is_gone, locked, mark_claimed, skip_locked
-from syncd.store.tables import LEASES, PUSH_TARGETS
+from syncd.store.tables import LEASES, PUSH_TARGETS, TASK_LINKS, TASKS
 from syncd.store.utc import as_utc, to_utc
 
 #: How long a claim on a target lasts; a write outliving it may be retried by another replica.
@@ -78,6 +78,13 @@ def count_wanted(conn: Connection, sources: Sequence[str]) -> int:
     return int(conn.execute(select(func.count()).where(wanted)).scalar_one())
 
 
+def count_wanted_by_source(conn: Connection, sources: Sequence[str]) -> dict[str, int]:
+    """`count_wanted` per source (sources with nothing wanted are left out)."""
+    wanted = wanted_condition() & PUSH_TARGETS.c.source.in_(list(sources))
+    query = select(PUSH_TARGETS.c.source, func.count()).where(wanted).group_by(PUSH_TARGETS.c.source)
+    return {str(source): int(count) for source, count in conn.execute(query)}
+
+
 def count_due(conn: Connection, now: datetime) -> int:
     """Targets of every source whose write is due at `now`."""
     due = wanted_condition() & (PUSH_TARGETS.c.next_attempt_at <= to_utc(now))
@@ -87,17 +94,23 @@ def count_due(conn: Connection, now: datetime) -> int:
 def claim_due(
     conn: Connection, source: str, holder: str, now: datetime, limit: int, *, unknown: bool = True
 ) -> list[PushJob]:
-    """Claim up to `limit` due targets of `source`, most recently changed first; those with a write in flight
-    only if `unknown` (a request sent by a predecessor may still land: the pusher lets it settle first)."""
+    """Claim up to `limit` due targets of `source`, those of the most recently active KRs first (the latest
+    tracker change among a KR's tasks: a first wave that wants every comment at once spends its budget where
+    people work now), then the most recently changed; those with a write in flight only if `unknown` (a request
+    sent by a predecessor may still land: the pusher lets it settle first)."""
+    by_kr, by_task = _kr_activity()
+    active = func.coalesce(by_task.c.active_at, by_kr.c.active_at)
     query = (
         select(PUSH_TARGETS)
+        .outerjoin(by_task, by_task.c.task_id == PUSH_TARGETS.c.task_id)
+        .outerjoin(by_kr, (PUSH_TARGETS.c.task_id.is_(None)) & (by_kr.c.kr_id == PUSH_TARGETS.c.key))
         .where(due_condition(source, now), claimable(PUSH_TARGETS, holder, to_utc(now)))
-        .order_by(PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
+        .order_by(active.desc().nulls_last(), PUSH_TARGETS.c.changed_at.desc(), PUSH_TARGETS.c.id)
         .limit(limit)
     )
     if not unknown:
         query = query.where(PUSH_TARGETS.c.inflight_hash.is_(None))
-    rows = list(conn.execute(skip_locked(conn, query)))
+    rows = list(conn.execute(skip_locked(conn, query, of=PUSH_TARGETS)))
     mark_claimed(conn, PUSH_TARGETS, [row.id for row in rows], holder, to_utc(now + CLAIM_TTL))
     return [
         PushJob(
@@ -106,6 +119,24 @@ def claim_due(
         )
         for row in rows
     ]  # fmt: skip
+
+
+def _kr_activity() -> tuple[Any, Any]:
+    """Subqueries: each KR's latest task change in the tracker (`kr_id`, `active_at`), and for each linked task
+    the latest of its KRs' (`task_id`, `active_at`)."""
+    by_kr = (
+        select(TASK_LINKS.c.kr_id, func.max(TASKS.c.updated_at).label("active_at"))
+        .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+        .group_by(TASK_LINKS.c.kr_id)
+        .subquery("kr_activity")
+    )
+    by_task = (
+        select(TASK_LINKS.c.task_id, func.max(by_kr.c.active_at).label("active_at"))
+        .join(by_kr, by_kr.c.kr_id == TASK_LINKS.c.kr_id)
+        .group_by(TASK_LINKS.c.task_id)
+        .subquery("task_activity")
+    )
+    return by_kr, by_task
 
 
 def next_due_at(conn: Connection, source: str, *, unknown_after: datetime | None = None) -> datetime | None:

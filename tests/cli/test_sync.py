@@ -39,6 +39,21 @@ class TestSyncOnce:
             assert "**33%** (1 of 3 tasks done)" in comment
         assert _syncd_comments(github_sim, 5) == []  # "chore" links nothing: no comment
 
+    def test_it_says_how_long_the_writes_take_at_the_pace_before_writing(
+        self, tmp_path: Path, github_sim: GitHubSimulator
+    ) -> None:
+        """Before its first wave, `sync --once` tells how many writes each source gets and the least time its
+        write limits allow (GitHub: 80 a minute and 500 an hour); a sync with nothing to write says nothing."""
+        world = AdminWorld.create(tmp_path, github_sim)
+        result = world.syncd("sync", "--once")
+        assert result.exit_code == 0, result.output
+        (line,) = [line for line in result.output.splitlines() if line.startswith("writing ")]
+        written = int(line.split()[1])
+        assert written >= len(LINKED_TO_ENG_1_1)
+        assert line == f"writing {written} to acme-github: at least 0s at its pace (80 per min and 500 per h)"
+        again = world.syncd("sync", "--once")
+        assert not [line for line in again.output.splitlines() if line.startswith("writing ")]
+
     def test_running_it_again_writes_nothing_new(self, tmp_path: Path, github_sim: GitHubSimulator) -> None:
         """A second sync with nothing changed makes no write at all (level-triggered) and no second comment."""
         world = AdminWorld.create(tmp_path, github_sim)

@@ -1,8 +1,13 @@
 """Check requests seen by the Jira simulator against Jira Cloud's OpenAPI description (the kit's checker).
 
 Every REST v3 request must match an operation of `swagger-v3.v3.json` (path, method, declared query
-names, JSON body). The admin-webhook API (`/rest/webhooks/1.0`) is not in that file: its requests are checked
-against the shape the issue states (url, events, a JQL filter, the secret) instead.
+names, JSON body). The file describes REST v3 only (it has no `/rest/api/2` path): a v2 request (Data Center,
+and `serverInfo`, which syncd reads on every flavour) is checked against its v3 twin, the same path under
+`/rest/api/3` (`/rest/api/2/search` against `/rest/api/3/search`, whose `startAt` paging v2 shares), so its
+method, parameters and body must be the twin's. Comment bodies pass either way: the description declares no
+type for `body`, and v2 sends wiki markup as a string. The admin-webhook API (`/rest/webhooks/1.0`) is not
+in that file: its requests are checked against the shape the issue states (url, events, a JQL filter, the
+secret) instead.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from tests.conftest import VENDOR_DATA
 JIRA_SPEC = VENDOR_DATA / "jira-openapi" / "swagger-v3.v3.json"
 HOST = "https://your-domain.atlassian.net"
 ADMIN_WEBHOOKS = "/rest/webhooks/1.0/webhook"
+V2, V3 = "/rest/api/2/", "/rest/api/3/"
 _CHECKER: list[OpenApiChecker] = []
 
 
@@ -37,7 +43,9 @@ class JiraSpec:
                 found.extend(_admin_webhook_problems(entry))
                 continue
             raw = None if entry.body is None else json.dumps(entry.body).encode()
-            found.extend(_checker().problems(SpecCall(entry.method, entry.path, entry.query, raw)))
+            path = V3 + entry.path.removeprefix(V2) if entry.path.startswith(V2) else entry.path
+            said = _checker().problems(SpecCall(entry.method, path, entry.query, raw))
+            found.extend(f"{line} (v3 twin of {entry.path})" if path != entry.path else line for line in said)
         return found
 
 

@@ -1,4 +1,4 @@
-"""Helpers the Jira tests share: a source config on a simulated site, signed deliveries."""
+"""Helpers the Jira tests share: a source config on a simulated site (either flavour), signed deliveries."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from typing import Any
 
 from adapters.jira.config import JiraSourceConfig
 from syncd.core.signatures import hmac_sha256_hex
+from syncd.simulators.jira import JiraSimulator
 
 EMAIL = "bot@acme.example"
 TOKEN = "jira-test-token-0123456789"
+#: The Data Center personal access token (Bearer) the simulated server accepts.
+PAT = "jira-test-pat-0123456789"
+#: Both flavours, for the tests that hold on each (`deployment` fixture).
+FLAVOURS = ("Cloud", "DataCenter")
 SECRET = "jira-test-webhook-secret-0123"
 
 
@@ -24,6 +29,15 @@ def jira_config(base_url: str = "https://acme.atlassian.net", **overrides: Any) 
         "projects": ["ENG"],
         "webhook_secret": SECRET,
     }
+    return JiraSourceConfig.model_validate(raw | overrides)
+
+
+def flavour_config(sim: JiraSimulator, **overrides: Any) -> JiraSourceConfig:
+    """A source on `sim` with the credentials its flavour takes: email + API token (Cloud) or a PAT (Data Center)."""
+    if sim.site.cloud:
+        return jira_config(**({"base_url": sim.url} | overrides))
+    raw = jira_config(sim.url, token=PAT).model_dump(mode="json") | {"token": PAT, "webhook_secret": SECRET}
+    raw.pop("email")
     return JiraSourceConfig.model_validate(raw | overrides)
 
 

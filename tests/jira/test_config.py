@@ -51,6 +51,15 @@ class TestTheIssuesExample:
         assert loaded.progress_field is None
 
 
+class TestFieldsByName:
+    """`points_field`/`progress_field` take an id or a display name (resolved through GET /field when used)."""
+
+    def test_a_display_name_is_kept_as_written(self) -> None:
+        """`KR progress` loads; it is resolved to its id by the adapter, not by the config."""
+        loaded = config(progress_field=" KR progress ", points_field="Story Points")
+        assert (loaded.progress_field, loaded.points_field) == ("KR progress", "Story Points")
+
+
 class TestRefusals:
     """Mistakes are refused with a message saying what to write instead."""
 
@@ -59,10 +68,10 @@ class TestRefusals:
         with pytest.raises(ValidationError, match=r"project 'eng' is not a Jira project key"):
             config(projects=["eng"])
 
-    def test_a_field_by_name_is_refused(self) -> None:
-        """Fields are written by id (`customfield_10050`), not by their name."""
-        with pytest.raises(ValidationError, match=r"'KR progress' is not a custom field id"):
-            config(progress_field="KR progress")
+    def test_an_empty_field_name_is_refused(self) -> None:
+        """A field is named by its id or its display name; blank is neither."""
+        with pytest.raises(ValidationError, match=r"this one is empty"):
+            config(progress_field="  ")
 
     def test_a_source_needs_projects(self) -> None:
         """No project: refused."""

@@ -1,6 +1,7 @@
 """Polling a Jira project: JQL dates are minutes in the API user's time zone, so each poll reaches back to the
 minute (and the overlap) and a seen-set keeps what was already delivered from coming back; reconciliation
-finds deleted issues. Run against the simulated site, whose clock the tests set."""
+finds deleted issues. Run against the simulated site, whose clock the tests set, on both flavours (Cloud pages
+`POST /rest/api/3/search/jql` by `nextPageToken`, Data Center `POST /rest/api/2/search` by `startAt`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from adapters.jira.adapter import JiraAdapter
 from syncd.simulators.jira import JiraSimulator
 from tests.jira.openapi import JIRA_SPEC, JiraSpec
-from tests.jira.support import EMAIL, TOKEN, jira_config
+from tests.jira.support import EMAIL, FLAVOURS, PAT, TOKEN, flavour_config
+
+pytestmark = pytest.mark.parametrize("deployment", FLAVOURS, indirect=True)
 
 #: 18:30:45 UTC on 1 December is 10:30:45 in Los Angeles (PST, UTC-8), the API user's zone.
 START = datetime(2026, 12, 1, 18, 30, 45, tzinfo=UTC)
@@ -36,9 +39,9 @@ def clock() -> SiteClock:
 
 
 @pytest.fixture
-def sim(clock: SiteClock) -> Iterator[JiraSimulator]:
+def sim(clock: SiteClock, deployment: str) -> Iterator[JiraSimulator]:
     """A site whose changes are stamped by `clock`; its requests must conform to the OpenAPI."""
-    with JiraSimulator(email=EMAIL, token=TOKEN, clock=clock) as site:
+    with JiraSimulator(email=EMAIL, token=TOKEN, personal_access_token=PAT, clock=clock, deployment=deployment) as site:
         site.create_project("ENG")
         yield site
         if JIRA_SPEC.is_file():
@@ -47,12 +50,12 @@ def sim(clock: SiteClock) -> Iterator[JiraSimulator]:
 
 def adapter(sim: JiraSimulator, overlap: str) -> JiraAdapter:
     """The source's adapter with `poll_overlap`."""
-    return JiraAdapter(jira_config(sim.url, poll_overlap=overlap))
+    return JiraAdapter(flavour_config(sim, poll_overlap=overlap))
 
 
 def searched(sim: JiraSimulator) -> list[str]:
     """The JQL of every search, in order."""
-    return [str(r.body["jql"]) for r in sim.requests if r.path == "/rest/api/3/search/jql"]
+    return [str(r.body["jql"]) for r in sim.requests if r.path == sim.site.search_path]
 
 
 class TestBookmark:
@@ -115,4 +118,23 @@ class TestReconcile:
         result = source.reconcile("ENG", LATER)
         assert result.complete
         assert [s.external_id for s in result.snapshots] == ["ENG-1"]
+        source.close()
+
+
+class TestPaging:
+    """A listing longer than a page is read in pages of 100, each flavour its own way."""
+
+    def test_250_issues_come_in_three_pages(self, sim: JiraSimulator) -> None:
+        """Cloud follows `nextPageToken`; Data Center moves `startAt` by what came until `total`."""
+        for number in range(250):
+            sim.create_issue("ENG", f"Task {number}", emit=False)
+        source = adapter(sim, "60s")
+        result = source.reconcile("ENG", LATER)
+        assert len({s.external_id for s in result.snapshots}) == 250
+        pages = [r.body for r in sim.requests if r.path == sim.site.search_path]
+        if sim.site.cloud:
+            assert [page.get("nextPageToken") is None for page in pages] == [True, False, False]
+        else:
+            assert [(page["startAt"], page["maxResults"]) for page in pages] == [(0, 100), (100, 100), (200, 100)]
+        assert result.requests == 3 + 2  # serverInfo and GET /field (the default points field) come once, first
         source.close()

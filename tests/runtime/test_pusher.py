@@ -176,6 +176,23 @@ class TestBudget:
         # ENG-1.1 got a second task after #1 was linked, so #1's comment changed last among the ENG-1.1 pair
         assert set(first_two) == {"acme/web#3", "acme/web#1"}
 
+    def test_a_first_wave_writes_the_most_recently_active_krs_first(self, slow_env: WorkerEnv) -> None:
+        """A backfill makes every comment wanted at once; the budget goes first to the KRs whose tasks changed
+        last in the tracker, not to whichever the recompute happened to reach first."""
+        now = slow_env.clock()
+        ages = {"acme/web#1": ("ENG-1.1", 30), "acme/web#2": ("ENG-1.1", 20), "acme/web#3": ("ENG-1.2", 1)}
+        for external_id, (kr, days) in ages.items():
+            old = task(external_id, labels=[f"kr:{kr}"], updated_at=now - timedelta(days=days))
+            slow_env.deliver("task.changed", snapshot=slow_env.tracker.put(old))
+        Worker(slow_env.runtime).drain()
+        assert len({row["changed_at"] for row in slow_env.targets()}) == 1, "one recompute wanted them all at once"
+        pusher = Pusher(slow_env.runtime)
+        slow_env.clock.advance(60)
+        pusher.run_once()
+        written = [w.key for w in slow_env.tracker.writes]
+        assert written[0] == "acme/web#3"
+        assert len(written) == 2
+
 
 class TestFailures:
     """Retriable failures wait exactly as long as asked; permanent ones are recorded and shown."""

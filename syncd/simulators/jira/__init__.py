@@ -1,4 +1,4 @@
-"""A simulated Jira Cloud site: state, REST routes, admin webhooks, faults and a request log (see the kit)."""
+"""A simulated Jira site (Cloud or Data Center): state, REST routes, admin webhooks, faults and a request log (see the kit)."""
 
 from __future__ import annotations
 

@@ -86,7 +86,8 @@ class SimulatorApp:
 
     def _answer(self, method: str, path: str, query: Query, body: Any, auth: str) -> Answer:
         try:
-            if _credential(auth) not in self._credentials:
+            # serverInfo answers anyone, as Jira's does (it is how a client learns which Jira it reached).
+            if _credential(auth) not in self._credentials and not path.endswith("/serverInfo"):
                 raise ApiError(401, "Client must be authenticated to access this resource.")
             fault = self._faults.decide(method, path)
             if fault is not None:

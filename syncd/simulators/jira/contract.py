@@ -1,6 +1,7 @@
 """The Jira simulator as the contract suite drives it (`syncd.simulators.contract.SimulatedTracker`).
 
-A thin driver over `JiraSimulator`: the source follows project `ENG`; "in progress" is status category
+Cloud by default (email + API token); `data_center_tracker` drives a Data Center site instead (a personal
+access token, REST v2, wiki-markup comments). A thin driver over `JiraSimulator`: the source follows project `ENG`; "in progress" is status category
 `indeterminate`, "done" a transition to Done (resolution Done), "dropped" to Done with resolution Won't Do,
 "moved away" a move to project `ELSE`. The progress field is the number field `customfield_10050`, which
 syncd writes 0-100: `field_value` reads it back as the fraction the suite compares.
@@ -24,6 +25,8 @@ from syncd.simulators.contract import (
     WebhookRequest,
 )
 from syncd.simulators.jira.hooks import SIGNER
+from syncd.simulators.jira.render import body_text
+from syncd.simulators.jira.routes import CLOUD, DATA_CENTER
 from syncd.simulators.jira.simulator import JiraSimulator
 from syncd.simulators.kit.fault_knobs import FaultKnobs
 
@@ -33,7 +36,8 @@ EMAIL = "syncd-contract@acme.example"
 TOKEN = "sim-jira-token-contract-0123456789"  # noqa: S105 - the simulator's fake credential
 WEBHOOK_SECRET = "sim-jira-webhook-secret-contract"  # noqa: S105 - the simulator's fake credential
 PROGRESS_FIELD = "customfield_10050"
-#: Issues per `POST /search/jql` page as syncd's client asks for them.
+PERSONAL_ACCESS_TOKEN = "sim-jira-pat-contract-0123456789"  # noqa: S105 - the simulator's fake credential
+#: Issues per search page as syncd's client asks for them.
 PAGE_SIZE = 100
 _STATES: dict[str, tuple[str, str | None]] = {
     "open": ("new", None),
@@ -49,8 +53,10 @@ class JiraContractTracker(KnobFaults):
     kind = "jira"
     page_size = PAGE_SIZE
 
-    def __init__(self) -> None:
-        self.sim = JiraSimulator(email=EMAIL, token=TOKEN)
+    def __init__(self, deployment: str = CLOUD) -> None:
+        self.cloud = deployment == CLOUD
+        pat = None if self.cloud else PERSONAL_ACCESS_TOKEN
+        self.sim = JiraSimulator(email=EMAIL, token=TOKEN, personal_access_token=pat, deployment=deployment)
 
     def start(self) -> str:
         """Serve, with projects ENG and ELSE; returns the site URL."""
@@ -73,16 +79,18 @@ class JiraContractTracker(KnobFaults):
         return None
 
     def source_config(self, name: str, *, field_write: bool = False) -> dict[str, Any]:
-        """A `kind: jira` source on project ENG, with a signed admin webhook, the progress field when asked."""
+        """A `kind: jira` source on project ENG, with a signed admin webhook, the progress field when asked
+        (Cloud: email and API token; Data Center: a personal access token, no email)."""
         entry: dict[str, Any] = {
             "name": name,
             "kind": "jira",
             "base_url": self.sim.url,
-            "email": EMAIL,
-            "token": TOKEN,
+            "token": TOKEN if self.cloud else PERSONAL_ACCESS_TOKEN,
             "projects": [PROJECT],
             "webhook_secret": WEBHOOK_SECRET,
         }
+        if self.cloud:
+            entry["email"] = EMAIL
         if field_write:
             entry["progress_field"] = PROGRESS_FIELD
         return entry
@@ -125,8 +133,8 @@ class JiraContractTracker(KnobFaults):
 
     # -- what syncd wrote -------------------------------------------------------------------------
     def comments(self, task: ContractTask) -> list[TrackerComment]:
-        """The issue's comments as people read them (ADF reduced to its text)."""
-        return [TrackerComment(c.id, _plain(c.body)) for c in self.sim.comments(task.external_id)]
+        """The issue's comments as people read them (ADF or wiki markup reduced to its text)."""
+        return [TrackerComment(c.id, body_text(c.body)) for c in self.sim.comments(task.external_id)]
 
     def field_value(self, task: ContractTask) -> float | str | None:
         """The progress field as a fraction (syncd writes 0-100)."""
@@ -144,12 +152,12 @@ class JiraContractTracker(KnobFaults):
         return [TrackerRequest(r.at, r.method, r.path, r.status) for r in self.sim.requests]
 
     def listing_requests(self) -> int:
-        """Pages of a full listing of ENG (`POST /search/jql` without an `updated` bound)."""
+        """Pages of a full listing of ENG (a search without an `updated` bound)."""
         return sum(
             1
             for r in self.sim.requests
             if r.method == "POST"
-            and r.path == "/rest/api/3/search/jql"
+            and r.path == self.sim.site.search_path
             and isinstance(r.body, dict)
             and "updated >=" not in str(r.body.get("jql"))
         )
@@ -179,18 +187,11 @@ class JiraContractTracker(KnobFaults):
         return WebhookRequest(hooks[0].url, headers, raw)
 
 
-def _plain(node: object) -> str:
-    """The text an ADF node shows (paragraphs on their own lines)."""
-    if isinstance(node, dict):
-        if node.get("type") == "text":
-            return str(node.get("text", ""))
-        inner = "".join(_plain(child) for child in node.get("content") or ())
-        return inner + "\n" if node.get("type") == "paragraph" else inner
-    if isinstance(node, list):
-        return "".join(_plain(child) for child in node)
-    return ""
-
-
 def contract_tracker() -> SimulatedTracker:
     """The factory the Jira descriptor names as its `contract_simulator`."""
     return JiraContractTracker()
+
+
+def data_center_tracker() -> SimulatedTracker:
+    """The same driver over a Data Center site (REST v2, a personal access token, wiki-markup comments)."""
+    return JiraContractTracker(DATA_CENTER)

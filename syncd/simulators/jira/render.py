@@ -1,7 +1,9 @@
-"""Simulated records in Jira Cloud's JSON shapes: issues (with only the fields asked for), comments, users."""
+"""Simulated records in Jira's JSON shapes: issues (with only the fields asked for), comments, users; and how a
+comment body (ADF or wiki markup) reads to a person."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +12,23 @@ from syncd.simulators.jira.state import RESOLUTIONS, STATUSES, AdminHook, Commen
 
 CATEGORY_NAMES = {"new": "To Do", "indeterminate": "In Progress", "done": "Done"}
 ACCOUNT_ID = "5b10a2844c20165700ede21g"
+#: In wiki markup: an escaped character (kept), a mark's delimiter or a bullet (dropped).
+_WIKI_TOKEN = re.compile(r"\\(.)|\{\{|\}\}|^\*+ |(?<!\w)[*_]|[*_](?!\w)", re.M)
+
+
+def body_text(body: object) -> str:
+    """The text a comment body shows: ADF reduced to its text (paragraphs on their own lines), or wiki markup
+    without its marks (a forced line break as a new line)."""
+    if isinstance(body, str):
+        return _WIKI_TOKEN.sub(lambda found: found.group(1) or "", body.replace("\\\\ ", "\n"))
+    if isinstance(body, dict):
+        if body.get("type") == "text":
+            return str(body.get("text", ""))
+        inner = "".join(body_text(child) for child in body.get("content") or ())
+        return inner + "\n" if body.get("type") == "paragraph" else inner
+    if isinstance(body, list):
+        return "".join(body_text(child) for child in body)
+    return ""
 
 
 def timestamp(moment: datetime) -> str:

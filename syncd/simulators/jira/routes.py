@@ -1,13 +1,17 @@
-"""The Jira Cloud REST routes syncd uses, answered from `JiraState` in Jira's shapes.
+"""The Jira REST routes syncd uses, answered from `JiraState` in Jira's shapes, in either flavour.
 
-`/rest/api/3`: `POST /search/jql` (JQL subset, `nextPageToken` paging, explicit `fields`), `GET /myself`,
-`GET /field`, `GET /issue/{key}`, `PUT /issue/{key}` (fields), the comment endpoints (ADF bodies,
-`expand=properties`), issue entity properties, `GET /serverInfo` (also under `/rest/api/2`), and the admin
-webhooks of `/rest/webhooks/1.0/webhook`. Failures raise `ApiError` with Jira's error body.
+Cloud serves `/rest/api/3`: `POST /search/jql` (JQL subset, `nextPageToken` paging, explicit `fields`) and
+ADF comment bodies. Data Center serves `/rest/api/2`: `POST`/`GET /search` (`startAt`, `maxResults`,
+`total`) and wiki-markup comment bodies (strings). Both: `GET /myself`, `GET /field`, `GET /project/{key}`,
+`GET /issue/{key}`, `GET /issue/{key}/editmeta`, `PUT /issue/{key}` (fields on the edit screen), the comment
+endpoints (`expand=properties`), issue entity properties, `GET /rest/api/2/serverInfo` (`deploymentType`;
+Cloud answers it under `/rest/api/3` too), and the admin webhooks of `/rest/webhooks/1.0/webhook`. Failures
+raise `ApiError` with Jira's error body.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,10 +20,15 @@ from zoneinfo import ZoneInfo
 
 from syncd.simulators.jira import jql
 from syncd.simulators.jira.render import comment_json, hook_json, issue_json, user_json
-from syncd.simulators.jira.state import JiraState, NoSuchThing
+from syncd.simulators.jira.state import Issue, JiraState, NoSuchThing
+from syncd.simulators.jira.write_limits import JIRA_CLOUD_LIMITS, REASON, IssueWriteLimits
 from syncd.simulators.kit.paging import PageTokenError, offset_page
 
+#: `deploymentType` of each flavour, as `serverInfo` answers it (Data Center may also say "Server").
+CLOUD, DATA_CENTER = "Cloud", "DataCenter"
+
 MAX_RESULTS = 5000
+WRITES = frozenset({"POST", "PUT", "DELETE"})
 
 
 class ApiError(Exception):
@@ -56,6 +65,31 @@ class Site:
     custom_fields: dict[str, str] = field(
         default_factory=lambda: {"customfield_10016": "Story point estimate", "customfield_10050": "KR progress"}
     )
+    #: "Cloud", or "DataCenter" / "Server" for a self-managed server (REST v2, wiki markup).
+    deployment: str = CLOUD
+    #: Custom fields on every issue's edit screen (None: all of them); Jira refuses to set the others.
+    edit_screen: set[str] | None = None
+    #: Per-issue write limits, (writes, seconds) on the site's clock (read when the simulator is built). Empty: none.
+    issue_write_limits: tuple[tuple[int, float], ...] = JIRA_CLOUD_LIMITS
+
+    @property
+    def cloud(self) -> bool:
+        """Whether the site is Jira Cloud."""
+        return self.deployment == CLOUD
+
+    @property
+    def api(self) -> str:
+        """The REST prefix the site's flavour serves."""
+        return "/rest/api/3" if self.cloud else "/rest/api/2"
+
+    @property
+    def search_path(self) -> str:
+        """Where the flavour's issue search is."""
+        return f"{self.api}/search/jql" if self.cloud else f"{self.api}/search"
+
+    def on_screen(self, field_id: str) -> bool:
+        """Whether a custom field is on the edit screen."""
+        return field_id in self.custom_fields and (self.edit_screen is None or field_id in self.edit_screen)
 
 
 Handler = Callable[[ApiRequest, re.Match[str]], tuple[int, Any]]
@@ -67,14 +101,24 @@ class JiraApi:
     def __init__(self, state: JiraState, site: Site) -> None:
         self.state = state
         self.site = site
-        issue = r"/rest/api/3/issue/(?P<key>[^/]+)"
+        self._write_limits = IssueWriteLimits(site.issue_write_limits)
+        api = re.escape(site.api)
+        issue = f"{api}/issue/(?P<key>[^/]+)"
+        search: list[tuple[str, re.Pattern[str], Handler]] = (
+            [("POST", re.compile(f"^{api}/search/jql$"), self._search)]
+            if site.cloud
+            else [(method, re.compile(f"^{api}/search$"), self._search_by_offset) for method in ("POST", "GET")]
+        )
+        info = r"^/rest/api/[23]/serverInfo$" if site.cloud else r"^/rest/api/2/serverInfo$"
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
-            ("POST", re.compile(r"^/rest/api/3/search/jql$"), self._search),
-            ("GET", re.compile(r"^/rest/api/3/myself$"), self._myself),
-            ("GET", re.compile(r"^/rest/api/3/field$"), self._fields),
-            ("GET", re.compile(r"^/rest/api/[23]/serverInfo$"), self._server_info),
+            *search,
+            ("GET", re.compile(f"^{api}/myself$"), self._myself),
+            ("GET", re.compile(f"^{api}/field$"), self._fields),
+            ("GET", re.compile(info), self._server_info),
+            ("GET", re.compile(f"^{api}/project/(?P<key>[^/]+)$"), self._project),
             ("GET", re.compile(f"^{issue}$"), self._get_issue),
             ("PUT", re.compile(f"^{issue}$"), self._edit_issue),
+            ("GET", re.compile(f"^{issue}/editmeta$"), self._edit_meta),
             ("GET", re.compile(f"^{issue}/comment$"), self._comments),
             ("POST", re.compile(f"^{issue}/comment$"), self._add_comment),
             ("PUT", re.compile(f"^{issue}/comment/(?P<id>[^/]+)$"), self._edit_comment),
@@ -93,24 +137,51 @@ class JiraApi:
             if found and method == request.method:
                 try:
                     with self.state.lock:
+                        if method in WRITES and "key" in found.groupdict():
+                            self._count_write(self.state.issue(found["key"]).id)
                         return handler(request, found)
                 except NoSuchThing as missing:
                     raise ApiError(404, str(missing)) from None
         raise ApiError(404, f"No {request.method} route for {request.path} in the Jira simulator")
 
+    def _count_write(self, issue_id: int) -> None:
+        """Note a write to an issue; 429 (`jira-per-issue-on-write`) past a per-issue limit, as Jira Cloud answers."""
+        refused = self._write_limits.admit(issue_id, self.state.now())
+        if refused is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(refused.seconds))), "RateLimit-Reason": REASON}
+            message = f"Too many writes to this issue: at most {refused.limit} in {refused.seconds:g} s."
+            raise ApiError(429, message, headers)
+
     # -- search and reads --------------------------------------------------------------------------
-    def _search(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
-        body = _object(request.body)
-        text = body.get("jql")
+    def _found(self, text: object) -> list[Issue]:
+        """The live issues a JQL query finds, in its order."""
         if not isinstance(text, str):
             raise ApiError(400, "The JQL query is required (bounded queries only).")
         try:
             query = jql.parse(text, ZoneInfo(self.site.time_zone))
         except jql.JqlError as error:
             raise ApiError(400, str(error)) from None
+        return query.sort([issue for issue in self.state.live_issues() if query.matches(issue)])
+
+    def _search_by_offset(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
+        """Data Center's `/search`: a JSON body (POST) or query parameters (GET), `startAt` paging with `total`."""
+        given: Mapping[str, Any] = _object(request.body) if request.method == "POST" else request.query
+        fields = given.get("fields")
+        if isinstance(fields, str):
+            fields = fields.split(",")
+        found = self._found(given.get("jql"))
+        start, limit = int(given.get("startAt") or 0), max(1, min(int(given.get("maxResults") or 50), 1000))
+        page = found[start : start + limit]
+        return 200, {
+            "expand": "schema,names", "startAt": start, "maxResults": limit, "total": len(found),
+            "issues": [issue_json(self.site.url, issue, fields if isinstance(fields, list) else None) for issue in page],
+        }  # fmt: skip
+
+    def _search(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
+        body = _object(request.body)
+        found = self._found(body.get("jql"))
         limit = max(1, min(int(body.get("maxResults") or 50), MAX_RESULTS))
         fields = body.get("fields")
-        found = query.sort([issue for issue in self.state.live_issues() if query.matches(issue)])
         try:
             page = offset_page(found, body.get("nextPageToken"), limit)
         except PageTokenError as error:
@@ -126,7 +197,30 @@ class JiraApi:
         return 200, answer
 
     def _myself(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
-        return 200, user_json(self.site.url, self.site.display_name, self.site.email, self.site.time_zone)
+        me = user_json(self.site.url, self.site.display_name, self.site.email, self.site.time_zone)
+        if not self.site.cloud:  # Data Center users have a name and a key, no account id
+            me = {key: value for key, value in me.items() if key not in ("accountId", "accountType")}
+            me |= {"self": f"{self.site.url}/rest/api/2/user?username=syncd", "key": "JIRAUSER10000", "name": "syncd"}
+        return 200, me
+
+    def _project(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
+        key = found["key"]
+        if key not in self.state.projects:
+            raise ApiError(404, f"No project could be found with key '{key}'.")
+        return 200, {"self": f"{self.site.url}{self.site.api}/project/{key}", "id": str(10000 + sum(map(ord, key))),
+                     "key": key, "name": key, "projectTypeKey": "software"}  # fmt: skip
+
+    def _edit_meta(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
+        self.state.issue(found["key"])
+        _, fields = self._fields(request, found)
+        return 200, {
+            "fields": {
+                entry["id"]: {"required": False, "schema": entry["schema"], "name": entry["name"], "key": entry["id"],
+                              "operations": ["set"]}
+                for entry in fields
+                if entry["id"] in ("summary", "labels") or self.site.on_screen(entry["id"])
+            }
+        }  # fmt: skip
 
     def _fields(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
         system = [{"id": name, "key": name, "name": name.title(), "custom": False, "navigable": True,
@@ -144,8 +238,10 @@ class JiraApi:
         return 200, system + custom
 
     def _server_info(self, request: ApiRequest, _: re.Match[str]) -> tuple[int, Any]:
-        return 200, {"baseUrl": self.site.url, "version": "1001.0.0-SNAPSHOT", "versionNumbers": [1001, 0, 0],
-                     "deploymentType": "Cloud", "buildNumber": 100280, "scmInfo": "sim", "serverTitle": "Jira"}  # fmt: skip
+        version = "1001.0.0-SNAPSHOT" if self.site.cloud else "9.12.2"
+        return 200, {"baseUrl": self.site.url, "version": version, "versionNumbers": [int(version.split(".", maxsplit=1)[0]), 0, 0],
+                     "deploymentType": self.site.deployment, "buildNumber": 100280, "scmInfo": "sim",
+                     "serverTitle": "Jira"}  # fmt: skip
 
     def _get_issue(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
         issue = self.state.issue(found["key"])
@@ -156,7 +252,7 @@ class JiraApi:
         values = _object(request.body).get("fields")
         if not isinstance(values, dict):
             raise ApiError(400, "The request needs a `fields` object.")
-        unknown = [name for name in values if name not in self.site.custom_fields]
+        unknown = [name for name in values if not self.site.on_screen(name)]
         if unknown:
             raise ApiError(400, f"Field '{unknown[0]}' cannot be set. It is not on the appropriate screen, or unknown.")
         wrong = [name for name, value in values.items() if value is not None and not isinstance(value, int | float)]
@@ -180,15 +276,24 @@ class JiraApi:
     def _add_comment(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
         issue = self.state.issue(found["key"])
         body = _object(request.body)
-        document = _document(body)
+        document = self._body(body)
         properties = {str(p["key"]): p.get("value") for p in body.get("properties") or () if isinstance(p, dict)}
         comment = self.state.add_comment(issue, document, "api", properties)
         return 201, comment_json(self.site.url, comment)
 
     def _edit_comment(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
         issue = self.state.issue(found["key"])
-        comment = self.state.edit_comment(issue, found["id"], _document(_object(request.body)))
+        comment = self.state.edit_comment(issue, found["id"], self._body(_object(request.body)))
         return 200, comment_json(self.site.url, comment)
+
+    def _body(self, body: Mapping[str, Any]) -> dict[str, Any] | str:
+        """A comment's body in the flavour's format: ADF on Cloud, a wiki-markup string on Data Center."""
+        if self.site.cloud:
+            return _document(body)
+        text = body.get("body")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "Comment body can not be empty! (Data Center takes wiki markup: a string)")
+        return text
 
     def _delete_comment(self, request: ApiRequest, found: re.Match[str]) -> tuple[int, Any]:
         self.state.delete_comment(self.state.issue(found["key"]), found["id"])

@@ -1,4 +1,5 @@
-"""`JiraSimulator`: a stateful Jira Cloud site over real HTTP, for tests and the sandbox.
+"""`JiraSimulator`: a stateful Jira site over real HTTP, for tests and the sandbox; Cloud by default, or a
+Data Center / Server (`deployment="DataCenter"`: REST v2, `startAt` search, wiki-markup comments).
 
     with JiraSimulator(email="bot@acme.example", token="t") as sim:
         sim.create_project("ENG")
@@ -19,7 +20,7 @@ from typing import Any
 from syncd.simulators.jira.app import LoggedRequest, SimulatorApp
 from syncd.simulators.jira.hooks import Delivery, HookSender
 from syncd.simulators.jira.render import ACCOUNT_ID
-from syncd.simulators.jira.routes import JiraApi, Site
+from syncd.simulators.jira.routes import CLOUD, JiraApi, Site
 from syncd.simulators.jira.state import Comment, Issue, JiraState
 from syncd.simulators.kit.fault_knobs import FaultKnobs
 from syncd.simulators.kit.request_log import RequestLog
@@ -29,7 +30,7 @@ __all__ = ["ACCOUNT_ID", "JiraSimulator"]
 
 
 class JiraSimulator(Served):
-    """A simulated Jira Cloud site (see the module docstring)."""
+    """A simulated Jira site (see the module docstring)."""
 
     def __init__(
         self,
@@ -39,9 +40,10 @@ class JiraSimulator(Served):
         personal_access_token: str | None = None,
         time_zone: str = "America/Los_Angeles",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        deployment: str = CLOUD,
     ) -> None:
         self.state = JiraState(clock=clock)
-        self.site = Site(email=email, time_zone=time_zone)
+        self.site = Site(email=email, time_zone=time_zone, deployment=deployment)
         self.faults = FaultKnobs(path_syntax="glob", server_error_status=503)
         self._log: RequestLog[LoggedRequest] = RequestLog()
         #: What the API accepts: `email:token` pairs (HTTP basic) and personal access tokens (Bearer).

@@ -27,11 +27,12 @@ class NoSuchThing(LookupError):
 
 @dataclass
 class Comment:
-    """One comment: its ADF body, its comment properties, who wrote it and when."""
+    """One comment: its body (ADF on Cloud, wiki markup on Data Center), its comment properties, who wrote it
+    and when."""
 
     id: str
     issue_id: int
-    body: dict[str, Any]
+    body: dict[str, Any] | str
     author: str
     created: datetime
     updated: datetime
@@ -110,6 +111,10 @@ class JiraState:
         self.listeners: list[Listener] = []
 
     # -- time and events -------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The site's clock now (what limits are counted in)."""
+        return self._clock()
+
     def stamp(self) -> datetime:
         """A new change's time: now to the millisecond, later than every earlier change."""
         with self.lock:
@@ -247,7 +252,7 @@ class JiraState:
         self._emit(IssueEvent("jira:issue_deleted", None, gone, gone))
 
     # -- what the API does -----------------------------------------------------------------------
-    def add_comment(self, issue: Issue, body: dict[str, Any], author: str, properties: dict[str, Any]) -> Comment:
+    def add_comment(self, issue: Issue, body: dict[str, Any] | str, author: str, properties: dict[str, Any]) -> Comment:
         """A new comment (it moves the issue's `updated`, as in Jira)."""
         with self.lock:
             at = self.stamp()
@@ -258,7 +263,7 @@ class JiraState:
         self._emit(IssueEvent("comment_created", None, after, after, comment=copy.deepcopy(comment)))
         return comment
 
-    def edit_comment(self, issue: Issue, comment_id: str, body: dict[str, Any]) -> Comment:
+    def edit_comment(self, issue: Issue, comment_id: str, body: dict[str, Any] | str) -> Comment:
         """Replace a comment's body."""
         with self.lock:
             comment = self.comment(issue, comment_id)
