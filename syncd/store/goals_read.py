@@ -35,6 +35,9 @@ class HistoryPoint:
     total: float | None
     cause: str
     note: str
+    #: Tasks that joined and left the KR since the previous check-in (None: a metric input, or not recorded).
+    tasks_added: int | None = None
+    tasks_removed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,4 +113,6 @@ def _point(row: Row[Any]) -> HistoryPoint:
         total=row.total,
         cause=row.cause or "",
         note=row.note or "",
+        tasks_added=row.tasks_added,
+        tasks_removed=row.tasks_removed,
     )

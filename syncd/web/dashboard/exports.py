@@ -20,7 +20,7 @@ from syncd.store.goals_read import HistoryPoint, read_kr_page
 from syncd.store.status_query import ObjectiveStatus, read_status
 from syncd.store.utc import to_utc
 
-HISTORY_COLUMNS = ("at", "kind", "value", "progress", "done", "total", "cause", "note")
+HISTORY_COLUMNS = ("at", "kind", "value", "progress", "done", "total", "tasks_added", "tasks_removed", "cause", "note")
 OVERVIEW_COLUMNS = ("cycle", "objective", "key_result", "title", "percent", "status", "amount", "last_change")
 
 
@@ -43,7 +43,10 @@ async def overview(runtime: Runtime, cycle: str | None) -> Response:
 
 def history_rows(history: Iterable[HistoryPoint]) -> list[list[object]]:
     """One row per check-in."""
-    return [[_time(p.at), p.kind, p.value, p.progress, p.done, p.total, p.cause, p.note] for p in history]
+    return [
+        [_time(p.at), p.kind, p.value, p.progress, p.done, p.total, p.tasks_added, p.tasks_removed, p.cause, p.note]
+        for p in history
+    ]
 
 
 def overview_rows(objectives: Iterable[ObjectiveStatus]) -> list[list[object]]:

@@ -35,7 +35,7 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(colour=views.status_colour, bar=charts.bar_width)
+    environment.globals.update(colour=views.status_colour, bar=charts.bar_width, scope_text=views.scope_text)
     return environment
 
 

@@ -115,7 +115,7 @@ def chart(
             point.at,
             point.progress,
             point.total if scope else None,
-            f"{clock.time(point.at)}: {round(point.progress * 100)}%",
+            " ".join(filter(None, [f"{clock.time(point.at)}: {round(point.progress * 100)}%", scope_text(point)])),
         )
         for point in history
         if point.kind == "progress"
@@ -128,22 +128,35 @@ def axis_days(cycle: CycleView, clock: Clock) -> tuple[str, str]:
     return f"{cycle.start:%b} {cycle.start.day}", f"{cycle.end:%b} {cycle.end.day}"
 
 
+def scope_text(point: HistoryPoint) -> str:
+    """`+2 tasks, -1 task` for a check-in's scope change; "" when none or not recorded."""
+    parts = []
+    if point.tasks_added:
+        parts.append(f"+{point.tasks_added} task{'s' if point.tasks_added != 1 else ''}")
+    if point.tasks_removed:
+        parts.append(f"-{point.tasks_removed} task{'s' if point.tasks_removed != 1 else ''}")
+    return ", ".join(parts)
+
+
 def recent_changes(history: Sequence[HistoryPoint], now: datetime, clock: Clock, window: timedelta = RECENT) -> str:
-    """ "+3 tasks, 2 done, 1 left since Mar 1" from the progress check-ins of the last `window`, or ""."""
+    """ "+3 tasks, 1 left, 2 more done since Nov 26" from the progress check-ins of the last `window`, or ""."""
     since = now - window
-    recent = [p for p in history if p.kind == "progress" and p.at >= since]
+    progress = [p for p in history if p.kind == "progress"]
+    recent = [p for p in progress if p.at >= since]
     if not recent:
         return ""
-    earlier = [p for p in history if p.kind == "progress" and p.at < since]
-    before_done = earlier[-1].done if earlier and earlier[-1].done is not None else 0.0
-    after_done = recent[-1].done if recent[-1].done is not None else before_done
-    before_total = earlier[-1].total if earlier and earlier[-1].total is not None else 0.0
-    after_total = recent[-1].total if recent[-1].total is not None else before_total
+    earlier = [p for p in progress if p.at < since]
+    added = sum(p.tasks_added or 0 for p in recent)
+    removed = sum(p.tasks_removed or 0 for p in recent)
+    before = earlier[-1] if earlier else None
+    done = (recent[-1].done or 0.0) - ((before.done or 0.0) if before else 0.0)
     parts = []
-    if after_total != before_total:
-        parts.append(f"{_signed(after_total - before_total)} in scope")
-    if after_done != before_done:
-        parts.append(f"{_signed(after_done - before_done)} done")
+    if added:
+        parts.append(f"+{added} task{'s' if added != 1 else ''}")
+    if removed:
+        parts.append(f"{removed} left")
+    if done:
+        parts.append(f"{_signed(done)} done")
     if not parts:
         parts.append("progress moved")
     return f"{', '.join(parts)} since {clock.day(since)}"

@@ -86,9 +86,15 @@ class TestKeyResult:
         detail = read_kr_page(played.engine(), build_okr(played.config()), "ENG-1.1", played.runtime().clock())
         progress = [p for p in detail.history if p.kind == "progress"]
         page = parse(viewer.get("/kr/ENG-1.1").text)
-        assert len(page.find("circle", **{"class": "point"})) == len(progress) == 4
+        assert len(page.find("circle", **{"class": "point"})) == len(progress) == 5
         assert page.find("path", **{"class": "expected"})
         assert page.find("path", **{"class": "scope"})
+
+    def test_tasks_joining_and_leaving_show_on_their_check_ins(self, viewer: httpx.Client) -> None:
+        html = viewer.get("/kr/ENG-1.1").text
+        cells = re.findall(r'<td class="scope-change">([^<]*)</td>', html)
+        # newest first: #4 done; #3 dropped; #5 and #6 added with #2 done; #1 done; #1-#4 linked
+        assert cells == ["", "-1 task", "+2 tasks", "", "+4 tasks"]
 
     def test_tasks_are_listed_by_source_with_share_and_tracker_link(self, viewer: httpx.Client) -> None:
         html = viewer.get("/kr/ENG-1.1").text
