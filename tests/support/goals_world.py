@@ -25,16 +25,18 @@ from syncd.core.model import TaskSnapshot, TaskState
 from syncd.runtime.checkins import CheckIns
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.recompute import Recompute
+from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade
 from syncd.store.mirror import mark_krs_dirty, upsert_snapshots
 from syncd.store.okr import sync_config
 from syncd.store.transactions import run_in_transaction
+from tests.support.github_sim import GITHUB_TOKEN
 from tests.support.served_app import serving_app
 
 VIEWER_TOKEN = "viewer-token-0123456789abcdef"
 API_TOKEN = "api-token-0123456789abcdef"
-ENV = {"SYNCD_VIEWER_TOKEN": VIEWER_TOKEN, "SYNCD_API_TOKEN": API_TOKEN, "GITHUB_TOKEN": "ghp_0123456789abcdef"}
+ENV = {"SYNCD_VIEWER_TOKEN": VIEWER_TOKEN, "SYNCD_API_TOKEN": API_TOKEN, "GITHUB_TOKEN": GITHUB_TOKEN}
 SOURCE = "acme-github"
 NOW = datetime.now(UTC).replace(microsecond=0)
 TODAY = NOW.date()
@@ -53,7 +55,7 @@ NEXT_CYCLE = {
 
 
 def config_data(
-    store_url: str, *, server: Mapping[str, Any] | None = None, base_url: str = "http://127.0.0.1:9"
+    store_url: str, *, server: Mapping[str, Any] | None = None, base_url: str = "http://127.0.0.1:9", poll: str = "60s"
 ) -> dict[str, Any]:
     """The config: ENG-1 (tasks KR, metric KR) with ENG-2 aligned to it (count KR), and one in the next cycle."""
     return {
@@ -100,7 +102,15 @@ def config_data(
             },
         ],
         "sources": [
-            {"name": SOURCE, "kind": "github", "base_url": base_url, "token": "${GITHUB_TOKEN}", "repos": ["acme/web"]}
+            {
+                "name": SOURCE,
+                "kind": "github",
+                "base_url": base_url,
+                "token": "${GITHUB_TOKEN}",
+                "repos": ["acme/web"],
+                "poll_interval": poll,
+                "poll_overlap": "5s",
+            }
         ],
     }
 
@@ -130,7 +140,7 @@ STORY: tuple[tuple[int, tuple[tuple[int, tuple[str, ...], TaskState], ...]], ...
             (4, ("kr:ENG-1.1",), TaskState.OPEN),
         ),
     ),
-    (15, ((1, ("kr:ENG-1.1",), TaskState.DONE), (10, ("kr:ENG-2.1",), TaskState.DONE))),
+    (15, ((1, ("kr:ENG-1.1",), TaskState.DONE), (7, ("kr:ENG-2.1",), TaskState.DONE))),
     (
         10,
         (
@@ -139,7 +149,7 @@ STORY: tuple[tuple[int, tuple[tuple[int, tuple[str, ...], TaskState], ...]], ...
             (2, ("kr:ENG-1.1",), TaskState.DONE),
         ),
     ),
-    (5, ((3, ("kr:ENG-1.1",), TaskState.DROPPED), (11, ("kr:ENG-2.1",), TaskState.DONE))),
+    (5, ((3, ("kr:ENG-1.1",), TaskState.DROPPED), (8, ("kr:ENG-2.1",), TaskState.DONE))),
     (1, ((4, ("kr:ENG-1.1",), TaskState.DONE),)),
 )
 #: Metric check-ins of ENG-1.2: (days before now, value, note).
@@ -210,6 +220,25 @@ class GoalsWorld:
         runtime = self.runtime(at)
         CheckIns(runtime).record("ENG-1.2", value, note=note, at=at, via="api")
         runtime.executor.shutdown(wait=True)
+
+    def final_states(self) -> dict[int, tuple[tuple[str, ...], TaskState]]:
+        """Each issue of the story as it stands at the end: its labels and state."""
+        final: dict[int, tuple[tuple[str, ...], TaskState]] = {}
+        for _days, changes in STORY:
+            for number, labels, state in changes:
+                final[number] = (labels, state)
+        return dict(sorted(final.items()))
+
+    def mirror_into(self, sim: GitHubSimulator) -> None:
+        """Create the story's issues in the simulator's `acme/web` as they stand at the end (numbers 1..8), so a
+        daemon polling it finds what the store already has."""
+        for number, (labels, state) in self.final_states().items():
+            created = sim.create_issue("acme/web", f"Issue {number}", labels=labels)
+            assert created == number, "the simulator's acme/web must start empty"
+            if state is TaskState.DONE:
+                sim.close_issue("acme/web", number, "completed")
+            elif state is TaskState.DROPPED:
+                sim.close_issue("acme/web", number, "not_planned")
 
     def play(self) -> None:
         """The whole story: task changes and metric check-ins in time order."""
