@@ -1,7 +1,7 @@
 """What the goals dashboard reads: a KR's page (status, tasks, history) and an objective's KRs with their histories.
 
-Read-only, one connection per page; frozen rows. The overview and the sources page read `status_query.read_status`
-as `syncd status` does, so the dashboard shows exactly the numbers the CLI and the API show.
+Read-only, one connection per page; frozen rows. The overview reads `status_query.objective_statuses` and the sources
+page `status_query.read_status`, so the dashboard shows exactly the numbers the CLI and the API show.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from syncd.config.views import OkrModel
 from syncd.store.chunks import chunks
 from syncd.store.key_result_detail import HISTORY_LIMIT, LinkedTask, linked_tasks
 from syncd.store.read_only import read_only
-from syncd.store.status_query import KeyResultStatus, key_result_status
+from syncd.store.status_query import KeyResultStatus, ObjectiveStatus, key_result_status, objective_statuses
 from syncd.store.tables import CHECK_INS
 from syncd.store.utc import to_utc
 
@@ -56,6 +56,11 @@ class KrSummary:
 
     key_result: KeyResultStatus
     history: tuple[HistoryPoint, ...]
+
+
+def read_overview(engine: Engine, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
+    """Every objective with its KRs at `now`, as `syncd status` shows them (without the operational half)."""
+    return read_only(engine, "the objectives", lambda conn: objective_statuses(conn, okr, to_utc(now)))
 
 
 def read_kr_page(engine: Engine, okr: OkrModel, kr_id: str, now: datetime) -> KrPage:

@@ -6,13 +6,15 @@ are cached briefly by clients (`max-age=300`): they are for READMEs, not for wat
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from syncd.config.views import build_okr
+from syncd.config.views import OkrModel
 from syncd.runtime.context import Runtime
+from syncd.store.goals_read import read_overview
 from syncd.store.key_result_detail import read_key_result_status
-from syncd.store.status_query import read_status
 from syncd.web.dashboard.pages import template_environment
 from syncd.web.dashboard.views import status_colour
 
@@ -23,21 +25,22 @@ CHAR_WIDTH = 6.5
 class Badges:
     """Renders the badge of one objective or KR."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, okr: Callable[[], OkrModel]) -> None:
         self.runtime = runtime
+        self.okr = okr
         self.template = template_environment().get_template("badge.svg")
 
     async def answer(self, item_id: str) -> Response:
         """The badge of `item_id` (an objective or KR id), or 404."""
-        okr = build_okr(self.runtime.config)
+        okr = self.okr()
         now = self.runtime.clock()
         kr_id = okr.rules.canonical(item_id)
         if kr_id is not None:
             kr = await run_in_threadpool(read_key_result_status, self.runtime.engine, okr, kr_id, now)
             return self._svg(kr.id, kr.percent, kr.status, kr.status_text)
         if item_id in okr.objectives:
-            report = await run_in_threadpool(read_status, self.runtime.engine, self.runtime.config, now)
-            objective = next(o for o in report.objectives if o.id == item_id)
+            objectives = await run_in_threadpool(read_overview, self.runtime.engine, okr, now)
+            objective = next(o for o in objectives if o.id == item_id)
             return self._svg(objective.id, objective.percent, objective.status, objective.status_text)
         return PlainTextResponse("Not Found", 404)
 

@@ -14,19 +14,18 @@ from datetime import datetime
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from syncd.config.views import build_okr
+from syncd.config.views import OkrModel
 from syncd.runtime.context import Runtime
-from syncd.store.goals_read import HistoryPoint, read_kr_page
-from syncd.store.status_query import ObjectiveStatus, read_status
+from syncd.store.goals_read import HistoryPoint, read_kr_page, read_overview
+from syncd.store.status_query import ObjectiveStatus
 from syncd.store.utc import to_utc
 
 HISTORY_COLUMNS = ("at", "kind", "value", "progress", "done", "total", "tasks_added", "tasks_removed", "cause", "note")
 OVERVIEW_COLUMNS = ("cycle", "objective", "key_result", "title", "percent", "status", "amount", "last_change")
 
 
-async def kr_history(runtime: Runtime, kr_id: str) -> Response:
+async def kr_history(runtime: Runtime, okr: OkrModel, kr_id: str) -> Response:
     """The CSV of the KR's check-ins, oldest first, or 404."""
-    okr = build_okr(runtime.config)
     canonical = okr.rules.canonical(kr_id)
     if canonical is None:
         return PlainTextResponse("Not Found", 404)
@@ -34,10 +33,10 @@ async def kr_history(runtime: Runtime, kr_id: str) -> Response:
     return _csv(f"{canonical}.csv", HISTORY_COLUMNS, history_rows(page.history))
 
 
-async def overview(runtime: Runtime, cycle: str | None) -> Response:
+async def overview(runtime: Runtime, okr: OkrModel, cycle: str | None) -> Response:
     """The CSV of every objective (and its KRs) of `cycle` (all cycles when None)."""
-    report = await run_in_threadpool(read_status, runtime.engine, runtime.config, runtime.clock())
-    chosen = [o for o in report.objectives if cycle is None or o.cycle == cycle]
+    objectives = await run_in_threadpool(read_overview, runtime.engine, okr, runtime.clock())
+    chosen = [o for o in objectives if cycle is None or o.cycle == cycle]
     return _csv("overview.csv", OVERVIEW_COLUMNS, overview_rows(chosen))
 
 

@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from syncd.config.views import OkrModel, build_okr
+from syncd.config.views import OkrModel
 from syncd.core.status import expected_progress
 from syncd.runtime.context import Runtime
+from syncd.runtime.okr_cache import OkrCache
 from syncd.store.errors import StoreError
-from syncd.store.goals_read import read_kr_page, read_objective_krs
+from syncd.store.goals_read import read_kr_page, read_objective_krs, read_overview
 from syncd.store.status_query import StatusReport, read_status
 from syncd.web.dashboard import charts, views
 
@@ -45,6 +46,11 @@ class Pages:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.templates = template_environment()
+        self._okr = OkrCache()
+
+    def okr(self) -> OkrModel:
+        """The OKR model of the config in force (built once per loaded config)."""
+        return self._okr.model(self.runtime.loaded)
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render `name` with the viewer's clock and who is signed in."""
@@ -64,18 +70,19 @@ class Pages:
 
     async def overview(self, request: Request) -> HTMLResponse:
         """`/`: the objectives of one cycle as a tree, KRs nested (`?cycle=` picks the cycle)."""
-        report = await self._read(lambda now: read_status(self.runtime.engine, self.runtime.config, now))
-        okr = build_okr(self.runtime.config)
+        okr = self.okr()
+        now = self.runtime.clock()
+        everything = await self._read(lambda _now: read_overview(self.runtime.engine, okr, now))
         cycles = list(okr.cycles.values())
-        chosen = request.query_params.get("cycle") or _current_cycle(okr, report.generated_at)
+        chosen = request.query_params.get("cycle") or _current_cycle(okr, now)
         if cycles and chosen not in okr.cycles:
             return self.not_found(request, f"cycle {chosen}")
-        objectives = [o for o in report.objectives if o.cycle == chosen]
+        objectives = [o for o in everything if o.cycle == chosen]
         owners = {objective.id: objective.owner for objective in self.runtime.config.objectives}
         return self.render(
             request,
             "overview.html",
-            report=report,
+            generated_at=now,
             cycles=cycles,
             cycle=okr.cycles.get(chosen) if chosen else None,
             tree=views.objective_tree(objectives, owners),
@@ -84,17 +91,17 @@ class Pages:
 
     async def objective(self, request: Request) -> HTMLResponse:
         """`/objective/<id>`: the objective's KRs side by side with small charts."""
-        okr = build_okr(self.runtime.config)
+        okr = self.okr()
         objective_id = request.path_params["objective_id"]
         if objective_id not in okr.objectives:
             return self.not_found(request, f"objective {objective_id}")
         view = okr.objectives[objective_id]
         summaries = await self._read(lambda now: read_objective_krs(self.runtime.engine, okr, objective_id, now))
-        report = await self._read(lambda now: read_status(self.runtime.engine, self.runtime.config, now))
-        status = next(o for o in report.objectives if o.id == objective_id)
+        now = self.runtime.clock()
+        everything = await self._read(lambda _now: read_overview(self.runtime.engine, okr, now))
+        status = next(o for o in everything if o.id == objective_id)
         cycle = okr.cycles[view.cycle_id]
         clock = views.Clock(views.viewer_zone(request.cookies.get(TZ_COOKIE)))
-        now = report.generated_at
         cards = [
             (
                 s.key_result,
@@ -107,7 +114,7 @@ class Pages:
 
     async def key_result(self, request: Request) -> HTMLResponse:
         """`/kr/<id>`: the KR's burn-up, its tasks by source, what changed lately, its metric check-ins."""
-        okr = build_okr(self.runtime.config)
+        okr = self.okr()
         kr_id = okr.rules.canonical(request.path_params["kr_id"])
         if kr_id is None:
             return self.not_found(request, f"key result {request.path_params['kr_id']}")

@@ -49,7 +49,7 @@ class Dashboard:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.pages = Pages(runtime)
-        self.badges = Badges(runtime)
+        self.badges = Badges(runtime, self.pages.okr)
         self.limiter = auth.LoginLimiter()
 
     def routes(self) -> list[BaseRoute]:
@@ -151,11 +151,11 @@ class Dashboard:
 
     async def exports_kr(self, request: Request) -> Response:
         """`/kr/<id>.csv`: the KR's check-in history."""
-        return await exports.kr_history(self.runtime, request.path_params["kr_id"])
+        return await exports.kr_history(self.runtime, self.pages.okr(), request.path_params["kr_id"])
 
     async def exports_overview(self, request: Request) -> Response:
         """`/export/overview.csv`: every objective and KR with progress and status."""
-        return await exports.overview(self.runtime, request.query_params.get("cycle"))
+        return await exports.overview(self.runtime, self.pages.okr(), request.query_params.get("cycle"))
 
 
 class _Headered:
