@@ -13,6 +13,7 @@ from syncd.store.goals_read import read_kr_page
 from syncd.store.status_query import read_status
 from tests.browser.conftest import Live, Watched
 from tests.support.daemon import wait_until
+from tests.support.goals_world import VIEWER_TOKEN
 
 pytestmark = pytest.mark.slow
 PAGES = {"overview": "/", "key-result": "/kr/ENG-1.1", "objective": "/objective/ENG-1", "sources": "/sources"}
@@ -34,6 +35,13 @@ class TestAccess:
         page.wait_for_url(watched.base + "/login")
         page.goto(watched.base + "/kr/ENG-1.1")
         assert page.url == watched.base + "/login"
+
+    def test_a_login_link_with_the_token_in_its_fragment_logs_in(self, watched: Watched) -> None:
+        """The sandbox prints such a link; the token never reaches the server's logs or the address bar."""
+        watched.page.goto(f"{watched.base}/login#token={VIEWER_TOKEN}")
+        watched.page.wait_for_url(watched.base + "/")
+        assert watched.page.locator("li.objective").count() == 2
+        assert all(VIEWER_TOKEN not in url for url in watched.requests)
 
 
 class TestPages:
