@@ -17,6 +17,7 @@ from pathlib import Path
 from adapters.asana.descriptor import ASANA
 from adapters.descriptor import TrackerDescriptor
 from adapters.github.descriptor import GITHUB
+from adapters.gitlab.descriptor import GITLAB
 from adapters.jira.descriptor import JIRA
 from adapters.linear.descriptor import LINEAR
 from syncd.config import loader
@@ -29,7 +30,7 @@ from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 #: The entry-point group a tracker package registers its `TrackerDescriptor` under.
 ENTRY_POINT_GROUP = "syncd.trackers"
 #: The trackers that ship with syncd, in the order the schema, the reference and the messages list them.
-BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, LINEAR)
+BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, GITLAB, LINEAR)
 
 
 class TrackerPluginError(ConfigError):

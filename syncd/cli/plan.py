@@ -1,7 +1,7 @@
 """`syncd plan`: review a config change before merging it: every write it would make, as a diff.
 
 Read-only everywhere: the trackers are only listed (GET), the store is only read, and the engine runs
-in a scratch store that is thrown away (`syncd.runtime.plan`). Exit 0 when the plan ran, 2 when the
+in a scratch store that is thrown away (`syncd.runtime.dry_run`). Exit 0 when the plan ran, 2 when the
 config is invalid (every problem printed), 1 when the store or a tracker could not be read in full.
 """
 
@@ -26,8 +26,8 @@ from syncd.config.loader import config_secrets, default_config_path
 from syncd.config.models import SyncdConfig
 from syncd.core.status import as_utc
 from syncd.logs import configure_logging, redact
-from syncd.runtime.plan import Plan, make_plan
-from syncd.runtime.plan_writes import PlannedWrite, SourcePlan
+from syncd.runtime.dry_run import Plan, make_plan
+from syncd.runtime.write_preview import PlannedWrite, SourcePlan
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, StoreNotMigrated
 from syncd.store.migrate import current_revision, require_current

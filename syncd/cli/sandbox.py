@@ -1,4 +1,4 @@
-"""`syncd sandbox`: see syncd work end to end in one command, with simulated GitHub and Asana."""
+"""`syncd sandbox`: see syncd work end to end in one command, with every registered tracker simulated."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def sandbox(
         bool, typer.Option("--exit-when-done", help="Stop once the story is over and syncd has caught up.")
     ] = False,
 ) -> None:
-    """Run syncd against simulated GitHub and Asana trackers seeded with a small company, and play a story.
+    """Run syncd against simulated trackers (every registered one) seeded with a small company, and play a story.
 
     Everything runs on this machine (loopback only, no account needed) until Ctrl-C. Exit 0 after a clean
     run or Ctrl-C; 1 when the sandbox cannot start, the daemon fails, or (with --exit-when-done) syncd

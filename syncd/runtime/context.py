@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.logs import redact
@@ -25,6 +23,7 @@ from syncd.ports import SourceAdapter
 from syncd.runtime.holds import SourceHolds
 from syncd.runtime.metrics import Metrics
 from syncd.runtime.request_watch import RequestWatch
+from syncd.store.connection import Engine
 
 
 def utc_now() -> datetime:

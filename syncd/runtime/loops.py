@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlalchemy.exc import SQLAlchemyError
 
+from syncd.store.connection import StoreFailure
 from syncd.store.errors import first_line
 
 log = structlog.get_logger("syncd.runtime.loop")
@@ -46,7 +46,7 @@ class Outage:
     def failed(self, error: BaseException) -> float:
         """Note a failed unit of work; returns how long to rest before the next try."""
         self.failures += 1
-        if not isinstance(error, SQLAlchemyError):
+        if not isinstance(error, StoreFailure):
             log.error("worker_side.unit_failed", component=self.component, error=f"{type(error).__name__}: {error}",
                       exc_info=error if self.failures == 1 else None)  # fmt: skip
         elif self.failures == 1:

@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 
 import structlog
-from sqlalchemy import Connection, Engine, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.registry import build_adapter, load_config
 from syncd.config.errors import ConfigError
@@ -25,11 +23,11 @@ from syncd.core.errors import SyncdError
 from syncd.ports import RequestObserver, SourceAdapter, ignore_request
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.recompute import mark_active_krs_dirty
+from syncd.store.connection import Connection, Engine, StoreFailure
 from syncd.store.errors import first_line
+from syncd.store.mirror import mark_live_tasks_dirty
 from syncd.store.okr import sync_config
-from syncd.store.tables import TASKS
 from syncd.store.transactions import run_in_transaction
-from syncd.store.utc import to_utc
 
 log = structlog.get_logger("syncd.reload")
 
@@ -66,8 +64,7 @@ def mark_everything_dirty(engine: Engine, now: datetime) -> None:
     replica cannot deadlock with a recompute on another (and a deadlock elsewhere is retried)."""
 
     def mark(conn: Connection) -> None:
-        live = TASKS.c.deleted.is_(False) & TASKS.c.dirty_since.is_(None)
-        conn.execute(update(TASKS).where(live).values(dirty_since=to_utc(now)))
+        mark_live_tasks_dirty(conn, now)
         mark_active_krs_dirty(conn, now)
 
     run_in_transaction(engine, mark, what="mark everything dirty")
@@ -119,7 +116,7 @@ class ConfigReloader:
             return False
         try:
             self._apply(config, adapters)
-        except SQLAlchemyError as error:
+        except StoreFailure as error:
             close_adapters(adapters)
             log.error("config.reload_failed", path=str(self.path), error=first_line(error))
             return False

@@ -18,8 +18,6 @@ from functools import partial
 from typing import TypeVar
 
 import structlog
-from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.source import SourceConfig
 from syncd.core.errors import Permanent, RateLimited, Retriable, TrackerError
@@ -40,6 +38,7 @@ from syncd.store.bookmarks import (
     retry_refreshes,
     save_poll,
 )
+from syncd.store.connection import Connection, StoreFailure
 from syncd.store.leases import Lease
 from syncd.store.mirror import mark_krs_dirty, remove_tasks, upsert_snapshots
 from syncd.store.transactions import run_in_transaction
@@ -216,7 +215,7 @@ class SourceCoordinator:
                     if await loop.run_in_executor(self.runtime.executor, self.lease.keep):
                         await self._tick_keeping_lease(loop)
                 except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
-                    if isinstance(error, SQLAlchemyError):
+                    if isinstance(error, StoreFailure):
                         self.lease.mark_lost()
                     await rest(stop, outage.failed(error))
                     continue
@@ -225,7 +224,7 @@ class SourceCoordinator:
         finally:
             try:
                 await loop.run_in_executor(self.runtime.executor, self.lease.release)
-            except SQLAlchemyError as error:
+            except StoreFailure as error:
                 log.warning("lease.release_failed", lease=self.lease.name, error=str(error)[:200])
 
     async def _tick_keeping_lease(self, loop: asyncio.AbstractEventLoop) -> None:

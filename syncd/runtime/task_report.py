@@ -17,9 +17,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.exc import SQLAlchemyError
-
 from adapters.descriptor import TaskLinks
 from adapters.registry import registry
 from syncd.config.models import SyncdConfig
@@ -28,9 +25,10 @@ from syncd.core.errors import SyncdError
 from syncd.core.explain import TaskExplanation, explain_task
 from syncd.core.matching import match_task, task_points
 from syncd.core.model import TaskSnapshot
+from syncd.store.connection import Connection, Engine, StoreFailure
 from syncd.store.errors import StoreError, display_url, first_line
-from syncd.store.tables import PUSH_TARGETS, TASK_LINKS, TASKS
-from syncd.store.task_reads import linked_tasks
+from syncd.store.push_targets import task_targets
+from syncd.store.task_reads import linked_tasks, stored_links, task_by_url, tasks_by_external_id
 from syncd.store.task_rows import row_snapshot
 from syncd.store.utc import as_utc
 
@@ -91,7 +89,7 @@ def read_task_report(engine: Engine, config: SyncdConfig, task: str) -> TaskRepo
             row = find_task(conn, config, task)
             report = _report(conn, config, row)
             conn.rollback()
-    except SQLAlchemyError as error:
+    except StoreFailure as error:
         raise StoreError(f"cannot read the task from the store at {where}: {first_line(error)}") from None
     return report
 
@@ -151,13 +149,20 @@ def _is_ref(kind: str, ref: str) -> bool:
 def _by_url(conn: Connection, config: SyncdConfig, url: str) -> Any:
     parts = urlsplit(url)
     bare = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-    found = conn.execute(select(TASKS).where(TASKS.c.url.in_([bare, bare + "/"])).order_by(TASKS.c.id)).first()
+    found = task_by_url(conn, [bare, bare + "/"])
     if found is not None:
         return found
     path = parts.path.rstrip("/")
+    named = False
     for kind, links in _task_links().items():
         if (external_id := links.external_id_in(path)) is not None:
-            return _lookup(conn, _sources_of(config, kind, parts.netloc), [external_id])
+            # Paths of two trackers may look alike (GitHub's `/o/r/issues/1` in GitLab's `/g/p/-/issues/1`):
+            # the next kind is asked when this one's sources do not hold the task.
+            named = True
+            if (row := _lookup(conn, _sources_of(config, kind, parts.netloc), [external_id])) is not None:
+                return row
+    if named:
+        return None
     raise unreadable(url, config)
 
 
@@ -172,10 +177,9 @@ def _lookup(conn: Connection, sources: Sequence[str], external_ids: Sequence[str
     """The first row (in `sources` order) with one of `external_ids`, in any case (`Acme/Web#1`)."""
     if not sources:
         return None
-    wanted = [external_id.lower() for external_id in external_ids]
-    query = select(TASKS).where(TASKS.c.source.in_(list(sources)), func.lower(TASKS.c.external_id).in_(wanted))
     rows = sorted(
-        conn.execute(query), key=lambda row: (list(sources).index(row.source), row.external_id not in external_ids)
+        tasks_by_external_id(conn, sources, external_ids),
+        key=lambda row: (list(sources).index(row.source), row.external_id not in external_ids),
     )
     return rows[0] if rows else None
 
@@ -185,25 +189,18 @@ def _report(conn: Connection, config: SyncdConfig, row: Any) -> TaskReport:
     snapshot = row_snapshot(row)
     kr_ids = [link.kr_id for link in match_task(snapshot, okr.rules).links]
     explanation = explain_task(snapshot, okr.rules, okr.key_results, linked_tasks(conn, kr_ids))
-    stored = conn.execute(select(TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id == row.id).order_by(TASK_LINKS.c.kr_id))
     return TaskReport(
         task=snapshot,
         seen_at=as_utc(row.seen_at),
         points=task_points(snapshot, okr.rules.points_prefix),
         explanation=explanation,
-        stored_links=tuple(stored.scalars()),
+        stored_links=stored_links(conn, row.id),
         targets=_targets(conn, snapshot),
         source_kind=next((s.kind for s in config.sources if s.name == snapshot.source), ""),
     )
 
 
 def _targets(conn: Connection, task: TaskSnapshot) -> tuple[TaskTarget, ...]:
-    query = (
-        select(PUSH_TARGETS)
-        .where(PUSH_TARGETS.c.source == task.source, PUSH_TARGETS.c.key == task.external_id)
-        .where(PUSH_TARGETS.c.kind.in_(["comment", "field"]))
-        .order_by(PUSH_TARGETS.c.kind)
-    )
     return tuple(
         TaskTarget(
             kind=target.kind,
@@ -218,5 +215,5 @@ def _targets(conn: Connection, task: TaskSnapshot) -> tuple[TaskTarget, ...]:
             failed_permanently=target.failed_permanently,
             next_attempt_at=as_utc(target.next_attempt_at),
         )
-        for target in conn.execute(query)
+        for target in task_targets(conn, task.source, task.external_id)
     )

@@ -243,6 +243,12 @@ def mark_tasks_dirty(conn: Connection, task_ids: Iterable[int], now: datetime) -
         )
 
 
+def mark_live_tasks_dirty(conn: Connection, now: datetime) -> None:
+    """Ask for every live task to be matched and rendered again (an earlier mark is kept)."""
+    live = TASKS.c.deleted.is_(False) & TASKS.c.dirty_since.is_(None)
+    conn.execute(update(TASKS).where(live).values(dirty_since=to_utc(now)))
+
+
 def claim_dirty_tasks(conn: Connection, limit: int) -> list[int]:
     """Ids of the first `limit` tasks marked dirty, in id (lock) order, locked (PostgreSQL skips those held)."""
     query = select(TASKS.c.id).where(TASKS.c.dirty_since.is_not(None)).order_by(TASKS.c.id).limit(limit)

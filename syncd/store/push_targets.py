@@ -279,8 +279,11 @@ def save_desired(
     now: datetime,
     window: timedelta,
 ) -> int:
-    """Insert new targets and update those whose content hash changed; return how many changed."""
+    """Insert new targets and update those whose content hash changed; return how many changed.
+
+    The new targets go in with one executemany (in target order), not one statement each."""
     changed = 0
+    new_rows: list[dict[str, Any]] = []
     for write, task_id in sorted(writes, key=lambda item: item[0].target):
         row = existing.get(write.target)
         if row is not None and row.desired_hash == write.hash:
@@ -297,9 +300,11 @@ def save_desired(
         }
         if row is None:
             keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
-            conn.execute(insert(PUSH_TARGETS).values(**keys, task_id=task_id, **values))
+            new_rows.append({**keys, "task_id": task_id, **values})
         else:
             conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
+    if new_rows:
+        conn.execute(insert(PUSH_TARGETS), new_rows)
     return changed
 
 
@@ -320,3 +325,14 @@ def drop_task_targets(conn: Connection, task_ids: Sequence[int]) -> None:
     """Delete the push targets of these (deleted) tasks."""
     for chunk in chunks(task_ids):
         conn.execute(delete(PUSH_TARGETS).where(PUSH_TARGETS.c.task_id.in_(chunk)))
+
+
+def task_targets(conn: Connection, source: str, key: str) -> list[Any]:
+    """The comment and field targets of one task, by kind."""
+    query = (
+        select(PUSH_TARGETS)
+        .where(PUSH_TARGETS.c.source == source, PUSH_TARGETS.c.key == key)
+        .where(PUSH_TARGETS.c.kind.in_(["comment", "field"]))
+        .order_by(PUSH_TARGETS.c.kind)
+    )
+    return list(conn.execute(query))

@@ -7,10 +7,11 @@ progress and the tasks whose comments must be rendered again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from syncd.core.matching import UnknownKr
 from syncd.core.model import TaskSnapshot
@@ -118,3 +119,21 @@ def tasks_by_kr(tasks: Iterable[TaskToRender], kr_ids: Iterable[str]) -> dict[st
             if kr_id in wanted:
                 found[kr_id].append(item.snapshot)
     return found
+
+
+def task_by_url(conn: Connection, urls: Sequence[str]) -> Any:
+    """The first mirrored task (by id) whose URL is one of `urls`, or None."""
+    return conn.execute(select(TASKS).where(TASKS.c.url.in_(list(urls))).order_by(TASKS.c.id)).first()
+
+
+def tasks_by_external_id(conn: Connection, sources: Sequence[str], external_ids: Sequence[str]) -> list[Any]:
+    """The mirrored tasks of `sources` whose external id is one of `external_ids`, in any case (`Acme/Web#1`)."""
+    wanted = [external_id.lower() for external_id in external_ids]
+    query = select(TASKS).where(TASKS.c.source.in_(list(sources)), func.lower(TASKS.c.external_id).in_(wanted))
+    return list(conn.execute(query))
+
+
+def stored_links(conn: Connection, task_id: int) -> tuple[str, ...]:
+    """The KR ids the mirror links task `task_id` to, in id order."""
+    query = select(TASK_LINKS.c.kr_id).where(TASK_LINKS.c.task_id == task_id).order_by(TASK_LINKS.c.kr_id)
+    return tuple(conn.execute(query).scalars())

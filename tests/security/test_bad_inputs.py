@@ -10,46 +10,26 @@ wrong. Every answer is a JSON object, without a traceback or a secret.
 
 from __future__ import annotations
 
-import importlib
 import json
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, insert, select
 
 from adapters.registry import config_model, registry
 from syncd.config.models import SyncdConfig
-from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.reload import build_adapters, close_adapters
-from syncd.store.schema import WebhookSecret
-from syncd.store.tables import DELIVERIES
 from tests.support.bad_inputs import Tracker
-from tests.support.served_app import serving_app
-from tests.support.webhooks import migrated_sqlite
+from tests.support.profiled_intake import Served, serving_trackers, tracker_profiles
 
 MAX_BODY = 4096
 API_TOKEN = "bad-inputs-api-token-2d7c5e"
 CHECK_INS = "/api/v1/key-results/ENG-1.2/check-ins"
 
 
-def _profiles() -> tuple[list[Tracker], list[str]]:
-    """Each registered tracker's profile from `tests/<kind>/bad_inputs.py`, and the kinds that have none."""
-    found, missing = [], []
-    for kind in registry().kinds:
-        try:
-            found.append(importlib.import_module(f"tests.{kind}.bad_inputs").PROFILE)
-        except ModuleNotFoundError:
-            missing.append(kind)
-    return found, missing
-
-
-TRACKERS, MISSING = _profiles()
+TRACKERS, MISSING = tracker_profiles()
 SECRETS = (*(secret for tracker in TRACKERS for secret in tracker.secrets), API_TOKEN)
 
 
@@ -69,50 +49,11 @@ def _config(store: Path) -> SyncdConfig:
     )
 
 
-@dataclass(frozen=True)
-class Served:
-    """The daemon's web stack over both real adapters: its URL and its store."""
-
-    url: str
-    engine: Engine
-
-    def stored(self, source: str) -> int:
-        """How many deliveries of `source` the store holds."""
-        with self.engine.connect() as conn:
-            count = conn.scalar(select(func.count()).select_from(DELIVERIES).where(DELIVERIES.c.source == source))
-        return int(count or 0)
-
-    def post(self, tracker: Tracker, headers: dict[str, str], body: bytes) -> httpx.Response:
-        """POST `body` to the tracker's webhook endpoint."""
-        return httpx.post(f"{self.url}/webhooks/{tracker.source}{tracker.query}", content=body, headers=headers)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """Both sources served as `syncd run` serves them, the Asana webhook's handshake secret stored."""
-    store = tmp_path_factory.mktemp("bad-inputs") / "syncd.db"
-    engine = migrated_sqlite(store)
-    with engine.begin() as conn:
-        for tracker in TRACKERS:
-            if tracker.handshake_secret is not None:
-                resource, secret, webhook_gid = tracker.handshake_secret
-                row = {
-                    "source": tracker.source,
-                    "resource": resource,
-                    "secret": secret,
-                    "created_at": datetime.now(UTC),
-                    "webhook_gid": webhook_gid,
-                }
-                conn.execute(insert(WebhookSecret.__table__).values(**row))
-    config = _config(store)
-    adapters = build_adapters(config)
-    runtime = Runtime(loaded=LoadedConfig(config, None, adapters), engine=engine)
-    try:
-        with serving_app(runtime) as url:
-            yield Served(url, engine)
-    finally:
-        close_adapters(adapters)
-        engine.dispose()
+    """Every profiled source served as `syncd run` serves it, the Asana webhook's handshake secret stored."""
+    with serving_trackers(tmp_path_factory.mktemp("bad-inputs") / "syncd.db", TRACKERS, _config) as served:
+        yield served
 
 
 def refused(answer: httpx.Response, status: int) -> dict[str, Any]:

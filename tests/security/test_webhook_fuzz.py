@@ -1,5 +1,6 @@
 """Every shape a *validly signed* webhook body can take ends in 2xx (stored or ignored) or 400, never a 5xx,
-for each tracker's real intake behind the real web route; and a stored delivery is interpreted or refused
+for each tracker's real intake behind the real web route (GitHub and Asana with their own event mixes, every
+registered tracker through its bad-input profile); and a stored delivery is interpreted or refused
 with `MalformedPayload`, never a `TypeError`.
 
 Bodies are the trackers' own payload shapes with parts replaced by arbitrary JSON, plus arbitrary JSON and
@@ -37,6 +38,8 @@ from syncd.runtime.ingest import DeliveryWriter
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.schema import WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
+from tests.support.bad_inputs import Tracker
+from tests.support.profiled_intake import Served, serving_trackers, tracker_profiles
 from tests.support.webhooks import migrated_sqlite
 
 EXAMPLES = int(os.environ.get("SYNCD_FUZZ_EXAMPLES", "150"))
@@ -350,3 +353,55 @@ class TestSignedBodiesNeverFail:
         answer = intake.post("gh", headers, body)
         assert answer.status_code == 400, answer.text
         assert "longer than 200" in answer.json()["detail"]
+
+
+PROFILED, _UNPROFILED = tracker_profiles()
+
+
+def _profiled_config(store: Path) -> SyncdConfig:
+    return config_model().model_validate(
+        {
+            "store": {"url": f"sqlite:///{store}"},
+            "cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
+            "server": {"max_body_bytes": 1_000_000},
+            "sources": [tracker.source_config() for tracker in PROFILED],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def every_intake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Every registered tracker's source served as `syncd run` serves it."""
+    with serving_trackers(tmp_path_factory.mktemp("fuzz-all") / "syncd.db", PROFILED, _profiled_config) as served:
+        yield served
+
+
+@st.composite
+def profiled_requests(draw: st.DrawFn, tracker: Tracker) -> tuple[dict[str, str], bytes]:
+    """A tracker's own used delivery (fresh ids and stamps from its profile) with parts replaced, or any JSON,
+    or any bytes, signed as the tracker signs."""
+    headers, body = tracker.delivery()
+    base = json.loads(body)
+    document = draw(mutated(base) | json_values | st.just(base))
+    fuzzed = _encoded(draw, document)
+    return tracker.signed(headers, fuzzed), fuzzed
+
+
+@pytest.mark.parametrize("tracker", PROFILED, ids=lambda tracker: tracker.kind)
+class TestEveryTrackersSignedBodies:
+    """Every registered tracker (its bad-input profile signs): a signed body is stored, ignored, refused as
+    malformed, or refused for a stale stamp the tracker signs into its body (Linear's `webhookTimestamp`)."""
+
+    @FUZZ
+    @given(data=st.data())
+    def test_no_signed_body_is_a_server_error(
+        self, every_intake: Served, tracker: Tracker, data: st.DataObject
+    ) -> None:
+        """2xx, 400, or a 401 that names the stamp; never a 5xx."""
+        headers, body = data.draw(profiled_requests(tracker))
+        answer = every_intake.post(tracker, headers, body)
+        assert answer.status_code < 500, (answer.status_code, answer.text, body[:500])
+        if answer.status_code == 401:
+            assert "timestamp" in answer.text.lower(), (answer.text, body[:500])
+        else:
+            assert 200 <= answer.status_code < 300 or answer.status_code == 400, (answer.status_code, answer.text)

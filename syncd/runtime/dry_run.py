@@ -5,7 +5,7 @@ links, check-ins and push targets are copied into a scratch SQLite store in a te
 There the config is loaded as a reload would (`sync_config`, everything marked dirty), every
 partition of every source is listed in full with `adapter.reconcile` (read-only requests), and the
 worker's own steps (`Worker.drain`: match, recompute, desired push state) run unchanged. The targets
-whose desired content then differs from what was applied are the writes; `syncd.runtime.plan_writes`
+whose desired content then differs from what was applied are the writes; `syncd.runtime.write_preview`
 describes them (old -> new, diff) and the time the write budget needs. Goals that get no write because
 their metric KR has no current value yet are listed with why (`Plan.held`).
 """
@@ -18,11 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, Table, func, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
@@ -31,21 +28,17 @@ from syncd.core.matching import MatchRules
 from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.plan_writes import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
 from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
 from syncd.runtime.worker import Worker
+from syncd.runtime.write_preview import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
 from syncd.store.bookmarks import save_poll
+from syncd.store.connection import Connection, Engine
 from syncd.store.engine import create_store_engine
-from syncd.store.errors import StoreError, display_url, first_line
+from syncd.store.errors import display_url
 from syncd.store.okr import sync_config
-from syncd.store.schema import Base
-from syncd.store.tables import PUSH_TARGETS, TABLES, TASKS
+from syncd.store.scratch import all_targets, copy_baseline, create_tables, task_urls
 from syncd.store.transactions import run_in_transaction
-
-#: The tables a plan starts from, in foreign-key order (the rest is about deliveries and leases).
-BASELINE_TABLES = ("cycles", "objectives", "key_results", "tasks", "task_links", "check_ins", "push_targets")
-COPY_CHUNK = 1000
 
 log = structlog.get_logger("syncd.runtime.plan")
 
@@ -87,19 +80,19 @@ def make_plan(
 def _plan(
     config: SyncdConfig, baseline: Engine | None, scratch: Engine, adapters: Mapping[str, SourceAdapter], now: datetime
 ) -> Plan:
-    Base.metadata.create_all(scratch)
+    create_tables(scratch)
     where = "an empty store (no store yet)"
     if baseline is not None:
         where = display_url(baseline.url.render_as_string(hide_password=False))
         copy_baseline(baseline, scratch)
-    applied = _targets(scratch)
+    applied = all_targets(scratch)
     runtime = Runtime(loaded=LoadedConfig(config, None, adapters), engine=scratch, clock=lambda: now)
     try:
         sync_config(scratch, config, now)
         mark_everything_dirty(scratch, now)
         polled = {name: _poll_source(runtime, name, adapter, now) for name, adapter in adapters.items()}
         Worker(runtime).drain()
-        writes = planned_writes(_targets(scratch), applied, _task_urls(scratch))
+        writes = planned_writes(all_targets(scratch), applied, task_urls(scratch))
         held = held_goals(runtime, now)
     finally:
         runtime.executor.shutdown(wait=True)
@@ -134,28 +127,6 @@ def _no_value(kr: KeyResultView) -> str:
     return f"no current value yet (no linked task has a number in its field {kr.field!r})"
 
 
-def copy_baseline(source: Engine, target: Engine) -> int:
-    """Copy the baseline tables from `source` (read only) into `target` (of `check_ins`, the metric inputs
-    only); returns the rows copied."""
-    copied = 0
-    try:
-        with source.connect() as reading, target.begin() as writing:
-            for name in BASELINE_TABLES:
-                table: Table = TABLES[name]
-                query = select(table)
-                if name == "check_ins":  # computing needs the metric inputs, not the history of progress
-                    query = query.where(table.c.kind == "metric")
-                result = reading.execution_options(stream_results=True).execute(query)
-                while rows := result.fetchmany(COPY_CHUNK):
-                    writing.execute(insert(table), [dict(row._mapping) for row in rows])
-                    copied += len(rows)
-            reading.rollback()
-    except SQLAlchemyError as error:
-        where = display_url(source.url.render_as_string(hide_password=False))
-        raise StoreError(f"cannot read the store at {where} for the plan: {first_line(error)}") from None
-    return copied
-
-
 def _poll_source(runtime: Runtime, name: str, adapter: SourceAdapter, now: datetime) -> SourceRead:
     """List every partition of one source in full into the scratch store; a tracker failure is kept, not raised."""
     polled = SourceRead()
@@ -178,15 +149,3 @@ def _poll_source(runtime: Runtime, name: str, adapter: SourceAdapter, now: datet
 
 def _save(conn: Connection, *, name: str, result: PollResult, rules: MatchRules, now: datetime) -> None:
     save_poll(conn, name, result, rules, now)
-
-
-def _targets(engine: Engine) -> dict[tuple[str, str, str], Any]:
-    with engine.connect() as conn:
-        return {(row.source, row.kind, row.key): row for row in conn.execute(select(PUSH_TARGETS))}
-
-
-def _task_urls(engine: Engine) -> dict[tuple[str, str], str]:
-    tasks = TASKS
-    with engine.connect() as conn:
-        query = select(tasks.c.source, tasks.c.external_id, tasks.c.url).where(func.length(tasks.c.url) > 0)
-        return {(row.source, row.external_id): row.url for row in conn.execute(query)}
