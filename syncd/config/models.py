@@ -40,6 +40,15 @@ class ServerConfig(StrictModel):
     )
     max_body_bytes: int = Field(default=26_214_400, ge=1024, description="Webhook body limit (413 past it).")
     api_token: SecretStr | None = Field(default=None, description="Bearer token of /api/v1 (use ${ENV}).")
+    viewer_token: SecretStr | None = Field(
+        default=None, description="Token the dashboard's /login trades for a session cookie (use ${ENV})."
+    )
+    trusted_user_header: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9-]{1,64}$",
+        description="Header an authenticating proxy sets to the user (X-Forwarded-User); the dashboard refuses requests without it.",
+    )
+    public_badges: bool = Field(default=False, description="Serve /badge/<id>.svg of objectives and KRs without login.")
 
 
 class CycleConfig(StrictModel):

@@ -30,6 +30,7 @@ from syncd.runtime.context import Runtime
 from syncd.runtime.desired import DesiredState
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.progress_book import ProgressBook
+from syncd.runtime.scope import counted_task_ids, scope_change
 from syncd.store import key_results
 from syncd.store.connection import Connection
 from syncd.store.key_results import RECOMPUTE_BATCH, lock_rollup
@@ -106,7 +107,12 @@ class Recompute:
                 {kr: p for kr, p in ahead.progress.items() if kr in rows and rows[kr].dirty_marks == ahead.marks[kr]}
             )
         fresh = book.compute(rows)
-        entry_changed = [kr_id for kr_id in rows if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now)]
+        scopes = counted_task_ids(book.linked_tasks(rows), rows, model)
+        entry_changed = [
+            kr_id
+            for kr_id in rows
+            if self._store_kr(conn, rows[kr_id], fresh.get(kr_id), model, now, counted=scopes[kr_id])
+        ]
         # The KRs just stored need not be read again for when their progress last changed.
         changed_at = key_results.changed_at_of(rows.values())
         book.know_changed_at({kr: now if _moved(rows[kr], fresh[kr]) else changed_at[kr] for kr in fresh})
@@ -120,17 +126,31 @@ class Recompute:
         return len(rows)
 
     def _store_kr(
-        self, conn: Connection, row: Any, progress: KrProgress | None, model: OkrModel, now: datetime
+        self,
+        conn: Connection,
+        row: Any,
+        progress: KrProgress | None,
+        model: OkrModel,
+        now: datetime,
+        *,
+        counted: frozenset[int],
     ) -> bool:
-        """Write one KR's new numbers (and a check-in if progress moved); True when its comment entry changed."""
+        """Write one KR's new numbers (and a check-in if progress moved or tasks joined or left, with how many);
+        True when its comment entry changed."""
         if progress is None:  # archived or unknown to the config in force: nothing to compute
             key_results.clear_kr_dirty(conn, row.id)
             return False
         moved = _moved(row, progress)
         current = progress.current if progress.current is not None else progress.done
-        if moved:
-            key_results.insert_check_in(conn, _check_in(progress, current, model, now))
-        numbers = {"progress": progress.progress, "status": progress.status.value, "current": current}
+        numbers: dict[str, Any] = {"progress": progress.progress, "status": progress.status.value, "current": current}
+        scope = scope_change(row, counted)
+        if moved or scope.changed:
+            check_in = _check_in(progress, current, model, now)
+            cause = check_in["cause"] if moved else "tasks joined or left"
+            check_in.update(cause=cause, tasks_added=scope.added, tasks_removed=scope.removed)
+            key_results.insert_check_in(conn, check_in)
+        if moved or scope.changed or row.scope_tasks is None:  # the basis of the next check-in's counts
+            numbers["scope_tasks"] = list(scope.present)
         key_results.save_kr_numbers(conn, row.id, {**numbers, "total": progress.total}, now, moved=moved)
         same = (row.status, row.current, row.total) == (progress.status.value, current, progress.total)
         return moved or not same or row.computed_at is None

@@ -70,11 +70,15 @@ class Endpoints:
         return f"http://127.0.0.1:{self.daemon_port}"
 
 
+#: The environment variable of the dashboard's viewer token (in `sandbox.env` like the trackers' secrets).
+VIEWER_TOKEN_ENV = "SYNCD_SANDBOX_VIEWER_TOKEN"  # noqa: S105 (a variable name, not its value)
+
+
 def new_secrets(sources: Sequence[SandboxSource] | None = None) -> dict[str, str]:
-    """Fresh random tokens and webhook secrets for this run's simulators (by environment variable name);
-    `sources` default to every registered tracker's."""
+    """Fresh random tokens and webhook secrets for this run's simulators (by environment variable name), then the
+    dashboard's viewer token; `sources` default to every registered tracker's."""
     names = secret_names(sandbox_sources("sandbox").sources if sources is None else sources)
-    return {name: secrets.token_hex(16) for name in names}
+    return {name: secrets.token_hex(16) for name in (*names, VIEWER_TOKEN_ENV)}
 
 
 def sandbox_config(
@@ -83,7 +87,12 @@ def sandbox_config(
     """The config as YAML-ready data: the company's OKRs, one source per tracker, the daemon's address, the store."""
     return {
         "store": {"url": f"sqlite:///{store.absolute()}"},
-        "server": {"host": "127.0.0.1", "port": endpoints.daemon_port, "public_url": endpoints.daemon_url},
+        "server": {
+            "host": "127.0.0.1",
+            "port": endpoints.daemon_port,
+            "public_url": endpoints.daemon_url,
+            "viewer_token": f"${{{VIEWER_TOKEN_ENV}}}",  # the goals dashboard at /, its login link printed
+        },
         "cycles": [
             {
                 "id": company.cycle.id,

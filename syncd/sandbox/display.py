@@ -40,12 +40,21 @@ def where_to_look(world: SandboxWorld) -> list[Pointer]:
     env, config = display_path(world.paths.env), display_path(world.paths.config)
     pages = [Pointer(s.title, f"{s.tracker.page()}  (text; add ?format=json for JSON)") for s in world.sources]
     return [
+        Pointer("goals", dashboard_link(world)),
         Pointer("status", f". {env} && syncd status -c {config}"),
         *pages,
         Pointer("daemon", f"{world.endpoints.daemon_url}/healthz  /readyz  /metrics"),
         Pointer("log", display_path(world.paths.log)),
         Pointer("config", config),
     ]
+
+
+def dashboard_link(world: SandboxWorld) -> str:
+    """The dashboard's login link: the viewer token rides in the fragment (never sent to the server, nor logged);
+    the login page's script fills the form from it and submits."""
+    token = world.config.server.viewer_token
+    login = f"{world.endpoints.daemon_url}/login"
+    return f"{login}#token={token.get_secret_value()}" if token is not None else login
 
 
 def pointer_lines(world: SandboxWorld) -> list[str]:

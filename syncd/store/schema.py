@@ -97,6 +97,8 @@ class KeyResult(Base):
     #: Counts the marks (every one, even on a KR already dirty): a recompute computed outside the write
     #: transaction is kept only if no mark came in between (see `syncd.runtime.recompute`).
     dirty_marks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Ids of the tasks counted at the last check-in: what the next one's `tasks_added`/`tasks_removed` compare to.
+    scope_tasks: Mapped[list[Any] | None] = mapped_column(JSON)
     archived_at: Mapped[datetime | None]
 
 
@@ -159,6 +161,9 @@ class CheckInRow(Base):
     total: Mapped[float | None] = mapped_column(Float)
     cause: Mapped[str] = mapped_column(String(300), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    #: Tasks that joined and left the KR since its previous check-in (None: a metric input, or written before 0007).
+    tasks_added: Mapped[int | None] = mapped_column(Integer)
+    tasks_removed: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(Base):

@@ -51,6 +51,7 @@ __all__ = [
     "UnknownKrTask",
     "UnknownLabel",
     "key_result_status",
+    "objective_statuses",
     "read_source_health",
     "read_status",
     "status_document",
@@ -164,6 +165,11 @@ def key_result_status(conn: Connection, okr: OkrModel, kr_id: str, now: datetime
     row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).first()
     count = _linked_task_counts(conn, kr_id).get(kr_id, 0)
     return _kr_status(view, _kr_progress(view, row, count, cycle, to_utc(now)), row, cycle)
+
+
+def objective_statuses(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
+    """The `objectives` of `read_status` at `now` (UTC), reading nothing else (the dashboard's overview)."""
+    return _objectives(conn, okr, now)
 
 
 def _objectives(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:

@@ -18,6 +18,7 @@ from syncd import __version__
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryWriter
 from syncd.web.api import ApiGate, api_router
+from syncd.web.dashboard.routes import Dashboard
 from syncd.web.ops import OpsEndpoints, ReadinessPolicy
 from syncd.web.webhooks import WebhookEndpoint
 
@@ -59,6 +60,7 @@ def create_app(
         app.state.webhooks = endpoint
         app.router.routes.append(Route("/webhooks/{source}", endpoint, methods=["POST"], include_in_schema=False))
         app.include_router(api_router())  # the /api/v1 read API is served by the web role
+        app.router.routes.extend(Dashboard(runtime).routes())  # so is the dashboard (a 404 until configured)
         app.add_middleware(ApiGate, runtime=runtime)  # authenticate before anything parses a request
     return app
 

@@ -12,7 +12,14 @@ import typer
 
 from adapters.registry import load_config
 from syncd.cli.sandbox import parse_speed
-from syncd.sandbox.config import SandboxPaths, config_header, new_secrets, sandbox_config, write_files
+from syncd.sandbox.config import (
+    VIEWER_TOKEN_ENV,
+    SandboxPaths,
+    config_header,
+    new_secrets,
+    sandbox_config,
+    write_files,
+)
 from syncd.sandbox.world import SandboxError, environment, fresh_store, usable_port
 from syncd.store.lock import DaemonLock
 from tests.sandbox.conftest import SeededCompany, fake_endpoints
@@ -42,8 +49,10 @@ class TestGeneratedFiles:
         config = load_config(paths.config, environ=_env_file_values(paths.env))
         tokens = {source.name: source.token.get_secret_value() for source in config.sources if source.token}
         assert sorted(tokens.values()) == sorted(
-            value for name, value in credentials.items() if name.endswith("_TOKEN")
+            value for name, value in credentials.items() if name.endswith("_TOKEN") and name != VIEWER_TOKEN_ENV
         )
+        assert config.server.viewer_token is not None
+        assert config.server.viewer_token.get_secret_value() == credentials[VIEWER_TOKEN_ENV]
         assert [source.base_url for source in config.sources] == list(endpoints.apis.values())
         assert [source.name for source in config.sources] == [source.name for source in seeded.sources]
         assert {"acme-github", "acme-asana"} <= {source.name for source in config.sources}

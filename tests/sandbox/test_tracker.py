@@ -13,7 +13,7 @@ from adapters.github.descriptor import GITHUB
 from adapters.registry import registry
 from syncd.core.model import CheckIn
 from syncd.sandbox.company import acme
-from syncd.sandbox.config import new_secrets, sandbox_config
+from syncd.sandbox.config import VIEWER_TOKEN_ENV, new_secrets, sandbox_config
 from syncd.sandbox.expected import ground_truth
 from syncd.sandbox.seed import seed, spread
 from syncd.sandbox.tracker import SandboxSource, sandbox_sources
@@ -46,7 +46,7 @@ class TestRegisteredTrackers:
     def test_secrets_are_generated_for_every_registered_tracker(self) -> None:
         """`sandbox.env` holds each tracker's own variables, in registry order, GitHub's and Asana's among them."""
         names = [name for source in sandbox_sources("Acme").sources for name in source.tracker.secret_names()]
-        assert list(new_secrets()) == names
+        assert list(new_secrets()) == [*names, VIEWER_TOKEN_ENV]
         assert {
             "SYNCD_SANDBOX_GITHUB_TOKEN",
             "SYNCD_SANDBOX_GITHUB_WEBHOOK_SECRET",
