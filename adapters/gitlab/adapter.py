@@ -10,11 +10,9 @@ leaving out moved issues, which is how deleted and moved-away issues leave the m
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,8 +24,9 @@ from adapters.gitlab.client import GitLabClient
 from adapters.gitlab.config import GitLabSourceConfig
 from adapters.gitlab.normalize import ISSUE, MERGE_REQUEST, is_moved, snapshot_from_item, split_external_id
 from adapters.gitlab.push import Pusher
+from adapters.poll_cursor import PollCursor as BookmarkCursor
 from adapters.source_profile import ProfiledAdapter, SourceProfile
-from syncd.core.bookmarks import advance_bookmark, poll_since
+from syncd.core.bookmarks import poll_since
 from syncd.core.errors import MalformedPayload, NotFound
 from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
@@ -57,31 +56,10 @@ GROUP_PROJECTS_TTL = 900.0
 log = structlog.get_logger("syncd.adapters.gitlab")
 
 
-@dataclass(frozen=True)
-class PollCursor:
+class PollCursor(BookmarkCursor):
     """A project's bookmark: the newest `updated_at` delivered, and the tasks delivered near it (id -> updated)."""
 
-    at: datetime | None = None
-    seen: Mapping[str, str] = field(default_factory=dict)
-
-    def dump(self) -> str | None:
-        """The cursor as stored in `Bookmark.cursor`."""
-        if self.at is None:
-            return None
-        return json.dumps({"at": self.at.isoformat(), "seen": dict(sorted(self.seen.items()))}, separators=(",", ":"))
-
-    @classmethod
-    def load(cls, bookmark: Bookmark | None) -> PollCursor:
-        """The cursor of a stored bookmark; an unreadable one means a fresh listing (logged), never a crash."""
-        if bookmark is None or not bookmark.cursor:
-            return cls()
-        try:
-            data = json.loads(bookmark.cursor)
-            seen = {str(k): datetime.fromisoformat(str(v)).isoformat() for k, v in dict(data.get("seen") or {}).items()}
-            return cls(datetime.fromisoformat(str(data["at"])), seen)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("gitlab.bookmark_unreadable", partition=bookmark.partition)
-            return cls()
+    tracker = "gitlab"
 
 
 def gitlab_time(moment: datetime) -> str:
@@ -173,13 +151,8 @@ class GitLabAdapter(ProfiledAdapter):
         return [snapshot_from_item(self.config, item, kind, partition) for kind, item in items]
 
     def _advance(self, previous: PollCursor, snapshots: Sequence[TaskSnapshot], started_at: datetime) -> PollCursor:
-        at = advance_bookmark(previous.at, [s.updated_at for s in snapshots], started_at)
-        if at is None:
-            return previous
-        horizon = at - self.config.poll_overlap
-        seen = {k: v for k, v in previous.seen.items() if datetime.fromisoformat(v) >= horizon}
-        seen |= {s.external_id: s.updated_at.isoformat() for s in snapshots if s.updated_at >= horizon}
-        return PollCursor(at, seen)
+        delivered = [(s.external_id, s.updated_at) for s in snapshots]
+        return previous.advanced(delivered, started_at, self.config.poll_overlap)
 
     def fetch(self, external_ids: Sequence[str]) -> FetchResult:
         """Fetch tasks one by one; deleted, hidden or moved ones come back missing."""

@@ -13,10 +13,8 @@ Pushes: see `adapters.jira.push`. Number fields named by display name are resolv
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,8 +29,9 @@ from adapters.jira.normalize import jql_moment, search_fields, snapshot_from_iss
 from adapters.jira.online import OnlineProbes
 from adapters.jira.push import Pusher
 from adapters.jira.render import JIRA_ADF
+from adapters.poll_cursor import PollCursor as BookmarkCursor
 from adapters.source_profile import ProfiledAdapter, SourceProfile
-from syncd.core.bookmarks import advance_bookmark, poll_since
+from syncd.core.bookmarks import poll_since
 from syncd.core.errors import NotFound
 from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
@@ -61,31 +60,10 @@ MAX_PARTITION = 200
 log = structlog.get_logger("syncd.adapters.jira")
 
 
-@dataclass(frozen=True)
-class PollCursor:
+class PollCursor(BookmarkCursor):
     """A partition's bookmark: the newest `updated` delivered, and the issues delivered near it (key -> updated)."""
 
-    at: datetime | None = None
-    seen: Mapping[str, str] = field(default_factory=dict)
-
-    def dump(self) -> str | None:
-        """The cursor as stored in `Bookmark.cursor`."""
-        if self.at is None:
-            return None
-        return json.dumps({"at": self.at.isoformat(), "seen": dict(sorted(self.seen.items()))}, separators=(",", ":"))
-
-    @classmethod
-    def load(cls, bookmark: Bookmark | None) -> PollCursor:
-        """The cursor of a stored bookmark; an unreadable one means a fresh listing (logged), never a crash."""
-        if bookmark is None or not bookmark.cursor:
-            return cls()
-        try:
-            data = json.loads(bookmark.cursor)
-            seen = {str(k): datetime.fromisoformat(str(v)).isoformat() for k, v in dict(data.get("seen") or {}).items()}
-            return cls(datetime.fromisoformat(str(data["at"])), seen)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("jira.bookmark_unreadable", partition=bookmark.partition)
-            return cls()
+    tracker = "jira"
 
 
 class JiraAdapter(ProfiledAdapter):
@@ -160,14 +138,10 @@ class JiraAdapter(ProfiledAdapter):
         return " AND ".join(clauses) + " ORDER BY updated ASC"
 
     def _advance(self, previous: PollCursor, snapshots: Sequence[TaskSnapshot], started_at: datetime) -> PollCursor:
-        at = advance_bookmark(previous.at, [s.updated_at for s in snapshots], started_at)
-        if at is None:
-            return previous
         # Keep what the next poll's overlap reads again (a minute more: JQL dates are floored to the minute).
-        horizon = at - self.config.poll_overlap - timedelta(minutes=1)
-        seen = {k: v for k, v in previous.seen.items() if datetime.fromisoformat(v) >= horizon}
-        seen |= {s.external_id: s.updated_at.isoformat() for s in snapshots if s.updated_at >= horizon}
-        return PollCursor(at, seen)
+        overlap = self.config.poll_overlap + timedelta(minutes=1)
+        delivered = [(s.external_id, s.updated_at) for s in snapshots]
+        return previous.advanced(delivered, started_at, overlap)
 
     def fetch(self, external_ids: Sequence[str]) -> FetchResult:
         """Fetch issues one by one; deleted, hidden or moved-away ones (their key changed) come back missing."""

@@ -10,10 +10,8 @@ whole team (`complete=True`), which is how issues deleted for good are found. Pu
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,8 +24,9 @@ from adapters.linear.config import LinearSourceConfig
 from adapters.linear.normalize import identifier_of, snapshot_from_issue
 from adapters.linear.push import Pusher
 from adapters.linear.render import LINEAR_MARKDOWN
+from adapters.poll_cursor import PollCursor as BookmarkCursor
 from adapters.source_profile import ProfiledAdapter, SourceProfile
-from syncd.core.bookmarks import advance_bookmark, poll_since
+from syncd.core.bookmarks import poll_since
 from syncd.core.errors import MalformedPayload, NotFound, Permanent
 from syncd.core.model import TaskRef, TaskSnapshot
 from syncd.core.pacing import RateLimit
@@ -58,31 +57,10 @@ log = structlog.get_logger("syncd.adapters.linear")
 JsonObject = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class PollCursor:
+class PollCursor(BookmarkCursor):
     """A team's bookmark: the newest `updatedAt` delivered, and the issues delivered near it (id -> updatedAt)."""
 
-    at: datetime | None = None
-    seen: Mapping[str, str] = field(default_factory=dict)
-
-    def dump(self) -> str | None:
-        """The cursor as stored in `Bookmark.cursor`."""
-        if self.at is None:
-            return None
-        return json.dumps({"at": self.at.isoformat(), "seen": dict(sorted(self.seen.items()))}, separators=(",", ":"))
-
-    @classmethod
-    def load(cls, bookmark: Bookmark | None) -> PollCursor:
-        """The cursor of a stored bookmark; an unreadable one means a fresh listing (logged), never a crash."""
-        if bookmark is None or not bookmark.cursor:
-            return cls()
-        try:
-            data = json.loads(bookmark.cursor)
-            seen = {str(k): datetime.fromisoformat(str(v)).isoformat() for k, v in dict(data.get("seen") or {}).items()}
-            return cls(datetime.fromisoformat(str(data["at"])), seen)
-        except (ValueError, KeyError, TypeError, AttributeError):
-            log.warning("linear.bookmark_unreadable", partition=bookmark.partition)
-            return cls()
+    tracker = "linear"
 
 
 class LinearAdapter(ProfiledAdapter):
@@ -176,15 +154,8 @@ class LinearAdapter(ProfiledAdapter):
         snapshots: Sequence[TaskSnapshot],
         started_at: datetime,
     ) -> PollCursor:
-        at = advance_bookmark(previous.at, [s.updated_at for s in snapshots], started_at)
-        if at is None:
-            return previous
-        horizon = at - self.config.poll_overlap
-        seen = {k: v for k, v in previous.seen.items() if datetime.fromisoformat(v) >= horizon}
-        for issue, snapshot in zip(issues, snapshots, strict=True):
-            if snapshot.updated_at >= horizon:
-                seen[str(issue.get("id"))] = snapshot.updated_at.isoformat()
-        return PollCursor(at, seen)
+        delivered = [(str(issue.get("id")), s.updated_at) for issue, s in zip(issues, snapshots, strict=True)]
+        return previous.advanced(delivered, started_at, self.config.poll_overlap)
 
     def fetch(self, external_ids: Sequence[str]) -> FetchResult:
         """Fetch issues one by one; deleted, hidden or moved-away ones come back missing."""
