@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select, text, union_all
+from sqlalchemy import ColumnElement, Connection, Engine, Row, func, select, text, union_all
 
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
@@ -160,11 +160,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: The columns of `key_results` a status shows: not the KR's spec or scope basis, JSON the status never reads.
+_COMPUTED: tuple[ColumnElement[Any], ...] = (
+    KEY_RESULTS.c.id,
+    KEY_RESULTS.c.progress,
+    KEY_RESULTS.c.current,
+    KEY_RESULTS.c.total,
+    KEY_RESULTS.c.computed_at,
+    KEY_RESULTS.c.progress_changed_at,
+)
+
+
 def key_result_status(conn: Connection, okr: OkrModel, kr_id: str, now: datetime) -> KeyResultStatus:
     """The configured KR `kr_id` (exact id) as `read_status` shows it at `now`, from its own row and links only."""
     view = okr.key_results[kr_id]
     cycle = okr.cycles[view.cycle_id]
-    row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).first()
+    row = conn.execute(select(*_COMPUTED).where(KEY_RESULTS.c.id == kr_id)).first()
     count = _kr_linked_task_count(conn, kr_id)
     return _kr_status(view, _kr_progress(view, row, count, cycle, to_utc(now)), row, cycle)
 
@@ -175,7 +186,7 @@ def objective_statuses(conn: Connection, okr: OkrModel, now: datetime) -> tuple[
 
 
 def _objectives(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
-    stored = {row.id: row for row in conn.execute(select(KEY_RESULTS))}
+    stored = {row.id: row for row in conn.execute(select(*_COMPUTED))}
     counts = _linked_task_counts(conn)
     progress = {
         kr_id: _kr_progress(view, stored.get(kr_id), counts.get(kr_id, 0), okr.cycles[view.cycle_id], now)
