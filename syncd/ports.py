@@ -383,6 +383,8 @@ class OkrState:
     changed_at: datetime | None = None
     #: The objective a KR belongs to ("" for objectives).
     objective: str = ""
+    #: When the runtime computed this standing (an event's moment when nothing earlier says it).
+    computed_at: datetime | None = None
 
 
 @runtime_checkable

@@ -115,7 +115,7 @@ class DesiredState:
             expected = expected_progress(self.model.cycles[view.cycle_id], self.now)
             states.append(
                 OkrState("objective", objective_id, view.title, view.cycle_id, float(row.progress), expected,
-                         str(row.status), 0.0, 0.0)
+                         str(row.status), 0.0, 0.0, computed_at=self.now)
             )  # fmt: skip
         return states
 
@@ -123,7 +123,7 @@ class DesiredState:
         view = self.model.key_results[p.kr_id]
         return OkrState(
             "key_result", p.kr_id, view.title, view.cycle_id, p.progress, p.expected, p.status.value, p.done,
-            p.total, p.current, sources, changed_at, view.objective_id,
+            p.total, p.current, sources, changed_at, view.objective_id, self.now,
         )  # fmt: skip
 
     def _kinds(self, snapshot: TaskSnapshot) -> tuple[str, ...]:

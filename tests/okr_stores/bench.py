@@ -5,9 +5,10 @@ with store_bench(tmp_path, okr_stores=[quantive_item(sim.url)]) as env: ...
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench
 QUANTIVE_TOKEN = "quantive-token-0123456789"
 QUANTIVE_ACCOUNT = "5be26318e5274a0007f17f61"
 QUANTIVE_METRIC = "6512f0c2a1b2c3d4e5f60718"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 #: The coalescing window of the bench's config (push.coalesce_window default).
 WINDOW = 2
 
@@ -35,11 +37,18 @@ def quantive_item(url: str, **extra: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def webhook_item(url: str, secret: str = WEBHOOK_SECRET, **extra: Any) -> dict[str, Any]:
+    """An `okr_stores:` item for the test receiver."""
+    return {"name": "okr-events", "kind": "webhook", "url": url, "secret": SecretStr(secret), **extra}
+
+
 @contextmanager
 def store_bench(directory: Path, okr_stores: list[Mapping[str, Any]]) -> Iterator[WorkerEnv]:
-    """The worker bench with these `okr_stores:` built by the registry (closed afterwards)."""
+    """The worker bench with these `okr_stores:` built by the registry (closed afterwards). Its clock starts at
+    the real now (inside the bench's cycle): receivers check a webhook's timestamp against their own clock."""
     config = okr_config(okr_stores=okr_stores)
     with sqlite_bench(directory, config) as bench:
+        bench.clock.now = datetime.now(UTC).replace(microsecond=0)
         stores = {item.name: build_store(item) for item in config.okr_stores}
         bench.runtime.loaded = LoadedConfig(config, None, bench.runtime.loaded.adapters, stores)
         try:
