@@ -23,6 +23,7 @@ from adapters.linear.descriptor import LINEAR
 from adapters.okr_store import OkrStoreDescriptor
 from adapters.quantive.descriptor import QUANTIVE
 from adapters.standard_webhooks.descriptor import STANDARD_WEBHOOKS
+from adapters.workboard.descriptor import WORKBOARD
 from syncd.config import loader
 from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.models import SyncdConfig
@@ -36,7 +37,7 @@ ENTRY_POINT_GROUP = "syncd.trackers"
 #: The trackers that ship with syncd, in the order the schema, the reference and the messages list them.
 BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, GITLAB, LINEAR)
 #: The OKR stores that ship with syncd (`okr_stores:`), in the order the schema and the messages list them.
-BUILT_IN_STORES: tuple[OkrStoreDescriptor, ...] = (QUANTIVE, STANDARD_WEBHOOKS)
+BUILT_IN_STORES: tuple[OkrStoreDescriptor, ...] = (QUANTIVE, WORKBOARD, STANDARD_WEBHOOKS)
 
 
 class TrackerPluginError(ConfigError):

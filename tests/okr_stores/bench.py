@@ -37,6 +37,18 @@ def quantive_item(url: str, **extra: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+WORKBOARD_TOKEN = "workboard-token-0123456789"
+WORKBOARD_METRIC = "381920"
+
+
+def workboard_item(url: str, **extra: Any) -> dict[str, Any]:
+    """An `okr_stores:` item for the simulated WorkBoard: ENG-1.1 feeds its metric."""
+    return {
+        "name": "acme-workboard", "kind": "workboard", "base_url": url, "token": SecretStr(WORKBOARD_TOKEN),
+        "metrics": {"ENG-1.1": WORKBOARD_METRIC}, **extra,
+    }  # fmt: skip
+
+
 def webhook_item(url: str, secret: str = WEBHOOK_SECRET, **extra: Any) -> dict[str, Any]:
     """An `okr_stores:` item for the test receiver."""
     return {"name": "okr-events", "kind": "webhook", "url": url, "secret": SecretStr(secret), **extra}
