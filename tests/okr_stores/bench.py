@@ -55,10 +55,10 @@ def webhook_item(url: str, secret: str = WEBHOOK_SECRET, **extra: Any) -> dict[s
 
 
 @contextmanager
-def store_bench(directory: Path, okr_stores: list[Mapping[str, Any]]) -> Iterator[WorkerEnv]:
+def store_bench(directory: Path, okr_stores: list[Mapping[str, Any]], **overrides: Any) -> Iterator[WorkerEnv]:
     """The worker bench with these `okr_stores:` built by the registry (closed afterwards). Its clock starts at
     the real now (inside the bench's cycle): receivers check a webhook's timestamp against their own clock."""
-    config = okr_config(okr_stores=okr_stores)
+    config = okr_config(okr_stores=okr_stores, **overrides)
     with sqlite_bench(directory, config) as bench:
         bench.clock.now = datetime.now(UTC).replace(microsecond=0)
         stores = {item.name: build_store(item) for item in config.okr_stores}
