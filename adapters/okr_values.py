@@ -26,7 +26,10 @@ def metric_comment(state: OkrState) -> str:
 
 
 def metric_writes(state: OkrState, metrics: dict[str, str], value: str) -> list[PushWrite]:
-    """The one metric write a mapped KR asks of a metric store ([] for objectives and unmapped KRs)."""
+    """The one metric write a mapped KR asks of a metric store ([] for objectives and unmapped KRs). Only the
+    number decides whether it is written (`basis`): a new comment alone (tasks that moved a metric KR's count,
+    not its value) makes no second check-in of the same value; the comment is the one of the number's change."""
     if state.subject != "key_result" or state.id not in metrics:
         return []
-    return [PushWrite(WriteKind.METRIC, state.id, text=metric_comment(state), number=metric_value(state, value))]
+    number = metric_value(state, value)
+    return [PushWrite(WriteKind.METRIC, state.id, text=metric_comment(state), number=number, basis=f"{number:.6g}")]
