@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.registry import load_config
+from syncd.cli.check import summary_lines
 from syncd.config.errors import ConfigError
 from tests.support.configs import write_config
 
@@ -96,3 +97,18 @@ class TestRefused:
         (problem,) = _problems(tmp_path, "  - {name: x, kind: lattice}\n")
         assert "lattice" in problem
         assert "quantive" in problem
+
+
+class TestCheckSummary:
+    """`syncd check` names each store, its kind and the KRs it feeds."""
+
+    def test_summary_lists_the_stores(self, tmp_path: Path) -> None:
+        text = HEAD + QUANTIVE + "metrics: {ENG-1.1: abc, ENG-1.2: def}}\n"
+        text += WEBHOOK + "secret: '${SYNCD_OUTBOUND_SECRET}', enabled: false}\n"
+        path = write_config(tmp_path, text)
+        lines = list(summary_lines(load_config(path, ENV), path))
+        at = lines.index("okr stores (2):")
+        assert lines[at + 1 : at + 3] == [
+            "  acme-quantive  quantive  KRs ENG-1.1, ENG-1.2",
+            "  okr-events  webhook  every KR and objective  (disabled)",
+        ]

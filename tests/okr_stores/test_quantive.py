@@ -123,3 +123,15 @@ class TestOutage:
         assert target["failed_permanently"]
         assert "401" in target["last_error"]
         assert QUANTIVE_TOKEN not in target["last_error"]
+
+
+class TestOnlyTheNumber:
+    """A change of the comment alone (tasks that cancel out) makes no second check-in of the same value."""
+
+    def test_same_value_new_comment_is_not_checked_in(self, env: WorkerEnv, quantive: QuantiveSimulator) -> None:
+        pusher = _two_tasks_one_done(env)  # 1 of 2: 50%
+        settle(env, pusher)
+        change(env, "acme/web#3", labels=["kr:ENG-1.1"])
+        change(env, "acme/web#4", labels=["kr:ENG-1.1"], state=TaskState.DONE)  # 2 of 4: still 50%
+        settle(env, pusher)
+        assert [u["actual"] for u in quantive.updates(QUANTIVE_METRIC)] == [50.0]
