@@ -79,6 +79,11 @@ class StoreHttp:
         lowered = {name.lower(): value for name, value in response.headers.items()}
         raise failure_from(self.vendor, response.status_code, lowered, response.text[:500], where=where)
 
+    @property
+    def is_closed(self) -> bool:
+        """Whether `close` was called (a retired store's client refuses every request)."""
+        return self._client.is_closed
+
     def close(self) -> None:
         """Release the connection pool."""
         self._client.close()

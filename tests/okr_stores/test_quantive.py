@@ -23,6 +23,7 @@ from tests.okr_stores.bench import (
     settle,
     store_bench,
 )  # fmt: skip
+from tests.support.daemon import wait_until
 from tests.support.worker_env import WorkerEnv
 
 
@@ -135,3 +136,24 @@ class TestOnlyTheNumber:
         change(env, "acme/web#4", labels=["kr:ENG-1.1"], state=TaskState.DONE)  # 2 of 4: still 50%
         settle(env, pusher)
         assert [u["actual"] for u in quantive.updates(QUANTIVE_METRIC)] == [50.0]
+
+
+class TestLostAnswer:
+    """A check-in whose answer was lost (the client timed out, Quantive applied it) is not made twice: the retry
+    reads the metric first."""
+
+    def test_timed_out_check_in_that_landed_is_not_repeated(self, tmp_path: Path, quantive: QuantiveSimulator) -> None:
+        quantive.faults.slow(1.5, method="POST")
+        with store_bench(tmp_path, [quantive_item(quantive.url, timeout="0.5s")]) as env:
+            pusher = _two_tasks_one_done(env)
+            settle(env, pusher)  # times out: the outcome is unknown
+            (target,) = env.targets(source="acme-quantive")
+            assert target["inflight_hash"] is not None
+            wait_until(lambda: quantive.updates(QUANTIVE_METRIC), timeout=10, what="the late check-in to land")
+            for _later in range(3):
+                settle(env, pusher, 60)
+            (target,) = env.targets(source="acme-quantive")
+        assert len(quantive.updates(QUANTIVE_METRIC)) == 1
+        assert target["inflight_hash"] is None
+        assert target["applied_hash"] == target["desired_hash"]
+        assert [r.method for r in quantive.requests.entries()][-1] == "GET"  # the retry read, and wrote nothing
