@@ -23,7 +23,7 @@ from tests.okr_stores.bench import (
     settle,
     store_bench,
 )  # fmt: skip
-from tests.support.daemon import wait_until
+from tests.support.waiting import wait_until
 from tests.support.worker_env import WorkerEnv
 
 
