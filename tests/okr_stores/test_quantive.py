@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,17 +14,19 @@ from syncd.runtime.pusher import Pusher
 from syncd.runtime.recompute import Recompute
 from syncd.simulators.quantive import QuantiveSimulator
 from syncd.store.okr import sync_config
+from syncd.store.tables import LEASES
 from tests.okr_stores.bench import (
     QUANTIVE_ACCOUNT,
     QUANTIVE_METRIC,
     QUANTIVE_TOKEN,
+    WINDOW,
     change,
     later,
     quantive_item,
     settle,
     store_bench,
 )  # fmt: skip
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_until, wait_until_async
 from tests.support.worker_env import WorkerEnv
 
 
@@ -157,3 +160,23 @@ class TestLostAnswer:
         assert target["inflight_hash"] is None
         assert target["applied_hash"] == target["desired_hash"]
         assert [r.method for r in quantive.requests.entries()][-1] == "GET"  # the retry read, and wrote nothing
+
+
+class TestRunningPusher:
+    """The daemon's pusher loop writes store targets too, under the store's own lease."""
+
+    def test_pusher_run_checks_in_and_holds_the_store_lease(self, env: WorkerEnv, quantive: QuantiveSimulator) -> None:
+        _two_tasks_one_done(env)
+        env.clock.advance(WINDOW)
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(Pusher(env.runtime).run(stop))
+            await wait_until_async(lambda: quantive.updates(QUANTIVE_METRIC), within=20, what="the check-in")
+            leases = {row["name"] for row in env.rows(LEASES)}
+            stop.set()
+            await task
+            assert "push:acme-quantive" in leases
+
+        asyncio.run(run())
+        assert [u["actual"] for u in quantive.updates(QUANTIVE_METRIC)] == [50.0]
