@@ -33,7 +33,7 @@ from syncd.config.source import SourceConfig
 from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging, redact
 from syncd.ports import OnlineCheck, SourceAdapter
-from syncd.runtime.reload import build_adapters, close_adapters
+from syncd.runtime.reload import build_adapters, build_stores, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, first_line
 from syncd.store.tables import WEBHOOK_SECRETS as SECRETS
@@ -77,9 +77,29 @@ def online_checks(config: SyncdConfig) -> list[OnlineCheck]:
             else:
                 rows.extend(_adapter_checks(adapter, config.server.public_url))
                 rows.extend(secret_checks(source, adapter, config))
-        return rows
+        return rows + store_checks(config)
     finally:
         close_adapters(adapters)
+
+
+def store_checks(config: SyncdConfig) -> list[OnlineCheck]:
+    """Each enabled OKR store's checks (each configured metric exists and the token may read it)."""
+    stores = build_stores(config)
+    try:
+        rows: list[OnlineCheck] = []
+        for item in config.okr_stores:
+            store = stores.get(item.name)
+            if store is None:
+                rows.append(OnlineCheck(item.name, "enabled", True, "disabled in the config: not checked"))
+                continue
+            try:
+                rows.extend(run_within(CHECK_DEADLINE, store.check_online))
+            except DeadlinePassed:
+                detail = f"the checks did not finish within {CHECK_DEADLINE:g}s"
+                rows.append(OnlineCheck(item.name, "reachable", False, detail, NETWORK_FIX))
+        return rows
+    finally:
+        close_adapters(stores)
 
 
 def reachability(sources: Sequence[SourceConfig]) -> list[str | None]:

@@ -26,6 +26,9 @@ class DesiredWrite:
     text: str | None = None
     number: float | None = None
     task: TaskRef | None = None
+    #: What decides whether the content changed, when not all of it does (an outbound event's text carries
+    #: its send-worthy facts and the moment they were rendered; only the facts are hashed).
+    basis: str | None = None
 
     @property
     def target(self) -> TargetKey:
@@ -35,7 +38,7 @@ class DesiredWrite:
     @property
     def hash(self) -> str:
         """The content hash of this desired state (see `content_hash`)."""
-        return content_hash(self.text, self.number)
+        return content_hash(self.text if self.basis is None else self.basis, self.number)
 
 
 def content_hash(text: str | None, number: float | None) -> str:

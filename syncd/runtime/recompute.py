@@ -125,6 +125,7 @@ class Recompute:
         # Goals follow every recomputed KR, not only moved ones: a goal a reload added must get its value
         # though the KR stood still (an unchanged value changes no target's hash, so it costs no write).
         desired.for_goals(conn, list(rows))
+        desired.for_stores(conn, list(rows))
         log.debug("recompute.krs", count=len(rows), changed=len(entry_changed))
         return len(rows)
 

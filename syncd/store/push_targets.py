@@ -56,8 +56,9 @@ class PushJob:
 
     @property
     def task(self) -> TaskRef | None:
-        """The task written to (None for per-KR targets such as goals)."""
-        return None if self.kind in (WriteKind.GOAL, WriteKind.SUMMARY) else TaskRef(self.source, self.key)
+        """The task written to (None for per-KR targets: goals, summaries, OKR stores' metrics and events)."""
+        per_kr = (WriteKind.GOAL, WriteKind.SUMMARY, WriteKind.METRIC, WriteKind.EVENT)
+        return None if self.kind in per_kr else TaskRef(self.source, self.key)
 
 
 def wanted_condition() -> Any:

@@ -30,11 +30,13 @@ from syncd.store.read_only import read_only, store_location
 from syncd.store.schema import UNCOUNTED_TASKS
 from syncd.store.status_rows import (
     FailingTarget,
+    KrTarget,
     QueueDepths,
     SourceStatus,
     UnknownKrTask,
     UnknownLabel,
     failing_targets,
+    kr_targets,
     queue_depths,
     source_statuses,
     unknown_kr_tasks,
@@ -109,6 +111,8 @@ class StatusReport:
     sources: tuple[SourceStatus, ...]
     queues: QueueDepths
     failing_targets: tuple[FailingTarget, ...]
+    #: Tracker goals and OKR stores' targets, one listing (what each KR should hold there, and whether it does).
+    kr_targets: tuple[KrTarget, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusRep
             sources=source_statuses(conn, config, now),
             queues=queue_depths(conn, now),
             failing_targets=failing_targets(conn, config_secrets(config)),
+            kr_targets=kr_targets(conn, config_secrets(config)),
         )
 
     return read_only(engine, "the status", read)
@@ -301,3 +306,8 @@ def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, 
         last_change=as_utc(row.progress_changed_at) if row is not None else None,
         computed_at=as_utc(row.computed_at) if row is not None else None,
     )
+
+
+def read_kr_targets(engine: Engine, config: SyncdConfig, kr_id: str) -> tuple[KrTarget, ...]:
+    """The goal and OKR store targets one KR feeds (and its objective's events), errors redacted; writes nothing."""
+    return read_only(engine, f"the targets of {kr_id}", lambda conn: kr_targets(conn, config_secrets(config), kr_id))

@@ -312,6 +312,7 @@ def test_json_document_has_stable_keys(store_engine: Engine) -> None:
         "sources",
         "queues",
         "failing_targets",
+        "kr_targets",  # goals and OKR stores' targets (issue 22), added last
     ]
     assert document["generated_at"] == "2026-11-16T00:00:00Z"
     kr = document["objectives"][0]["key_results"][0]
