@@ -145,7 +145,8 @@ class DeliveryWriter:
         return await future
 
     def _hand_over(self, group: _Group) -> None:
-        """On the loop, after the turn that gathered `group`: queue it for the writer and start its timer.
+        """On the loop, after the turn that gathered `group`: start its timer, then commit it here (SQLite, file
+        free) or queue it for the writer.
 
         The timer settles what is still unsettled when the store is too slow (503); the writer skips
         futures already settled, so a late commit changes no answer."""
@@ -153,9 +154,10 @@ class DeliveryWriter:
             if self._gathering.get(group.loop) is not group:
                 return  # `close` handed it over already
             del self._gathering[group.loop]
+        # The timer first, whoever commits: whatever goes wrong, no request waits past `confirm_within`.
+        group.timer = group.loop.call_later(self._confirm_within, self._expire, group)
         if self._loop_gate is not None and self._commit_on_loop(group, self._loop_gate):
             return
-        group.timer = group.loop.call_later(self._confirm_within, self._expire, group)
         self._queue.put(group)
 
     def _commit_on_loop(self, group: _Group, gate: threading.Lock) -> bool:
