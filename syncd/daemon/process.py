@@ -42,7 +42,7 @@ ROLES = ("web", "worker", "scheduler")
 ROLE_COMPONENTS: dict[str, tuple[str, ...]] = {
     "web": (),
     "worker": ("syncd.runtime.worker:Worker", "syncd.runtime.pusher:Pusher"),
-    "scheduler": ("syncd.runtime.scheduler:Scheduler",),
+    "scheduler": ("syncd.runtime.poll.scheduler:Scheduler",),
 }
 
 

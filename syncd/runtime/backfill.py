@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from syncd.core.errors import TrackerError
-from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.poll import source_health
 from syncd.runtime.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.runtime.write_preview import budget_seconds, pace_words

@@ -30,8 +30,8 @@ from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.handshakes import install_webhooks
+from syncd.runtime.poll.scheduler import Scheduler
 from syncd.runtime.pusher import Pusher
-from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.contract import ContractTask, SimulatedTracker
 from syncd.store.okr import sync_config
