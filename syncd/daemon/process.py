@@ -41,7 +41,7 @@ ROLES = ("web", "worker", "scheduler")
 #: The worker-side components each role runs, as "module:Class" (imported only when the role runs).
 ROLE_COMPONENTS: dict[str, tuple[str, ...]] = {
     "web": (),
-    "worker": ("syncd.runtime.worker:Worker", "syncd.runtime.pusher:Pusher"),
+    "worker": ("syncd.runtime.worker:Worker", "syncd.runtime.push.pusher:Pusher"),
     "scheduler": ("syncd.runtime.poll.scheduler:Scheduler",),
 }
 

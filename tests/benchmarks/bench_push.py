@@ -104,7 +104,7 @@ class Bench:
         from adapters.github.adapter import build_adapter
         from syncd.runtime.context import LoadedConfig, Runtime
         from syncd.runtime.poll.scheduler import Scheduler
-        from syncd.runtime.pusher import Pusher
+        from syncd.runtime.push.pusher import Pusher
         from syncd.runtime.worker import Worker
         from syncd.simulators.github import GitHubSimulator
         from syncd.store.engine import create_store_engine

@@ -31,7 +31,7 @@ from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.handshakes import install_webhooks
 from syncd.runtime.poll.scheduler import Scheduler
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.simulators.contract import ContractTask, SimulatedTracker
 from syncd.store.okr import sync_config
