@@ -28,8 +28,8 @@ from syncd.core.matching import MatchRules
 from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import OkrStore, PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.progress_book import ProgressBook
 from syncd.runtime.push.write_preview import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
+from syncd.runtime.recompute.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, build_stores, close_adapters, mark_everything_dirty
 from syncd.runtime.worker import Worker
 from syncd.store.bookmarks import save_poll
