@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
+from syncd.runtime.apply.deliveries import DELIVERY_BATCH, DeliveryApplier
 from syncd.runtime.context import Runtime
 from syncd.runtime.loops import Outage, rest
 from syncd.runtime.okr_cache import OkrCache
