@@ -59,14 +59,23 @@ class WebhookAuth:
     handshake: bool = False
     #: Else the source key of the shared secret the tracker signs deliveries with (GitHub: `webhook_secret`).
     signing_field: str | None = None
+    #: More source keys any one of which, set, lets deliveries be verified as well (GitLab's
+    #: `webhook_signing_token` beside `webhook_secret`): see `signing_fields`.
+    other_signing_fields: tuple[str, ...] = ()
     #: The request header that carries the signature (documentation and messages).
     signature_header: str = ""
-    #: What `check --online` tells an admin whose source leaves `signing_field` unset.
+    #: What `check --online` tells an admin whose source leaves every one of `signing_fields` unset.
     unsigned_fix: str = ""
     #: The status a delivery stored (or ignored) is answered with. 202 says "accepted, applied later"; a
     #: tracker that counts only some statuses as delivered (Asana: 200 and 204) and retries the rest, until it
     #: disables the webhook, is answered one of those.
     accepted_status: int = 202
+
+    @property
+    def signing_fields(self) -> tuple[str, ...]:
+        """Every source key that, set, lets deliveries be verified (`signing_field` first); any one is enough."""
+        first = () if self.signing_field is None else (self.signing_field,)
+        return first + tuple(name for name in self.other_signing_fields if name not in first)
 
 
 #: The adapter's own reading of one task record as the tracker's API serves it, for the source it belongs to.

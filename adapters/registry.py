@@ -20,17 +20,24 @@ from adapters.github.descriptor import GITHUB
 from adapters.gitlab.descriptor import GITLAB
 from adapters.jira.descriptor import JIRA
 from adapters.linear.descriptor import LINEAR
+from adapters.okr_store import OkrStoreDescriptor
+from adapters.quantive.descriptor import QUANTIVE
+from adapters.standard_webhooks.descriptor import STANDARD_WEBHOOKS
+from adapters.workboard.descriptor import WORKBOARD
 from syncd.config import loader
 from syncd.config.errors import ConfigError, ConfigProblem
 from syncd.config.models import SyncdConfig
 from syncd.config.models import config_model as config_model_of
+from syncd.config.okr_store import OkrStoreConfig
 from syncd.config.source import SourceConfig
-from syncd.ports import RequestObserver, SourceAdapter, ignore_request
+from syncd.ports import OkrStore, RequestObserver, SourceAdapter, ignore_request
 
 #: The entry-point group a tracker package registers its `TrackerDescriptor` under.
 ENTRY_POINT_GROUP = "syncd.trackers"
 #: The trackers that ship with syncd, in the order the schema, the reference and the messages list them.
 BUILT_IN: tuple[TrackerDescriptor, ...] = (GITHUB, ASANA, JIRA, GITLAB, LINEAR)
+#: The OKR stores that ship with syncd (`okr_stores:`), in the order the schema and the messages list them.
+BUILT_IN_STORES: tuple[OkrStoreDescriptor, ...] = (QUANTIVE, WORKBOARD, STANDARD_WEBHOOKS)
 
 
 class TrackerPluginError(ConfigError):
@@ -68,8 +75,11 @@ class TrackerRegistry:
         return found
 
     def config_model(self) -> type[SyncdConfig]:
-        """The `SyncdConfig` that accepts a source of every registered tracker."""
-        return config_model_of([descriptor.source_model for descriptor in self.descriptors])
+        """The `SyncdConfig` that accepts a source of every registered tracker and every built-in OKR store."""
+        return config_model_of(
+            [descriptor.source_model for descriptor in self.descriptors],
+            [store.config_model for store in BUILT_IN_STORES],
+        )
 
 
 def plugin_descriptors(
@@ -126,3 +136,16 @@ def build_adapter(config: SourceConfig, observer: RequestObserver = ignore_reque
     """Build the adapter for one source config (imports that tracker's SDK only now); `observer` is told of
     every request it makes."""
     return descriptor(config.kind).build_adapter(config, observer)
+
+
+def store_descriptor(kind: str) -> OkrStoreDescriptor:
+    """The built-in OKR store of `kind` (KeyError naming the kinds when there is none)."""
+    for store in BUILT_IN_STORES:
+        if store.kind == kind:
+            return store
+    raise KeyError(f"no OKR store of kind {kind!r} (kinds: {', '.join(store.kind for store in BUILT_IN_STORES)})")
+
+
+def build_store(config: OkrStoreConfig) -> OkrStore:
+    """Build the OKR store for one `okr_stores[]` item (no I/O until it is used)."""
+    return store_descriptor(config.kind).build_store(config)

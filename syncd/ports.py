@@ -114,6 +114,8 @@ class WriteKind(StrEnum):
     FIELD = "field"  # a number/percent/text field on the task (Asana custom field, Projects v2 field)
     GOAL = "goal"  # a tracker-side goal metric per KR (Asana goals)
     SUMMARY = "summary"  # a per-KR summary issue/body
+    METRIC = "metric"  # a KR's value in an OKR store (Quantive check-in, WorkBoard metric update)
+    EVENT = "event"  # one outbound webhook event type for one KR or objective ("<event type>:<id>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,8 @@ class PushWrite:
     #: An earlier write's outcome is unknown (crash or lost answer): re-read the tracker, do not trust
     #: `remote_id` alone, and make sure exactly one record of the task is left afterwards.
     unknown: bool = False
+    #: OKR stores' `wanted` only: the part of the content whose change is worth a write (default: all of it).
+    basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +356,74 @@ class SourceAdapter(Protocol):
         """People's names of containers whose ids are not names (Asana project gid -> name); reads the tracker.
 
         Containers that are named already (a GitHub `owner/name`) are left out."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OkrState:
+    """One KR's or objective's computed standing, as the runtime hands it to OKR stores (built from the
+    progress book). `expected` moves every day: a store must not let it decide whether to write."""
+
+    subject: str  # "key_result" | "objective"
+    id: str
+    title: str
+    cycle: str
+    progress: float  # 0-1
+    expected: float  # 0-1
+    status: str
+    done: float
+    total: float
+    current: float | None = None
+    #: The sources the KR's tasks come from (empty for objectives and metric KRs fed by check-ins).
+    sources: tuple[str, ...] = ()
+    changed_at: datetime | None = None
+    #: The objective a KR belongs to ("" for objectives).
+    objective: str = ""
+    #: When the runtime computed this standing (an event's moment when nothing earlier says it).
+    computed_at: datetime | None = None
+
+
+@runtime_checkable
+class OkrStore(Protocol):
+    """One configured OKR store (Quantive, WorkBoard, an outbound webhook) that syncd pushes progress into;
+    built by its package's factory from its `okr_stores[]` item. The pusher treats it like a tracker: its
+    own lease `push:<name>`, its pace, its targets' status."""
+
+    @property
+    def name(self) -> str:
+        """The store's configured name (also the `source` of its push targets)."""
+        ...
+
+    @property
+    def kind(self) -> str:
+        """The store kind (`quantive`, `workboard`, `webhook`)."""
+        ...
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """Write limits the pusher paces this store to."""
+        ...
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """Writes in flight at once."""
+        ...
+
+    def wanted(self, state: OkrState) -> Sequence[PushWrite]:
+        """Pure: the targets this state asks of the store (key, text, number); [] when the store does not take
+        it. Equal states give equal writes (the runtime writes only a changed content hash)."""
+        ...
+
+    def apply(self, write: PushWrite) -> WriteResult:
+        """Make one write (blocking). Raises `Retriable` or `Permanent`."""
+        ...
+
+    def check_online(self) -> Sequence[OnlineCheck]:
+        """Token accepted, each configured metric exists, for `syncd check --online`."""
         ...
 
     def close(self) -> None:

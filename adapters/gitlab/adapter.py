@@ -5,7 +5,8 @@ listed ones, plus every project of `group` and its subgroups, listed again every
 incremental poll lists the project's issues (and merge requests) with `updated_after=<bookmark - overlap>`,
 `order_by=updated_at`, `sort=asc`, `state=all`, 100 a page; a seen-set in the bookmark (id -> `updated_at`
 already delivered) drops what the overlap reads again. A reconciliation lists everything (`complete=True`),
-leaving out moved issues, which is how deleted and moved-away issues leave the mirror. Pushes: `push`.
+leaving out moved issues, which is how deleted and moved-away issues leave the mirror. Pushes: `push` (a
+note on every linked issue and merge request; with `progress_field`, the custom field on issues: `fields`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from adapters.gitlab import webhook
 from adapters.gitlab.admin import GitLabAdmin
 from adapters.gitlab.client import GitLabClient
 from adapters.gitlab.config import GitLabSourceConfig
+from adapters.gitlab.fields import ProgressFields
 from adapters.gitlab.normalize import ISSUE, MERGE_REQUEST, is_moved, snapshot_from_item, split_external_id
 from adapters.gitlab.push import Pusher
 from adapters.poll_cursor import PollCursor as BookmarkCursor
@@ -81,7 +83,8 @@ class GitLabAdapter(ProfiledAdapter):
         limit = RateLimit(config.writes_per_minute or NOTES_PER_MINUTE, timedelta(minutes=1))
         self.profile = SourceProfile(config.name, "gitlab", MARKDOWN, (limit,), 1)
         self.client = client or GitLabClient(config, observer=observer)
-        self._pusher = Pusher(config, self.client)
+        self._fields = ProgressFields(config, self.client)
+        self._pusher = Pusher(config, self.client, self._fields)
         self._group_projects: tuple[float, tuple[str, ...]] | None = None
         self._lock = threading.Lock()
 
@@ -178,7 +181,10 @@ class GitLabAdapter(ProfiledAdapter):
 
     # -- pushing ---------------------------------------------------------------------------------
     def targets(self, task: TaskSnapshot) -> Sequence[WriteKind]:
-        """One progress note on every linked issue and merge request."""
+        """One progress note on every linked issue and merge request, and the progress field on issues when
+        `progress_field` is set (merge requests are not work items: no custom fields)."""
+        if self.config.progress_field and _is_issue(task.external_id):
+            return [WriteKind.COMMENT, WriteKind.FIELD]
         return [WriteKind.COMMENT]
 
     def goal_ids(self) -> Mapping[str, str]:
@@ -195,18 +201,25 @@ class GitLabAdapter(ProfiledAdapter):
 
     # -- admin -----------------------------------------------------------------------------------
     def check_online(self, public_url: str | None) -> Sequence[OnlineCheck]:
-        """The user, the token's scope, each project readable and its hook present."""
-        return GitLabAdmin(self.config, self.client).check(self.partitions(), public_url)
+        """The user, the token's scope, each project readable and its hook present, the progress field."""
+        return GitLabAdmin(self.config, self.client, self._fields).check(self.partitions(), public_url)
 
     def install_webhooks(
         self, public_url: str, *, dry_run: bool, handshakes: WebhookHandshakes | None = None
     ) -> Sequence[WebhookAction]:
         """One project hook per project pointing at `{public_url}/webhooks/{source}` (idempotent)."""
-        return GitLabAdmin(self.config, self.client).install(self.partitions(), public_url, dry_run)
+        return GitLabAdmin(self.config, self.client, self._fields).install(self.partitions(), public_url, dry_run)
 
     def close(self) -> None:
         """Release connections."""
         self.client.close()
+
+
+def _is_issue(task_id: str) -> bool:
+    try:
+        return split_external_id(task_id).kind == ISSUE
+    except ValueError:
+        return False
 
 
 def build_adapter(config: GitLabSourceConfig, observer: RequestObserver = ignore_request) -> GitLabAdapter:

@@ -1,4 +1,5 @@
-"""`syncd webhooks install` and `check --online` for GitLab: one project hook per project, the token, its scope.
+"""`syncd webhooks install` and `check --online` for GitLab: one project hook per project, the token, its scope,
+and the progress custom field (found in each followed top-level group) when `progress_field` is set.
 
 One hook per project, found by its URL (`{public_url}/webhooks/{source}`): created when missing, updated when
 its events, secret token or signing token may have drifted, left alone otherwise (idempotent). GitLab never
@@ -14,6 +15,7 @@ from typing import Any
 
 from adapters.gitlab.client import HOOK_EVENTS, GitLabClient
 from adapters.gitlab.config import GitLabSourceConfig
+from adapters.gitlab.fields import ProgressFields
 from syncd.core.errors import TrackerError
 from syncd.ports import OnlineCheck, WebhookAction
 
@@ -55,9 +57,10 @@ def differences(found: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str
 class GitLabAdmin:
     """The admin tasks of one source over its client."""
 
-    def __init__(self, config: GitLabSourceConfig, client: GitLabClient) -> None:
+    def __init__(self, config: GitLabSourceConfig, client: GitLabClient, fields: ProgressFields | None = None) -> None:
         self.config = config
         self.client = client
+        self.fields = fields or ProgressFields(config, client)
 
     def install(self, projects: Sequence[str], public_url: str, dry_run: bool) -> list[WebhookAction]:
         """Create or repair one hook per project."""
@@ -85,7 +88,8 @@ class GitLabAdmin:
             return OnlineCheck(self.config.name, check, False, str(error), fix)
 
     def check(self, projects: Sequence[str], public_url: str | None) -> list[OnlineCheck]:
-        """The user, the token's scope, each project readable, each project's hook present."""
+        """The user, the token's scope, each project readable, each project's hook present, the progress field of
+        each top-level group the projects lie in."""
         fix = "check base_url and token (a personal, project or group access token)"
         checks = [self._check("credentials", self._user, fix)]
         if not checks[0].ok:
@@ -97,7 +101,20 @@ class GitLabAdmin:
             if public_url is not None:
                 hook = functools.partial(self._hook, project, webhook_url(public_url, self.config.name))
                 checks.append(self._check(f"webhook {project}", hook, "run `syncd webhooks install`"))
+        if self.config.progress_field is not None:
+            groups = {self.config.top_group(project).lower(): project for project in projects}
+            fix = "fix progress_field, or create that number custom field in the top-level group (GitLab Premium)"
+            for project in groups.values():
+                probe = functools.partial(self._progress_field, project)
+                checks.append(self._check(f"progress field {self.config.top_group(project)}", probe, fix))
         return checks
+
+    def _progress_field(self, project: str) -> str:
+        found = self.fields.for_project(project)
+        return (
+            f"{found.name!r} is number custom field {found.id} of group {found.group}, written 0-100 on issues "
+            "(merge requests are not work items: they get none)"
+        )
 
     def _user(self) -> str:
         return f"authenticated as {self.client.current_user().get('username', '?')}"

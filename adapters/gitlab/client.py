@@ -1,4 +1,6 @@
-"""The only module of the GitLab adapter that does I/O: python-gitlab against the REST API v4.
+"""The only module of the GitLab adapter that does I/O: python-gitlab against the REST API v4, and httpx
+posting GraphQL documents to `{base_url}/api/graphql` (custom fields: python-gitlab has no GraphQL of its own
+worth the name) with the same token.
 
 python-gitlab would sleep through 429s (`obey_rate_limit`) and retry up to ten times on its own; here every
 request is sent once (`obey_rate_limit=False`, `max_retries=0`, `retry_transient_errors=False`), each failure
@@ -6,7 +8,8 @@ is mapped once (`adapters.gitlab.failures`) and short waits are retried in-line 
 (`adapters.inline_retry`): reads and idempotent writes after 5xx and 429, a note create only after a 429
 (GitLab did nothing), never after a 5xx or a lost answer (it may have landed). Longer waits go to the runtime.
 Every response's headers are seen (a `requests` response hook): the `RateLimit-*` budget, and the headers a
-failure is mapped with.
+failure is mapped with. A GraphQL answer is mapped the same way by its HTTP status; one that says `errors`
+(HTTP 200, as GitLab answers them) is `Permanent` with GitLab's messages.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import gitlab
+import httpx
 import requests
 from gitlab.base import RESTObject
 
 from adapters.gitlab.config import GitLabSourceConfig
-from adapters.gitlab.failures import budget_from, failure_from
+from adapters.gitlab.failures import budget_from, failure_from, graphql_failure
 from adapters.gitlab.normalize import ISSUE
 from adapters.inline_retry import InlineRetry
 from syncd.core.errors import Permanent, Retriable, TrackerError
@@ -66,6 +70,12 @@ class GitLabClient:
             user_agent="syncd",
         )
         self._gl.session.hooks["response"].append(self._seen)
+        self._token = config.token.get_secret_value()
+        self._http = httpx.Client(
+            headers={"Authorization": f"Bearer {self._token}", "User-Agent": "syncd"},
+            timeout=config.timeout.total_seconds(),
+        )
+        self._graphql_url = f"{config.instance}/api/graphql"
         self._observer = observer
         # A 429 means GitLab did nothing, so even a note create is retried in-line after its wait.
         self._retry = retry or InlineRetry(INLINE_ATTEMPTS, retry_rate_limited_writes=True)
@@ -79,12 +89,7 @@ class GitLabClient:
     def _seen(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         headers = {name.lower(): value for name, value in response.headers.items()}
         self._local.headers = headers
-        self._local.requests = getattr(self._local, "requests", 0) + 1
-        told = budget_from(headers)
-        with self._lock:
-            self.requests += 1
-            if told is not None:
-                self._budget = told
+        self._count(headers)
 
     def thread_requests(self) -> int:
         """Requests this thread has sent so far (a listing's cost is the difference)."""
@@ -124,6 +129,53 @@ class GitLabClient:
     def close(self) -> None:
         """Release connections."""
         self._gl.session.close()
+        self._http.close()
+
+    # -- GraphQL -----------------------------------------------------------------------------------
+    def graphql(self, where: str, query: str, variables: Mapping[str, Any], *, idempotent: bool = True) -> JsonObject:
+        """POST one document to `/api/graphql`; its `data` (HTTP failures mapped like REST ones, `errors` ->
+        `Permanent`). `where` names the operation in messages."""
+        payload = {"query": query, "variables": dict(variables)}
+        return self._retry.call(lambda: self._graphql_once(where, payload), idempotent=idempotent)
+
+    def _graphql_once(self, where: str, payload: Mapping[str, Any]) -> JsonObject:
+        try:
+            response = self._http.post(self._graphql_url, json=payload)
+        except httpx.TransportError as error:
+            transit = Retriable(f"GitLab {where} failed in transit ({type(error).__name__}); will retry", delay=0.0)
+            self._observer(RequestOutcome.failed(transit, self.budget()))
+            raise transit from None
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        self._count(headers)
+        body = _json(response)
+        errors = [self._redacted(str(e.get("message") or "")) for e in body.get("errors") or () if isinstance(e, dict)]
+        failure: TrackerError | None = None
+        if response.status_code >= 400:
+            failure = failure_from(response.status_code, headers, "; ".join(errors), where=where, now=self._clock())
+        elif errors:
+            failure = graphql_failure(errors, where=where)
+        elif not isinstance(body.get("data"), dict):
+            failure = Permanent(
+                f"GitLab {where} answered no GraphQL data; is base_url the instance (https://gitlab.com)?"
+            )
+        if failure is not None:
+            self._observer(RequestOutcome.failed(failure, self.budget()))
+            raise failure
+        self._observer(RequestOutcome(RequestReason.OK, response.status_code, self.budget()))
+        data: JsonObject = body["data"]
+        return data
+
+    def _count(self, headers: Mapping[str, str]) -> None:
+        """Count a request this thread sent and remember the budget its headers told."""
+        self._local.requests = getattr(self._local, "requests", 0) + 1
+        told = budget_from(headers)
+        with self._lock:
+            self.requests += 1
+            if told is not None:
+                self._budget = told
+
+    def _redacted(self, message: str) -> str:
+        return message.replace(self._token, "[redacted]") if self._token else message
 
     # -- reads -------------------------------------------------------------------------------------
     def _project(self, path: str) -> Any:
@@ -233,3 +285,12 @@ class GitLabClient:
 
 def _attributes(objects: Iterable[RESTObject]) -> list[JsonObject]:
     return [dict(item.attributes) for item in objects]
+
+
+def _json(response: httpx.Response) -> JsonObject:
+    """The answer's JSON object, or {} when it is none (a proxy's HTML page, rack-attack's `Retry later`)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,4 +1,5 @@
-"""`kind: gitlab` source config: instance, token, projects by full path or a group, state-mapping labels."""
+"""`kind: gitlab` source config: instance, token, projects by full path or a group, state-mapping labels, the
+optional progress custom field."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import base64
 import binascii
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, StringConstraints, model_validator
 
 from syncd.config.source import SourceConfig
 from syncd.config.types import EnvironmentHttpUrl
@@ -74,6 +75,14 @@ class GitLabSourceConfig(SourceConfig):
     dropped_labels: list[str] = Field(
         default_factory=lambda: ["wontfix"], description="A closed issue with one of these labels is dropped."
     )
+    progress_field: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = Field(
+        default=None,
+        description=(
+            "Name of a number custom field (GitLab Premium, defined in the top-level group) syncd writes the KR's "
+            "progress to, 0-100, on every linked issue; merge requests are not work items and get none. Never the "
+            "issue's weight."
+        ),
+    )
 
     @model_validator(mode="after")
     def _scope(self) -> Self:
@@ -85,6 +94,10 @@ class GitLabSourceConfig(SourceConfig):
     def instance(self) -> str:
         """`base_url` without a trailing slash (python-gitlab adds `/api/v4`)."""
         return self.base_url.rstrip("/").removesuffix("/api/v4")
+
+    def top_group(self, project: str) -> str:
+        """The top-level group a project lies in (where GitLab defines custom fields): `acme` of `acme/a/web`."""
+        return project.partition("/")[0]
 
     def follows(self, project: str) -> bool:
         """Whether a project (full path) is listed, or lies in `group` or one of its subgroups."""

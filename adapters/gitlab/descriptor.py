@@ -59,6 +59,8 @@ GITLAB = TrackerDescriptor(
     ),
     webhooks=WebhookAuth(
         signing_field="webhook_secret",
+        # Either verifies a delivery on its own: the secret token (X-Gitlab-Token) or the signing token.
+        other_signing_fields=("webhook_signing_token",),
         signature_header="X-Gitlab-Token",
         unsigned_fix=(
             "set webhook_secret: ${GITLAB_WEBHOOK_SECRET} (the hook's secret token) and, on GitLab 19.1+, "

@@ -4,13 +4,14 @@ Pure (status, headers, message) -> error, beside the normalizer rather than insi
 `RateLimited` honouring `Retry-After`, else `RateLimit-Reset` (gitlab.com does not always send them; without
 either a jittered 1-3 s, so clients limited together do not come back together), 5xx -> `Retriable`,
 404/410 -> `NotFound`, 401/403 -> `Permanent` saying what to check, other 4xx -> `Permanent` with GitLab's own
-message. Messages never carry credentials.
+message. A GraphQL answer's `errors` (top-level, or a mutation payload's) -> `Permanent` with GitLab's
+messages. Messages never carry credentials.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from syncd.core.errors import NotFound, Permanent, RateLimited, Retriable, TrackerError
@@ -54,6 +55,12 @@ def failure_from(status: int, headers: Mapping[str, str], message: str, *, where
         fix = "the token needs the api scope and at least the Reporter role (Maintainer to manage hooks)"
         return Permanent(f"{said}; {fix}", status=status)
     return Permanent(said, status=status)
+
+
+def graphql_failure(messages: Sequence[str], *, where: str) -> Permanent:
+    """GitLab answered a GraphQL request with errors (HTTP 200): what it said, for the target's last error."""
+    said = "; ".join(message.strip() for message in messages if message.strip())[:300] or "an error without a message"
+    return Permanent(f"GitLab GraphQL {where} failed: {said}")
 
 
 def budget_from(headers: Mapping[str, str]) -> Budget | None:

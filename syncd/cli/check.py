@@ -58,6 +58,12 @@ def summary_lines(config: SyncdConfig, path: Path) -> Iterator[str]:
     for source in config.sources:
         disabled = "" if source.enabled else "  (disabled)"
         yield f"  {source.name}  {source.kind}  {_scope(source)}{disabled}"
+    if config.okr_stores:
+        yield f"okr stores ({len(config.okr_stores)}):"
+    for store in config.okr_stores:
+        disabled = "" if store.enabled else "  (disabled)"
+        feeds = f"KRs {', '.join(store.kr_ids())}" if store.kr_ids() else "every KR and objective"
+        yield f"  {store.name}  {store.kind}  {feeds}{disabled}"
     yield f'matching: label prefix "{config.matching.label_prefix}", {_plural(len(config.matching.rules), "rule")}'
     for rule in config.matching.rules:
         yield f"  {_rule(rule)}"

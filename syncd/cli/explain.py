@@ -20,6 +20,7 @@ from rich.text import Text
 from adapters.registry import build_adapter, registry
 from syncd.cli.db import fail, open_store_or_exit
 from syncd.cli.deadline import DeadlinePassed, run_within
+from syncd.cli.explain_kr import explain_kr, kr_ids
 from syncd.cli.options import ConfigOption, load_config_or_exit
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
@@ -35,7 +36,8 @@ from syncd.store.migrate import require_current
 TaskArgument = Annotated[
     str,
     typer.Argument(
-        help="A tracker URL (GitHub issue or pull request, Asana task) or SOURCE:REF, e.g. acme-github:acme/web#12.",
+        help="A tracker URL (GitHub issue or pull request, Asana task) or SOURCE:REF, e.g. acme-github:acme/web#12; "
+        "or a KR id (ENG-1.2): the goals and OKR stores it feeds.",
         show_default=False,
     ),
 ]
@@ -59,6 +61,9 @@ def explain(task: TaskArgument, config: ConfigOption = None, as_json: JsonOption
     engine = open_store_or_exit(loaded, create=False)
     try:
         require_current(engine)
+        if task in kr_ids(loaded):  # `syncd explain ENG-1.1`: where the KR's progress is pushed
+            explain_kr(engine, loaded, task, as_json=as_json)
+            return
         report = read_task_report(engine, loaded, task)
     except (TaskNotFound, StoreError) as error:
         raise fail(f"error: {error}") from None

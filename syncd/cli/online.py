@@ -5,8 +5,9 @@ source that does not answer is one "reachable" failure with network advice, and 
 asked of it); then the adapter's own checks (`SourceAdapter.check_online`: credentials and whose they are,
 each repo or project reachable, webhooks pointing at `server.public_url`, custom fields and goals,
 rate-limit budget), plus whether deliveries can be verified, as the tracker's descriptor says they are
-(`WebhookAuth`): its shared secret is set (GitHub's `webhook_secret`), or a handshake secret is stored for
-each followed partition (Asana). Exit 1 when any check fails.
+(`WebhookAuth`): one of its signing keys is set (`signing_fields`: a shared secret such as `webhook_secret`,
+or another key that verifies deliveries on its own), or a handshake secret is stored for each followed
+partition (Asana). Exit 1 when any check fails.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from syncd.config.source import SourceConfig
 from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging, redact
 from syncd.ports import OnlineCheck, SourceAdapter
-from syncd.runtime.reload import build_adapters, close_adapters
+from syncd.runtime.reload import build_adapters, build_stores, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, first_line
 from syncd.store.tables import WEBHOOK_SECRETS as SECRETS
@@ -76,9 +77,29 @@ def online_checks(config: SyncdConfig) -> list[OnlineCheck]:
             else:
                 rows.extend(_adapter_checks(adapter, config.server.public_url))
                 rows.extend(secret_checks(source, adapter, config))
-        return rows
+        return rows + store_checks(config)
     finally:
         close_adapters(adapters)
+
+
+def store_checks(config: SyncdConfig) -> list[OnlineCheck]:
+    """Each enabled OKR store's checks (each configured metric exists and the token may read it)."""
+    stores = build_stores(config)
+    try:
+        rows: list[OnlineCheck] = []
+        for item in config.okr_stores:
+            store = stores.get(item.name)
+            if store is None:
+                rows.append(OnlineCheck(item.name, "enabled", True, "disabled in the config: not checked"))
+                continue
+            try:
+                rows.extend(run_within(CHECK_DEADLINE, store.check_online))
+            except DeadlinePassed:
+                detail = f"the checks did not finish within {CHECK_DEADLINE:g}s"
+                rows.append(OnlineCheck(item.name, "reachable", False, detail, NETWORK_FIX))
+        return rows
+    finally:
+        close_adapters(stores)
 
 
 def reachability(sources: Sequence[SourceConfig]) -> list[str | None]:
@@ -129,10 +150,12 @@ def secret_checks(source: SourceConfig, adapter: SourceAdapter, config: SyncdCon
     auth = descriptor.webhooks if descriptor is not None else None
     if auth is not None and auth.handshake:  # the same test `syncd webhooks install` uses
         return _handshake_secrets(source, adapter, config)
-    if auth is not None and auth.signing_field is not None:
-        if getattr(source, auth.signing_field, None) is not None:
-            return [OnlineCheck(source.name, "webhook secret", True, "set: deliveries are verified")]
-        fix = auth.unsigned_fix or f"set {auth.signing_field}, then `syncd webhooks install`"
+    if auth is not None and auth.signing_fields:
+        present = [name for name in auth.signing_fields if getattr(source, name, None) is not None]
+        if present:
+            detail = f"set ({', '.join(present)}): deliveries are verified"
+            return [OnlineCheck(source.name, "webhook secret", True, detail)]
+        fix = auth.unsigned_fix or f"set {' or '.join(auth.signing_fields)}, then `syncd webhooks install`"
         return [OnlineCheck(source.name, "webhook secret", False, "not set: deliveries cannot be verified", fix)]
     return [OnlineCheck(source.name, "webhook secret", False, f"{adapter.kind} webhooks cannot be verified yet")]
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self, Union
 
 from pydantic import ConfigDict, Field, SecretStr, ValidationInfo, create_model, field_validator, model_validator
 
+from syncd.config.okr_store import OkrStoreConfig
 from syncd.config.source import SourceConfig, StrictModel
 from syncd.config.types import Duration, EnvironmentHttpUrl, EnvironmentUrl
 
@@ -217,6 +218,10 @@ class SyncdConfig(StrictModel):
     cycles: list[CycleConfig] = Field(min_length=1)
     objectives: list[ObjectiveConfig] = Field(default_factory=list)
     sources: list[SourceConfig] = Field(default_factory=list)
+    okr_stores: list[OkrStoreConfig] = Field(
+        default_factory=list,
+        description="OKR tools syncd pushes each KR's progress into (Quantive, WorkBoard, webhooks).",
+    )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)
     progress: ProgressConfig = Field(default_factory=ProgressConfig)
     push: PushConfig = Field(default_factory=PushConfig)
@@ -226,22 +231,30 @@ class SyncdConfig(StrictModel):
     )
 
 
-def config_model(source_models: Sequence[type[SourceConfig]]) -> type[SyncdConfig]:
-    """`SyncdConfig` whose `sources` accept exactly these trackers' models, told apart by their `kind`."""
+def config_model(
+    source_models: Sequence[type[SourceConfig]], store_models: Sequence[type[OkrStoreConfig]] = ()
+) -> type[SyncdConfig]:
+    """`SyncdConfig` whose `sources` accept exactly these trackers' models and whose `okr_stores` these stores'
+    models, each told apart by their `kind`."""
     if not source_models:
         raise ValueError("no tracker is registered, so no source could be configured")
-    return _config_model(tuple(source_models))
+    return _config_model(tuple(source_models), tuple(store_models))
 
 
 @functools.cache
-def _config_model(source_models: tuple[type[SourceConfig], ...]) -> type[SyncdConfig]:
-    """One class per set of trackers: pydantic builds a validator per class, and configs compare by class."""
+def _config_model(
+    source_models: tuple[type[SourceConfig], ...], store_models: tuple[type[OkrStoreConfig], ...]
+) -> type[SyncdConfig]:
+    """One class per set of trackers and stores: pydantic builds a validator per class, and configs compare by
+    class."""
     members: Any = Union[source_models]  # noqa: UP007 - a union of the trackers known only at run time
     source: Any = Annotated[members, Field(discriminator="kind")]
-    return create_model(
-        "SyncdConfig",
-        __base__=SyncdConfig,
-        __module__=__name__,
-        __doc__=SyncdConfig.__doc__,
-        sources=(list[source], Field(default_factory=list)),
-    )
+    fields: dict[str, Any] = {"sources": (list[source], Field(default_factory=list))}
+    if store_models:
+        stores: Any = Union[store_models]  # noqa: UP007 - a union of the stores known only at run time
+        store: Any = Annotated[stores, Field(discriminator="kind")]
+        fields["okr_stores"] = (list[store], Field(default_factory=list, description=_STORES_DOC))
+    return create_model("SyncdConfig", __base__=SyncdConfig, __module__=__name__, __doc__=SyncdConfig.__doc__, **fields)
+
+
+_STORES_DOC = "OKR tools syncd pushes each KR's progress into (Quantive, WorkBoard, webhooks)."

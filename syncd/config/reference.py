@@ -44,7 +44,9 @@ def _ref_text(node: dict[str, Any]) -> str | None:
 
 def _union_text(node: dict[str, Any]) -> str | None:
     if "oneOf" in node:
-        return "source (see below)"
+        kinds = node.get("discriminator", {}).get("mapping", {})
+        stores = any("Store" in str(ref) for ref in kinds.values())
+        return "OKR store (see below)" if stores else "source (see below)"
     if "anyOf" not in node:
         return None
     if any("pattern" in part for part in node["anyOf"]):
@@ -97,7 +99,7 @@ def _rows(model: dict[str, Any], defs: dict[str, Any], prefix: str) -> Iterator[
         description = " ".join(node.get("description", "").split())
         yield path, _type_text(node), _default_text(node, key in required), description
         nested = _children(node, defs)
-        if nested is not None and key != "sources":
+        if nested is not None and key not in ("sources", "okr_stores"):
             suffix, child = nested
             yield from _rows(child, defs, f"{path}{suffix}.")
 
@@ -120,6 +122,10 @@ def reference_markdown(model: type[SyncdConfig]) -> str:
     for kind, ref in sorted(mapping.items()):
         source = defs[ref.rsplit("/", 1)[-1]]
         out += ["", f"#### `sources[]` with `kind: {kind}`", "", *_table(list(_rows(source, defs, "")))]
+    stores = schema["properties"]["okr_stores"].get("items", {}).get("discriminator", {}).get("mapping", {})
+    for kind, ref in sorted(stores.items()):
+        store = defs[ref.rsplit("/", 1)[-1]]
+        out += ["", f"#### `okr_stores[]` with `kind: {kind}`", "", *_table(list(_rows(store, defs, "")))]
     return "\n".join([*out, "", END])
 
 

@@ -31,6 +31,7 @@ class _References:
         self.objectives = self._unique("objective", _items(document.data, ("objectives",), "id"))
         self.key_results = self._unique("key result", self._key_result_ids())
         self.sources = self._unique("source name", _items(document.data, ("sources",), "name"))
+        self.stores = self._unique("OKR store name", _items(document.data, ("okr_stores",), "name"))
 
     def check(self) -> None:
         """Run every reference check."""
@@ -42,6 +43,11 @@ class _References:
             self._rule(path, rule)
         for path, source in _entries(self.document.data, ("sources",)):
             self._source(path, source)
+        self._store_names()
+        for path, store in _entries(self.document.data, ("okr_stores",)):
+            metrics = store.get("metrics")
+            for key_result in metrics if isinstance(metrics, dict) else {}:
+                self._known("key result", (*path, "metrics", key_result), key_result, self.key_results)
 
     def _key_result_ids(self) -> Iterator[tuple[KeyPath, Any]]:
         for path, _objective in _entries(self.document.data, ("objectives",)):
@@ -102,6 +108,14 @@ class _References:
             for index, key_result in enumerate(krs if isinstance(krs, list) else []):
                 where = (*path, "match", "project_krs", project, index)
                 self._known("key result", where, key_result, self.key_results)
+
+    def _store_names(self) -> None:
+        """A store's push targets carry its name where a source's carry the source's: the names must differ."""
+        for name, path in self.stores.items():
+            if name in self.sources:
+                where = self.document.position_of(self.sources[name])
+                self._problem(path, f'OKR store "{name}" has the name of a source (at {where.file}:{where.line}); '
+                                    "give the store a name of its own")  # fmt: skip
 
     def _problem(self, path: KeyPath, message: str) -> None:
         position = self.document.position_of(path)

@@ -20,7 +20,7 @@ from syncd.store.status_query import (
     StatusReport,
     UnknownKrTask,
 )
-from syncd.store.status_rows import PACE_WINDOW
+from syncd.store.status_rows import PACE_WINDOW, KrTarget
 
 STATUS_STYLES = {
     "done": "bold green",
@@ -46,6 +46,8 @@ def print_report(report: StatusReport, console: Console) -> None:
     console.print(_queues_line(report.queues))
     if report.failing_targets:
         console.print(_failing_table(report.failing_targets))
+    if report.kr_targets:
+        console.print(_kr_targets_table(report.kr_targets))
 
 
 def _objective_table(objective: ObjectiveStatus) -> Table:
@@ -139,6 +141,17 @@ def _failing_table(targets: tuple[FailingTarget, ...]) -> Table:
     for target in targets:
         given_up = " (gave up)" if target.failed_permanently else ""
         table.add_row(target.source, f"{target.kind} {target.key}", f"{target.attempts}{given_up}", target.last_error)
+    return table
+
+
+def _kr_targets_table(targets: tuple[KrTarget, ...]) -> Table:
+    table = Table(title="Goals and OKR stores", title_justify="left")
+    for header in ("Destination", "Target", "Value", "State", "Written at", "Last error"):
+        table.add_column(header)
+    for target in targets:
+        written = _time(target.applied_at) if target.applied_at is not None else "never"
+        table.add_row(target.destination, f"{target.kind} {target.key}", target.value, target.state, written,
+                      target.last_error or "")  # fmt: skip
     return table
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.ingest import DeliveryWriter
-from syncd.runtime.reload import ConfigReloader, build_adapters, close_adapters
+from syncd.runtime.reload import ConfigReloader, build_adapters, build_stores, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.lock import DaemonLock
 from syncd.store.migrate import require_current, upgrade
@@ -92,6 +92,7 @@ class Prepared:
     def close(self) -> None:
         """Close adapters, the store engine and the thread pool; give the SQLite file back."""
         close_adapters(self.runtime.loaded.adapters)
+        close_adapters(self.runtime.loaded.stores)
         self.runtime.executor.shutdown(wait=False, cancel_futures=True)
         self.runtime.engine.dispose()
         self.lock.release()
@@ -108,7 +109,7 @@ def prepare(config: SyncdConfig, options: DaemonOptions) -> Prepared:
         sync_config(engine, config, runtime.clock())
         components = component_factories(options.roles)
         adapters = build_adapters(config, runtime.requests.observer)
-        runtime.loaded = LoadedConfig(config, options.config_path, adapters)
+        runtime.loaded = LoadedConfig(config, options.config_path, adapters, build_stores(config))
     except BaseException:
         engine.dispose()
         lock.release()
@@ -266,6 +267,7 @@ class Daemon:
             # request not yet sent, so a thread left waiting can no longer write once another replica may.
             self.abandoned = True
             close_adapters(self.runtime.loaded.adapters)
+            close_adapters(self.runtime.loaded.stores)
         for task in pending:
             log.warning("daemon.deadline_exceeded", component=task.get_name())
             task.cancel()

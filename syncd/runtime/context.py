@@ -19,7 +19,7 @@ from pathlib import Path
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
 from syncd.logs import redact
-from syncd.ports import SourceAdapter
+from syncd.ports import OkrStore, SourceAdapter
 from syncd.runtime.holds import SourceHolds
 from syncd.runtime.metrics import Metrics
 from syncd.runtime.request_watch import RequestWatch
@@ -38,11 +38,13 @@ def default_worker_id() -> str:
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """One validated config and the adapters built from it."""
+    """One validated config and the adapters and OKR stores built from it."""
 
     config: SyncdConfig
     path: Path | None
     adapters: Mapping[str, SourceAdapter]
+    #: The enabled `okr_stores:` by name (their push targets' `source`).
+    stores: Mapping[str, OkrStore] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,3 +81,7 @@ class Runtime:
     def adapter(self, source: str) -> SourceAdapter | None:
         """The adapter of a configured, enabled source, or None."""
         return self.loaded.adapters.get(source)
+
+    def store(self, name: str) -> OkrStore | None:
+        """The OKR store of a configured, enabled `okr_stores:` item, or None."""
+        return self.loaded.stores.get(name)

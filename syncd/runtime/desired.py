@@ -1,6 +1,8 @@
-"""Desired push state: what each task's comment and fields, and each KR's goal, should say now.
+"""Desired push state: what each task's comment and fields, each KR's goal, and each OKR store should say now.
 
-A goal is fed only a known value: a metric KR without a check-in (or a task with its field) feeds none.
+A goal (or an OKR store) is fed only a known value: a metric KR without a check-in (or a task with its field)
+feeds none. An OKR store is handed each recomputed KR's and objective's standing (`OkrState`) and says which
+targets it wants; they are saved like goals, with the store's name as their `source`.
 
 Renders with the core and upserts `push_targets`. Only a changed content hash touches a row, so a
 byte-identical render changes nothing. A changed target waits `push.coalesce_window` before it is
@@ -16,12 +18,15 @@ from typing import Any
 
 from syncd.config.views import OkrModel
 from syncd.core.model import TaskSnapshot
+from syncd.core.progress import KrProgress
 from syncd.core.push_plan import DesiredWrite, TargetKey
 from syncd.core.render import CommentEntry, render_task_comment
-from syncd.ports import WriteKind
+from syncd.core.status import expected_progress
+from syncd.ports import OkrState, WriteKind
 from syncd.runtime.context import Runtime
 from syncd.runtime.progress_book import ProgressBook
 from syncd.store.connection import Connection
+from syncd.store.key_results import stored_objective_progress
 from syncd.store.push_targets import drop_task_targets, load_targets, save_desired
 from syncd.store.task_reads import TaskToRender, load_tasks
 
@@ -72,6 +77,54 @@ class DesiredState:
                 writes.append((DesiredWrite(source, WriteKind.GOAL.value, kr_id, number=number), None))
         existing = load_targets(conn, [write.target for write, _ in writes])
         return save_desired(conn, writes, existing, self.now, self.push.coalesce_window)
+
+    def for_stores(self, conn: Connection, kr_ids: Iterable[str]) -> int:
+        """Re-render the OKR stores' targets fed by these KRs and their objectives. Returns targets changed."""
+        stores = self.runtime.loaded.stores
+        if not stores:
+            return 0
+        states = self.okr_states(conn, kr_ids)
+        writes = [
+            (DesiredWrite(name, w.kind.value, w.key, text=w.text, number=w.number, basis=w.basis), None)
+            for name, store in sorted(stores.items())
+            for state in states
+            for w in store.wanted(state)
+        ]
+        existing = load_targets(conn, [write.target for write, _ in writes])
+        return save_desired(conn, writes, existing, self.now, self.push.coalesce_window)
+
+    def okr_states(self, conn: Connection, kr_ids: Iterable[str]) -> list[OkrState]:
+        """The standing of these KRs (those with a known value) and of their objectives, as stores see it."""
+        wanted = sorted(set(kr_ids))
+        progress = self.book.compute(wanted)
+        changed = self.book.changed_at(progress)
+        sources: dict[str, set[str]] = {kr: set() for kr in progress}
+        for task in self.book.linked_tasks(list(progress)):
+            for kr in task.kr_ids:
+                if kr in sources:
+                    sources[kr].add(task.snapshot.source)
+        states = [
+            self._kr_state(p, tuple(sorted(sources[kr])), changed.get(kr))
+            for kr, p in progress.items()
+            if p.value_known
+        ]
+        objectives = sorted({self.model.key_results[kr].objective_id for kr in progress})
+        stored = stored_objective_progress(conn)
+        for objective_id in (o for o in objectives if o in stored):
+            view, row = self.model.objectives[objective_id], stored[objective_id]
+            expected = expected_progress(self.model.cycles[view.cycle_id], self.now)
+            states.append(
+                OkrState("objective", objective_id, view.title, view.cycle_id, float(row.progress), expected,
+                         str(row.status), 0.0, 0.0, computed_at=self.now)
+            )  # fmt: skip
+        return states
+
+    def _kr_state(self, p: KrProgress, sources: tuple[str, ...], changed_at: datetime | None) -> OkrState:
+        view = self.model.key_results[p.kr_id]
+        return OkrState(
+            "key_result", p.kr_id, view.title, view.cycle_id, p.progress, p.expected, p.status.value, p.done,
+            p.total, p.current, sources, changed_at, view.objective_id, self.now,
+        )  # fmt: skip
 
     def _kinds(self, snapshot: TaskSnapshot) -> tuple[str, ...]:
         adapter = self.runtime.adapter(snapshot.source)

@@ -26,10 +26,10 @@ from syncd.config.views import build_okr
 from syncd.core.errors import TrackerError
 from syncd.core.matching import MatchRules
 from syncd.core.model import Aggregate, KeyResultView
-from syncd.ports import PollResult, SourceAdapter
+from syncd.ports import OkrStore, PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.reload import build_adapters, close_adapters, mark_everything_dirty
+from syncd.runtime.reload import build_adapters, build_stores, close_adapters, mark_everything_dirty
 from syncd.runtime.worker import Worker
 from syncd.runtime.write_preview import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
 from syncd.store.bookmarks import save_poll
@@ -63,30 +63,39 @@ def make_plan(
     now: datetime,
     *,
     adapters: Callable[[SyncdConfig], Mapping[str, SourceAdapter]] = build_adapters,
+    stores: Callable[[SyncdConfig], Mapping[str, OkrStore]] = build_stores,
 ) -> Plan:
-    """Plan `config` against the `baseline` store (None: an empty one) and the live trackers, writing nothing."""
+    """Plan `config` against the `baseline` store (None: an empty one) and the live trackers, writing nothing
+    (OKR stores are not even read: their targets are planned from what the store last recorded as applied)."""
     built = adapters(config)
+    okr_stores = stores(config)
     try:
         with tempfile.TemporaryDirectory(prefix="syncd-plan-") as scratch_dir:
             scratch = create_store_engine(f"sqlite:///{Path(scratch_dir) / 'plan.db'}")
             try:
-                return _plan(config, baseline, scratch, built, now)
+                return _plan(config, baseline, scratch, (built, okr_stores), now)
             finally:
                 scratch.dispose()
     finally:
         close_adapters(built)
+        close_adapters(okr_stores)
 
 
 def _plan(
-    config: SyncdConfig, baseline: Engine | None, scratch: Engine, adapters: Mapping[str, SourceAdapter], now: datetime
+    config: SyncdConfig,
+    baseline: Engine | None,
+    scratch: Engine,
+    built: tuple[Mapping[str, SourceAdapter], Mapping[str, OkrStore]],
+    now: datetime,
 ) -> Plan:
+    adapters, stores = built
     create_tables(scratch)
     where = "an empty store (no store yet)"
     if baseline is not None:
         where = display_url(baseline.url.render_as_string(hide_password=False))
         copy_baseline(baseline, scratch)
     applied = all_targets(scratch)
-    runtime = Runtime(loaded=LoadedConfig(config, None, adapters), engine=scratch, clock=lambda: now)
+    runtime = Runtime(loaded=LoadedConfig(config, None, adapters, stores), engine=scratch, clock=lambda: now)
     try:
         sync_config(scratch, config, now)
         mark_everything_dirty(scratch, now)
@@ -99,6 +108,9 @@ def _plan(
     sources = tuple(
         source_plan(name, adapter, [w for w in writes if w.source == name], polled[name])
         for name, adapter in adapters.items()
+    ) + tuple(
+        source_plan(name, store, [w for w in writes if w.source == name], SourceRead())
+        for name, store in stores.items()
     )
     problems = tuple(f"{s.source}: {s.problem}" for s in sources if s.problem)
     return Plan(now, where, tuple(writes), sources, problems, config.push.dry_run, held)

@@ -1,6 +1,7 @@
 """The pusher: level-triggered writes of desired state into the trackers, paced per source.
 
-One `SourcePusher` per source, under the lease `push:<source>` so the write pace holds across
+One `SourcePusher` per destination, a source (tracker) or an OKR store (`okr_stores:`, whose name is its targets'
+`source`), under the lease `push:<name>` so the write pace holds across
 replicas and no target is written by two processes at once. Each round it claims due targets (most
 recently changed first), waits for `WritePacer` (the adapter's `write_limits`) and any Retry-After
 hold, and calls `adapter.apply` in the thread pool, at most `max_concurrent_writes` at a time. A write
@@ -17,16 +18,17 @@ With `push.dry_run` it computes nothing new and writes nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import structlog
 
 from syncd.core.errors import Permanent, RateLimited, Retriable
-from syncd.core.pacing import WritePacer
+from syncd.core.model import TaskRef
+from syncd.core.pacing import RateLimit, WritePacer
 from syncd.core.retry import backoff, retry_delay
-from syncd.ports import PushWrite, SourceAdapter, WriteResult
+from syncd.ports import OkrStore, PushWrite, SourceAdapter, WriteResult
 from syncd.runtime.context import Runtime
 from syncd.runtime.loops import Outage, rest
 from syncd.store.connection import Connection, StoreFailure
@@ -55,14 +57,55 @@ T = TypeVar("T")
 log = structlog.get_logger("syncd.runtime.pusher")
 
 
+class Destination(Protocol):
+    """What the pusher writes to: a tracker's adapter, or an OKR store seen through `StoreDestination`."""
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """The pace of its writes."""
+        ...
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """Writes in flight at once."""
+        ...
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Make one write."""
+        ...
+
+
+class StoreDestination:
+    """An OKR store as a destination of the pusher (its writes are per KR: no task)."""
+
+    def __init__(self, store: OkrStore) -> None:
+        self.store = store
+
+    @property
+    def write_limits(self) -> Sequence[RateLimit]:
+        """The store's pace."""
+        return self.store.write_limits
+
+    @property
+    def max_concurrent_writes(self) -> int:
+        """The store's concurrency."""
+        return self.store.max_concurrent_writes
+
+    def apply(self, task: TaskRef | None, write: PushWrite) -> WriteResult:
+        """Make one write to the store."""
+        return self.store.apply(write)
+
+
 class SourcePusher:
-    """Writes the due targets of one source; `push_ready()` does what the pace allows right now."""
+    """Writes the due targets of one destination (a source or an OKR store); `push_ready()` does what the pace
+    allows right now."""
 
     def __init__(self, runtime: Runtime, source: str) -> None:
         self.runtime = runtime
         self.source = source
         self.lease = Lease(runtime.engine, f"push:{source}", runtime.worker_id, runtime.clock)
-        self._adapter: SourceAdapter | None = None
+        self._built: SourceAdapter | OkrStore | None = None
+        self._adapter: Destination | None = None
         self.pacer = WritePacer(())
         #: Retriable failures since the source last answered: the first is a warning, the rest debug lines.
         self.failed_attempts = 0
@@ -70,20 +113,26 @@ class SourcePusher:
         self._unknown_after: datetime | None = None
 
     @property
-    def adapter(self) -> SourceAdapter | None:
-        """The source's adapter in force (a reload may replace it; the pacer then starts afresh)."""
-        adapter = self.runtime.adapter(self.source)
-        if adapter is not self._adapter:
-            self._adapter = adapter
-            self.pacer = WritePacer(adapter.write_limits if adapter is not None else ())
-        return adapter
+    def adapter(self) -> Destination | None:
+        """The destination in force: the source's adapter or the OKR store of that name (a reload may replace
+        it; the pacer then starts afresh)."""
+        adapter, store = self.runtime.adapter(self.source), self.runtime.store(self.source)
+        built = adapter if adapter is not None else store
+        if built is not self._built:
+            self._built = built
+            self._adapter = adapter if adapter is not None else StoreDestination(store) if store is not None else None
+            self.pacer = WritePacer(built.write_limits if built is not None else ())
+        return self._adapter
 
     @property
     def settle(self) -> timedelta:
         """How long a request that may have reached the tracker is given to land before the target is written
-        again: the source's request timeout (the client stopped waiting by then; the tracker had it as long)."""
-        config = next((s for s in self.runtime.config.sources if s.name == self.source), None)
-        return config.timeout if config is not None else DEFAULT_SETTLE
+        again: the source's (or store's) request timeout (the client stopped waiting by then; the tracker had
+        it as long)."""
+        timeouts = {c.name: c.timeout for c in self.runtime.config.sources}
+        timeouts.update((c.name, c.timeout) for c in self.runtime.config.okr_stores)
+        config = timeouts.get(self.source)
+        return config if config is not None else DEFAULT_SETTLE
 
     def wait_until(self, now: datetime) -> datetime:
         """The earliest moment the next write may start (pace and holds)."""
@@ -129,7 +178,7 @@ class SourcePusher:
             written += 1
         return written
 
-    def write(self, adapter: SourceAdapter, job: PushJob) -> str:
+    def write(self, adapter: Destination, job: PushJob) -> str:
         """Make one write and record its outcome; returns the outcome (`ok`, `retry`, `failed`, `held`)."""
         try:
             result = self._apply(adapter, job)
@@ -152,7 +201,7 @@ class SourcePusher:
             return "held"
         return self._applied(job, result)
 
-    def _apply(self, adapter: SourceAdapter, job: PushJob) -> WriteResult | None:
+    def _apply(self, adapter: Destination, job: PushJob) -> WriteResult | None:
         """Call the tracker through the source's gate, after the write-ahead; None (not written) if a hold
         began meanwhile or our claim was lost."""
         write = PushWrite(job.kind, job.key, job.text, job.number, job.remote_id, unknown=job.unknown)
@@ -245,7 +294,7 @@ class SourcePusher:
         """Push until `stop` is set; on stop, finish writes in flight and release the lease."""
         outage = Outage(f"pusher {self.source}")
         try:
-            while not stop.is_set() and self.runtime.adapter(self.source) is not None:
+            while not stop.is_set() and self.adapter is not None:
                 try:
                     pause = await self._round(stop)
                 except Exception as error:  # never stops the loop: logged, backed off (see `Outage`)
@@ -274,7 +323,7 @@ class SourcePusher:
         await self._write_all(adapter, jobs, stop)
         return 0.0
 
-    async def _write_all(self, adapter: SourceAdapter, jobs: list[PushJob], stop: asyncio.Event) -> None:
+    async def _write_all(self, adapter: Destination, jobs: list[PushJob], stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         in_flight: list[asyncio.Future[str]] = []
         for index, job in enumerate(jobs):
@@ -302,7 +351,8 @@ class SourcePusher:
 
 
 class Pusher:
-    """Runs one `SourcePusher` per configured source; `run_once()` pushes what is due and allowed now."""
+    """Runs one `SourcePusher` per configured source and OKR store; `run_once()` pushes what is due and allowed
+    now."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -316,14 +366,18 @@ class Pusher:
 
     def run_once(self) -> int:
         """Push, for every source, the due targets the pace allows now; returns writes attempted."""
-        return sum(self.source(name).push_ready() for name in sorted(self.runtime.loaded.adapters))
+        return sum(self.source(name).push_ready() for name in self.destinations())
+
+    def destinations(self) -> list[str]:
+        """The names written to: every source, then every OKR store."""
+        return [*sorted(self.runtime.loaded.adapters), *sorted(self.runtime.loaded.stores)]
 
     async def run(self, stop: asyncio.Event) -> None:
         """Push every source until `stop` is set; sources added by a reload are picked up."""
         running: dict[str, asyncio.Task[None]] = {}
         log.info("pusher.started", worker=self.runtime.worker_id, dry_run=self.runtime.config.push.dry_run)
         while not stop.is_set():
-            for name in self.runtime.loaded.adapters:
+            for name in self.destinations():
                 if name in running and running[name].done():
                     _log_crash(running.pop(name))
                 if name not in running:

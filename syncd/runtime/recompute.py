@@ -75,7 +75,7 @@ class Recompute:
         started = time.perf_counter()
         now = self.runtime.clock()
         model = self.okr.model(self.runtime.loaded)
-        ahead = self._read_ahead(model, now, debounce) if self.runtime.engine.dialect.name == "sqlite" else None
+        ahead = self.read_ahead(model, now, debounce) if self.runtime.engine.dialect.name == "sqlite" else None
         if ahead is not None and not ahead.marks:
             return 0  # nothing due: no write transaction just to look
         work = partial(self._recompute_krs, model=model, now=now, debounce=debounce, ahead=ahead)
@@ -84,15 +84,18 @@ class Recompute:
             self.runtime.metrics.recompute_seconds.observe(time.perf_counter() - started)
         return count
 
-    def _read_ahead(self, model: OkrModel, now: datetime, debounce: timedelta) -> _ReadAhead:
+    def read_ahead(self, model: OkrModel, now: datetime, debounce: timedelta) -> ReadAhead:
         """The due KRs' marks, then their progress (read in that order: a task change committed after
-        the marks were read counts a new mark, which the write transaction sees)."""
+        the marks were read counts a new mark, which the write transaction sees).
+
+        The first step of `recompute_krs` on SQLite, before its write transaction; a public seam so that a
+        test can commit a change between the two steps and see that it is not lost."""
         with self.runtime.engine.connect() as conn:
             marks = key_results.due_marks(conn, now - debounce)
-            return _ReadAhead(marks, ProgressBook(conn, model, now).compute(marks) if marks else {})
+            return ReadAhead(marks, ProgressBook(conn, model, now).compute(marks) if marks else {})
 
     def _recompute_krs(
-        self, conn: Connection, model: OkrModel, now: datetime, debounce: timedelta, ahead: _ReadAhead | None
+        self, conn: Connection, model: OkrModel, now: datetime, debounce: timedelta, ahead: ReadAhead | None
     ) -> int:
         cutoff = now - debounce
         if ahead is None and not key_results.any_kr_due(conn, cutoff):
@@ -122,6 +125,7 @@ class Recompute:
         # Goals follow every recomputed KR, not only moved ones: a goal a reload added must get its value
         # though the KR stood still (an unchanged value changes no target's hash, so it costs no write).
         desired.for_goals(conn, list(rows))
+        desired.for_stores(conn, list(rows))
         log.debug("recompute.krs", count=len(rows), changed=len(entry_changed))
         return len(rows)
 
@@ -176,7 +180,7 @@ class Recompute:
 
 
 @dataclass(frozen=True)
-class _ReadAhead:
+class ReadAhead:
     """Progress of due KRs computed before the write transaction, with the marks it was computed at."""
 
     marks: dict[str, int]

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import structlog
 
-from adapters.registry import build_adapter, load_config
+from adapters.registry import build_adapter, build_store, load_config
 from syncd.config.errors import ConfigError
 from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
-from syncd.ports import RequestObserver, SourceAdapter, ignore_request
+from syncd.ports import OkrStore, RequestObserver, SourceAdapter, ignore_request
 from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.recompute import mark_active_krs_dirty
 from syncd.store.connection import Connection, Engine, StoreFailure
@@ -48,8 +48,13 @@ def build_adapters(
     return built
 
 
-def close_adapters(adapters: Mapping[str, SourceAdapter]) -> None:
-    """Release every adapter's connections, logging (not raising) a failure to do so."""
+def build_stores(config: SyncdConfig) -> dict[str, OkrStore]:
+    """One OKR store per enabled `okr_stores:` item (no I/O until used)."""
+    return {store.name: build_store(store) for store in config.okr_stores if store.enabled}
+
+
+def close_adapters(adapters: Mapping[str, SourceAdapter | OkrStore]) -> None:
+    """Release every adapter's (or store's) connections, logging (not raising) a failure to do so."""
     for name, adapter in adapters.items():
         try:
             adapter.close()
@@ -97,7 +102,7 @@ class ConfigReloader:
         self.on_reloaded = on_reloaded
         self._requested = asyncio.Event()
         self._stamp = self._file_stamp()
-        self._retired: list[Mapping[str, SourceAdapter]] = []
+        self._retired: list[Mapping[str, SourceAdapter | OkrStore]] = []
 
     def request(self) -> None:
         """Ask for a reload at the next opportunity (safe to call from a signal handler on the loop)."""
@@ -108,6 +113,7 @@ class ConfigReloader:
         try:
             config = load_config(self.path)
             adapters = build_adapters(config, self.runtime.requests.observer)
+            stores = build_stores(config)
         except ConfigError as error:
             log.error("config.reload_rejected", path=str(self.path), problems=[str(p) for p in error.problems])
             return False
@@ -115,23 +121,25 @@ class ConfigReloader:
             log.error("config.reload_rejected", path=str(self.path), problems=[str(error)])
             return False
         try:
-            self._apply(config, adapters)
+            self._apply(config, adapters, stores)
         except StoreFailure as error:
             close_adapters(adapters)
+            close_adapters(stores)
             log.error("config.reload_failed", path=str(self.path), error=first_line(error))
             return False
         return True
 
-    def _apply(self, config: SyncdConfig, adapters: dict[str, SourceAdapter]) -> None:
+    def _apply(self, config: SyncdConfig, adapters: dict[str, SourceAdapter], stores: dict[str, OkrStore]) -> None:
         """Store the new OKR tree, mark everything for re-matching, swap the config in."""
         now = self.runtime.clock()
         report = sync_config(self.runtime.engine, config, now)
         mark_everything_dirty(self.runtime.engine, now)
         old = self.runtime.loaded
-        self.runtime.loaded = LoadedConfig(config=config, path=self.path, adapters=adapters)
+        self.runtime.loaded = LoadedConfig(config=config, path=self.path, adapters=adapters, stores=stores)
         # Work in flight may still hold an old adapter: close the previous generation, not this one.
         self.close_retired()
         self._retired.append(old.adapters)
+        self._retired.append(old.stores)
         if self.on_reloaded is not None:
             self.on_reloaded(config)
         if keys := restart_needed(old.config, config):

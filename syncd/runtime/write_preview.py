@@ -18,7 +18,7 @@ from typing import Any
 
 from syncd.core.pacing import RateLimit, WritePacer
 from syncd.core.render import format_number
-from syncd.ports import SourceAdapter
+from syncd.ports import OkrStore, SourceAdapter
 
 #: Above this many writes the pacing is extrapolated from the last simulated window instead of simulated.
 SIMULATED_WRITES = 20_000
@@ -143,8 +143,10 @@ def write_diff(
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def source_plan(name: str, adapter: SourceAdapter, writes: Sequence[PlannedWrite], read: SourceRead) -> SourcePlan:
-    """Totals of one source and the seconds its write limits need for `writes`."""
+def source_plan(
+    name: str, adapter: SourceAdapter | OkrStore, writes: Sequence[PlannedWrite], read: SourceRead
+) -> SourcePlan:
+    """Totals of one source (or OKR store: nothing read) and the seconds its write limits need for `writes`."""
     limits = pace_words(adapter.write_limits)
     return SourcePlan(
         source=name,

@@ -27,6 +27,7 @@ from syncd.logs import configure_logging
 from syncd.sandbox.config import SandboxPaths, display_path, new_secrets
 from syncd.sandbox.convergence import Check, Probe
 from syncd.sandbox.display import PlainDisplay
+from syncd.sandbox.okr_store import quantive_secrets
 from syncd.sandbox.story import Stage, StepResult, StoryPlayer, acme_story, record_check_in
 from syncd.sandbox.world import SandboxError, SandboxWorld, fresh_store
 
@@ -79,7 +80,7 @@ def run_sandbox(options: SandboxOptions, display: PlainDisplay | None = None) ->
     display = display or PlainDisplay(Console(quiet=True))
     paths = SandboxPaths(options.directory.absolute())
     fresh_store(paths)
-    credentials = new_secrets()
+    credentials = {**new_secrets(), **quantive_secrets()}
     with paths.log.open("w", encoding="utf-8") as stream, _quiet("httpx"):
         configure_logging(level="info", json=True, secrets=credentials.values(), stream=stream)
         try:

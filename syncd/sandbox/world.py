@@ -27,8 +27,10 @@ from syncd.ports import WebhookAction
 from syncd.runtime.handshakes import install_webhooks
 from syncd.sandbox.company import Company, acme
 from syncd.sandbox.config import Endpoints, SandboxPaths, config_header, sandbox_config, write_files
+from syncd.sandbox.okr_store import quantive_item, quantive_secrets, start_quantive
 from syncd.sandbox.seed import seed
 from syncd.sandbox.tracker import SandboxSource, sandbox_sources
+from syncd.simulators.quantive import QuantiveSimulator
 from syncd.store.engine import DATABASE_URL_ENV
 from syncd.store.errors import StoreLocked
 from syncd.store.lock import DaemonLock
@@ -52,6 +54,8 @@ class SandboxWorld:
     checkins: list[CheckIn] = field(default_factory=list)
     #: One line per registered tracker the sandbox left out (it names no sandbox part).
     left_out: tuple[str, ...] = ()
+    #: The simulated Quantive syncd feeds every KR's progress into (an OKR store).
+    quantive: QuantiveSimulator | None = None
     _cleanup: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
@@ -60,6 +64,7 @@ class SandboxWorld:
     ) -> SandboxWorld:
         """Set up the sandbox in `paths` (after `fresh_store`) with `credentials` (see `new_secrets`); the
         daemon will listen on `port` (0: a free one). Raises `StoreError` when the store cannot be prepared."""
+        credentials = {**quantive_secrets(), **credentials}  # a caller without the simulated Quantive's gets fresh ones
         daemon_port = usable_port(port)
         company = acme(today or date.today())
         trackers = sandbox_sources(company.name)
@@ -69,13 +74,18 @@ class SandboxWorld:
             apis = _start_simulators(sources, credentials, cleanup)
             endpoints = Endpoints(apis, daemon_port)
             config_data = sandbox_config(company, sources, endpoints, paths.store)
+            quantive = start_quantive(company, credentials, cleanup)
+            config_data["okr_stores"] = [quantive_item(company, quantive.url)]
             write_files(paths, config_data, credentials, config_header(sources, paths.env))
             cleanup.enter_context(environment(credentials))
             config = load_config(paths.config)
             options = DaemonOptions(config_path=paths.config, host="127.0.0.1", port=endpoints.daemon_port)
             prepared = prepare(config, options)
             cleanup.callback(prepared.close)
-            world = cls(paths, company, sources, endpoints, config, prepared, options, left_out=trackers.left_out)
+            world = cls(
+                paths, company, sources, endpoints, config, prepared, options, left_out=trackers.left_out,
+                quantive=quantive,
+            )  # fmt: skip
             world._cleanup = cleanup.pop_all()
         return world
 

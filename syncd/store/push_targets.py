@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
 
 from syncd.core.model import TaskRef
 from syncd.core.push_plan import DesiredWrite, TargetKey
@@ -56,8 +56,9 @@ class PushJob:
 
     @property
     def task(self) -> TaskRef | None:
-        """The task written to (None for per-KR targets such as goals)."""
-        return None if self.kind in (WriteKind.GOAL, WriteKind.SUMMARY) else TaskRef(self.source, self.key)
+        """The task written to (None for per-KR targets: goals, summaries, OKR stores' metrics and events)."""
+        per_kr = (WriteKind.GOAL, WriteKind.SUMMARY, WriteKind.METRIC, WriteKind.EVENT)
+        return None if self.kind in per_kr else TaskRef(self.source, self.key)
 
 
 def wanted_condition() -> Any:
@@ -281,9 +282,11 @@ def save_desired(
 ) -> int:
     """Insert new targets and update those whose content hash changed; return how many changed.
 
-    The new targets go in with one executemany (in target order), not one statement each."""
+    New targets go in with one executemany and changed ones are updated with another (in target order), not
+    one statement each: a KR's move re-renders the comment of every task linked to it."""
     changed = 0
     new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
     for write, task_id in sorted(writes, key=lambda item: item[0].target):
         row = existing.get(write.target)
         if row is not None and row.desired_hash == write.hash:
@@ -302,9 +305,12 @@ def save_desired(
             keys = dict(zip(("source", "kind", "key"), write.target, strict=True))
             new_rows.append({**keys, "task_id": task_id, **values})
         else:
-            conn.execute(update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == row.id).values(**values))
+            changed_rows.append({"target_id": row.id, **values})
     if new_rows:
         conn.execute(insert(PUSH_TARGETS), new_rows)
+    if changed_rows:
+        by_id = update(PUSH_TARGETS).where(PUSH_TARGETS.c.id == bindparam("target_id"))
+        conn.execute(by_id, changed_rows)
     return changed
 
 

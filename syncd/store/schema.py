@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,6 +35,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: The tasks that count toward no KR (dropped or deleted), as SQL both the partial index `ix_tasks_uncounted` and
+#: the queries it serves spell it: a planner uses a partial index only for a query naming the same predicate.
+UNCOUNTED_TASKS = "state = 'dropped' OR deleted"
 
 #: Autoincrement ids: BIGINT on PostgreSQL, INTEGER (rowid alias) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -109,6 +114,13 @@ class Task(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_tasks_source_container", "source", "container"),
+        # Few rows: the linked-task counts take these away from all links instead of reading every task.
+        Index(
+            "ix_tasks_uncounted",
+            "id",
+            sqlite_where=text(UNCOUNTED_TASKS),
+            postgresql_where=text(UNCOUNTED_TASKS),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(100))

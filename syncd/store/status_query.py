@@ -11,12 +11,13 @@ same values. `status_document` turns the report into JSON with stable keys.
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, func, select, text, union_all
 
 from syncd.config.loader import config_secrets
 from syncd.config.models import SyncdConfig
@@ -26,13 +27,16 @@ from syncd.core.progress import KrProgress, ObjectiveProgress, kr_progress, obje
 from syncd.core.render import amount_text, status_text, whole_percent
 from syncd.core.status import expected_progress, kr_status
 from syncd.store.read_only import read_only, store_location
+from syncd.store.schema import UNCOUNTED_TASKS
 from syncd.store.status_rows import (
     FailingTarget,
+    KrTarget,
     QueueDepths,
     SourceStatus,
     UnknownKrTask,
     UnknownLabel,
     failing_targets,
+    kr_targets,
     queue_depths,
     source_statuses,
     unknown_kr_tasks,
@@ -107,6 +111,8 @@ class StatusReport:
     sources: tuple[SourceStatus, ...]
     queues: QueueDepths
     failing_targets: tuple[FailingTarget, ...]
+    #: Tracker goals and OKR stores' targets, one listing (what each KR should hold there, and whether it does).
+    kr_targets: tuple[KrTarget, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ def read_status(engine: Engine, config: SyncdConfig, now: datetime) -> StatusRep
             sources=source_statuses(conn, config, now),
             queues=queue_depths(conn, now),
             failing_targets=failing_targets(conn, config_secrets(config)),
+            kr_targets=kr_targets(conn, config_secrets(config)),
         )
 
     return read_only(engine, "the status", read)
@@ -158,12 +165,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: The columns of `key_results` a status shows: not the KR's spec or scope basis, JSON the status never reads.
+_COMPUTED: tuple[ColumnElement[Any], ...] = (
+    KEY_RESULTS.c.id,
+    KEY_RESULTS.c.progress,
+    KEY_RESULTS.c.current,
+    KEY_RESULTS.c.total,
+    KEY_RESULTS.c.computed_at,
+    KEY_RESULTS.c.progress_changed_at,
+)
+
+
 def key_result_status(conn: Connection, okr: OkrModel, kr_id: str, now: datetime) -> KeyResultStatus:
     """The configured KR `kr_id` (exact id) as `read_status` shows it at `now`, from its own row and links only."""
     view = okr.key_results[kr_id]
     cycle = okr.cycles[view.cycle_id]
-    row = conn.execute(select(KEY_RESULTS).where(KEY_RESULTS.c.id == kr_id)).first()
-    count = _linked_task_counts(conn, kr_id).get(kr_id, 0)
+    row = conn.execute(select(*_COMPUTED).where(KEY_RESULTS.c.id == kr_id)).first()
+    count = _kr_linked_task_count(conn, kr_id)
     return _kr_status(view, _kr_progress(view, row, count, cycle, to_utc(now)), row, cycle)
 
 
@@ -173,7 +191,7 @@ def objective_statuses(conn: Connection, okr: OkrModel, now: datetime) -> tuple[
 
 
 def _objectives(conn: Connection, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
-    stored = {row.id: row for row in conn.execute(select(KEY_RESULTS))}
+    stored = {row.id: row for row in conn.execute(select(*_COMPUTED))}
     counts = _linked_task_counts(conn)
     progress = {
         kr_id: _kr_progress(view, stored.get(kr_id), counts.get(kr_id, 0), okr.cycles[view.cycle_id], now)
@@ -213,17 +231,33 @@ def _objective_status(
     )
 
 
-def _linked_task_counts(conn: Connection, kr_id: str | None = None) -> dict[str, int]:
-    """Per KR (or for `kr_id` alone), how many linked tasks count (not dropped, not deleted)."""
-    query = (
-        select(TASK_LINKS.c.kr_id, func.count())
-        .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
-        .where(TASKS.c.state != "dropped", TASKS.c.deleted.is_(False))
-        .group_by(TASK_LINKS.c.kr_id)
+def _linked_task_counts(conn: Connection) -> dict[str, int]:
+    """Per KR, how many linked tasks count (not dropped, not deleted): its links less those of uncounted tasks.
+
+    One statement (one snapshot): the links per KR come from `ix_task_links_kr_id` alone, the uncounted tasks from the
+    partial `ix_tasks_uncounted`; a join filtering every task reads the whole `tasks` table instead."""
+    uncounted = select(TASKS.c.id).where(text(UNCOUNTED_TASKS))
+    query = union_all(
+        select(TASK_LINKS.c.kr_id, func.count()).group_by(TASK_LINKS.c.kr_id),
+        select(TASK_LINKS.c.kr_id, -func.count())
+        .where(TASK_LINKS.c.task_id.in_(uncounted.scalar_subquery()))
+        .group_by(TASK_LINKS.c.kr_id),
     )
-    if kr_id is not None:
-        query = query.where(TASK_LINKS.c.kr_id == kr_id)
-    return {str(row[0]): int(row[1]) for row in conn.execute(query)}
+    counts: dict[str, int] = defaultdict(int)
+    for kr_id, count in conn.execute(query):
+        counts[str(kr_id)] += int(count)
+    return {kr_id: count for kr_id, count in counts.items() if count}
+
+
+def _kr_linked_task_count(conn: Connection, kr_id: str) -> int:
+    """How many of `kr_id`'s linked tasks count (its few links, found by `ix_task_links_kr_id`)."""
+    query = (
+        select(func.count())
+        .select_from(TASK_LINKS)
+        .join(TASKS, TASKS.c.id == TASK_LINKS.c.task_id)
+        .where(TASK_LINKS.c.kr_id == kr_id, TASKS.c.state != "dropped", TASKS.c.deleted.is_(False))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def _kr_progress(
@@ -272,3 +306,8 @@ def _kr_status(view: KeyResultView, progress: KrProgress, row: Row[Any] | None, 
         last_change=as_utc(row.progress_changed_at) if row is not None else None,
         computed_at=as_utc(row.computed_at) if row is not None else None,
     )
+
+
+def read_kr_targets(engine: Engine, config: SyncdConfig, kr_id: str) -> tuple[KrTarget, ...]:
+    """The goal and OKR store targets one KR feeds (and its objective's events), errors redacted; writes nothing."""
+    return read_only(engine, f"the targets of {kr_id}", lambda conn: kr_targets(conn, config_secrets(config), kr_id))

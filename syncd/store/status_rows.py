@@ -101,6 +101,47 @@ class FailingTarget:
     next_attempt_at: datetime | None
 
 
+@dataclass(frozen=True)
+class KrTarget:
+    """A per-KR push target: a tracker's goal (Asana) or an OKR store's metric or event. `value` is what it
+    should hold (a number, or the event's type); `state` is `written`, `waiting` or `failed`."""
+
+    destination: str
+    kind: str
+    key: str
+    value: str
+    state: str
+    applied_at: datetime | None
+    last_error: str | None
+
+
+#: The push target kinds written per KR rather than per task.
+KR_TARGET_KINDS = ("goal", "metric", "event")
+
+
+def kr_targets(conn: Connection, secrets: Iterable[str] = (), kr_id: str | None = None) -> tuple[KrTarget, ...]:
+    """Every goal and OKR store target (of one KR and its objective's when `kr_id` is given), by destination,
+    kind and key (errors redacted, `secrets` too)."""
+    secrets = list(secrets)
+    query = select(PUSH_TARGETS).where(PUSH_TARGETS.c.kind.in_(KR_TARGET_KINDS))
+    if kr_id is not None:
+        query = query.where(or_(PUSH_TARGETS.c.key == kr_id, PUSH_TARGETS.c.key.like(f"%:{kr_id}")))
+    query = query.order_by(PUSH_TARGETS.c.source, PUSH_TARGETS.c.kind, PUSH_TARGETS.c.key).limit(LIST_LIMIT * 5)
+    return tuple(_kr_target(row, secrets) for row in conn.execute(query))
+
+
+def _kr_target(row: Any, secrets: list[str]) -> KrTarget:
+    value = f"{row.desired_number:g}" if row.desired_number is not None else row.key.partition(":")[0]
+    if row.failed_permanently:
+        state = "failed"
+    elif row.applied_hash == row.desired_hash and row.inflight_hash is None:
+        state = "written"
+    else:
+        state = "waiting"
+    return KrTarget(row.source, row.kind, row.key, value, state, as_utc(row.applied_at),
+                    _redacted(row.last_error, secrets))  # fmt: skip
+
+
 def unknown_kr_tasks(conn: Connection) -> tuple[UnknownKrTask, ...]:
     """Live tasks with labels naming unknown KRs, by source and id."""
     query = (

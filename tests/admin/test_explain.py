@@ -69,7 +69,7 @@ class TestUnreadableArgument:
         "argument",
         [
             "not-a-task",
-            "ENG-1.1",
+            "ENG-9.9",  # a configured KR id is explained (the goals and stores it feeds); an unknown one is not
             "acme-github:web#3",
             "acme-github:acme/web",
             "http://127.0.0.1:8080/healthz",

@@ -5,6 +5,9 @@ Run: `python tests/benchmarks/bench_dashboard.py` (not collected by pytest). See
 network): the overview `/` against `GET /api/v1/objectives` (the same data as JSON, the baseline), the KR page
 `/kr/<id>` against `GET /api/v1/key-results/<id>`; and the process's resident memory across 1,000 dashboard
 requests. The app is called in-process (ASGI, no socket): server time. Targets: overview < 200 ms, KR page < 50 ms (medians), memory flat (growth < 10 MB after warm-up).
+Nothing is cached between requests: each reads the store and renders in full. Beside the wall time each line prints the
+process's CPU time per request (all its threads): on a shared machine the wall time moves with the neighbours' load,
+the CPU time much less. The seeded store is deleted at the end.
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ API_TOKEN = "bench-api-token-0123456789"
 def main() -> None:
     """Seed, time, print the figures against the targets; exit non-zero when a target is missed."""
     _repo_on_path()
-    directory = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as name:
+        run(Path(name))
+
+
+def run(directory: Path) -> None:
+    """Seed in `directory`, time, report."""
     started = time.perf_counter()
     client, runtime = build(directory)
     print(
@@ -258,17 +266,26 @@ def seed(engine: Any) -> None:
         )
 
 
-def timed(request: Callable[[], Any]) -> list[float]:
-    """Seconds per request over RUNS (after two warm-ups); every answer must be 200."""
+@dataclass
+class Timings:
+    """Wall and CPU seconds of each timed request."""
+
+    wall: list[float]
+    cpu: list[float]
+
+
+def timed(request: Callable[[], Any]) -> Timings:
+    """Wall and process CPU seconds per request over RUNS (after two warm-ups); every answer must be 200."""
     for _ in range(2):
         assert request().status_code == 200
-    times = []
+    timings = Timings([], [])
     for _ in range(RUNS):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         answer = request()
-        times.append(time.perf_counter() - started)
+        timings.wall.append(time.perf_counter() - started)
+        timings.cpu.append(time.process_time() - cpu)
         assert answer.status_code == 200, answer.text[:200]
-    return times
+    return timings
 
 
 def rss_mb() -> float:
@@ -292,19 +309,20 @@ def memory_growth(client: Any) -> tuple[float, float, float]:
 
 
 def report(
-    overview: list[float],
-    overview_json: list[float],
-    kr: list[float],
-    kr_json: list[float],
+    overview: Timings,
+    overview_json: Timings,
+    kr: Timings,
+    kr_json: Timings,
     growth: tuple[float, float, float],
 ) -> list[str]:
-    """Print the figures and return the targets missed."""
+    """Print the figures and return the targets missed (judged on the wall-time median)."""
 
-    def line(name: str, times: list[float], base: list[float], target: float) -> bool:
-        median, baseline = statistics.median(times), statistics.median(base)
+    def line(name: str, times: Timings, base: Timings, target: float) -> bool:
+        median, baseline = statistics.median(times.wall), statistics.median(base.wall)
         ok = median < target
         print(
-            f"{name:<22} median {median * 1000:7.1f} ms  (max {max(times) * 1000:7.1f})  "
+            f"{name:<22} median {median * 1000:7.1f} ms  (max {max(times.wall) * 1000:7.1f}, "
+            f"cpu {statistics.median(times.cpu) * 1000:6.1f})  "
             f"vs JSON API {baseline * 1000:7.1f} ms = x{median / baseline:4.2f}   target < {target * 1000:.0f} ms  "
             f"{'ok' if ok else 'MISSED'}"
         )

@@ -1,143 +1,196 @@
-"""Benchmark of the progress engine: 100,000 tasks, 1,000 KRs, 200 objectives (issue 3).
+"""Benchmark of the progress engine the daemon runs: the worker's recompute of one KR on SQLite (issue 17).
 
-Run: `python tests/benchmarks/bench_engine.py` (not collected by pytest). Prints the full recompute
-time, the single-task incremental recompute time (only that task's KRs and their objectives) and the
-ratio of the two, against the targets (full < 1 s, single < 1 ms). The data is seeded: same every run.
+Run: `python -m tests.benchmarks.bench_engine` (not collected by pytest; `--sizes 1000,10000`, `--changes 20`,
+`--profile` for where a task change's time goes).
+
+How: one KR (ENG-1.1 of the worker bench's config, tests/support/worker_env.py) links N tasks of the fake tracker.
+They arrive as stored deliveries and are applied by the real worker, so the mirror, links, KR rows and push
+targets are the daemon's own, in a migrated SQLite file. Then, with the worker's own calls, it times:
+- recompute of one KR: the KR marked dirty with nothing changed (what the hourly housekeeping asks): `recompute_krs()`;
+- a task change: one task closes or reopens (a delivery), `apply_batch()` then `recompute_krs()`; progress moves,
+  a check-in is kept, and the desired comment of each of the KR's N tasks is rendered again (each shows the
+  KR's progress), so its cost grows with N whatever computes the progress;
+- the core alone: `kr_progress` over the same N tasks in memory (the part an in-memory board could keep).
+After the changes the stored progress must equal `kr_progress` over the tasks as last delivered, or it exits 1.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import random
+import argparse
+import cProfile
+import io
+import pstats
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from syncd.core.board import ProgressBoard
-    from syncd.core.model import CycleView, KeyResultView, ObjectiveView, TaskSnapshot
+    from syncd.core.model import TaskSnapshot
+    from syncd.runtime.worker import Worker
+    from tests.support.worker_env import WorkerEnv
 
-TASKS, KRS, OBJECTIVES = 100_000, 1_000, 200
-FULL_TARGET_S, SINGLE_TARGET_S = 1.0, 0.001
-FULL_RUNS, SINGLE_RUNS = 5, 2_000
-NOW = datetime(2025, 2, 15, 12, tzinfo=UTC)
+KR = "ENG-1.1"
+SIZES = (1_000, 10_000)
+CHANGES, IDLE_RUNS, CORE_RUNS = 20, 10, 50
+SEED_CHUNK = 1_000
 
 
-def main() -> None:
-    """Build the data, time both paths, check they agree, print the figures."""
+@dataclass(frozen=True)
+class Figures:
+    """What one size measured, in seconds (lists are per run)."""
+
+    tasks: int
+    seed: float
+    idle: list[float]
+    apply: list[float]
+    recompute: list[float]
+    core: list[float]
+    agree: bool
+    profile: str
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure each size, print the figures; exit 1 if a stored progress disagrees with the core."""
+    args = _arguments(argv)
     _repo_on_path()
-    from syncd.core.board import ProgressBoard
-    from syncd.core.matching import MatchRules
+    from syncd.logs import configure_logging
 
-    rng = random.Random(20250215)
-    cycle, objectives, krs = okr()
-    tasks = make_tasks(rng, krs)
-    rules = MatchRules(label_prefix="kr:", known_krs=frozenset(krs))
-    board = ProgressBoard({cycle.id: cycle}, objectives, krs, rules)
-    load_s = timed(lambda: board.links.upsert_all(tasks))
-    full = [timed(lambda: board.recompute_all(NOW)) for _ in range(FULL_RUNS)]
-    single, touched = incremental(board, rng, tasks)
-    agree = agrees_with_full_recompute(board)
-    report(load_s, full, single, touched, agree)
-    if not agree:
-        raise SystemExit("incremental results differ from a full recompute")
+    configure_logging(level="warning")
+    results = [measure(size, args.changes, profile=args.profile) for size in args.sizes]
+    report(results)
+    if not all(figures.agree for figures in results):
+        raise SystemExit("the stored progress differs from kr_progress over the same tasks")
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], default=list(SIZES))
+    parser.add_argument("--changes", type=int, default=CHANGES)
+    parser.add_argument("--profile", action="store_true", help="profile the task changes of each size")
+    return parser.parse_args(argv)
 
 
 def _repo_on_path() -> None:
-    """Run as a plain script from anywhere: make the checkout's `syncd` importable."""
+    """Run as a plain script from anywhere: make the checkout's `syncd` and `tests` importable."""
     root = str(Path(__file__).resolve().parents[2])
     if root not in sys.path:
         sys.path.insert(0, root)
 
 
-def okr() -> tuple[CycleView, dict[str, ObjectiveView], dict[str, KeyResultView]]:
-    """One quarter; 200 objectives in three levels (20 rolling-up roots, 40 rolling-up middles, 140
-    leaves); 5 KRs each: mostly `tasks` (half weighted by points), some `count` and `metric` (sum)."""
-    from syncd.core.model import Aggregate, CycleView, KeyResultView, Measure, ObjectiveView, TaskWeight
+def measure(size: int, changes: int, *, profile: bool) -> Figures:
+    """Seed one KR with `size` tasks in a fresh store and time the worker on it."""
+    from syncd.runtime.worker import Worker
+    from tests.support.worker_env import sqlite_bench
 
-    cycle = CycleView(id="2025-Q1", start=date(2025, 1, 1), end=date(2025, 3, 31))
-    objectives: dict[str, ObjectiveView] = {}
-    krs: dict[str, KeyResultView] = {}
-    per_objective = KRS // OBJECTIVES
-    for index in range(OBJECTIVES):
-        parent = None if index < 20 else f"O-{index % 20}" if index < 60 else f"O-{20 + index % 40}"
-        kr_ids = tuple(f"KR-{index * per_objective + k}" for k in range(per_objective))
-        objectives[f"O-{index}"] = ObjectiveView(
-            f"O-{index}", f"Objective {index}", cycle.id, parent, 1.0, index < 60, kr_ids
+    with tempfile.TemporaryDirectory(prefix="syncd-bench-engine-") as directory, sqlite_bench(Path(directory)) as env:
+        worker = Worker(env.runtime)
+        tasks, seed_s = seed(env, worker, size)
+        idle = [idle_recompute(env, worker) for _ in range(IDLE_RUNS)]
+        profiler = cProfile.Profile() if profile else None
+        apply_s, recompute_s = task_changes(env, worker, tasks, changes, profiler)
+        core = [timed(lambda: core_progress(env, tasks)) for _ in range(CORE_RUNS)]
+        agree = abs(float(env.kr(KR)["progress"]) - core_progress(env, tasks)) < 1e-9
+        return Figures(size, seed_s, idle, apply_s, recompute_s, core, agree, _top(profiler))
+
+
+def seed(env: WorkerEnv, worker: Worker, size: int) -> tuple[dict[str, TaskSnapshot], float]:
+    """Store `size` deliveries of tasks linked to the KR (a third done), apply them, recompute; return the tasks."""
+    from sqlalchemy import insert
+
+    from syncd.core.model import TaskState
+    from syncd.store.tables import DELIVERIES
+    from tests.support.fake_adapter import task
+    from tests.support.worker_env import SOURCE
+
+    started = time.perf_counter()
+    now = env.clock()
+    tasks = {
+        f"acme/web#{n}": task(
+            f"acme/web#{n}", labels=[f"kr:{KR}"], state=TaskState.DONE if n % 3 == 0 else TaskState.OPEN, updated_at=now
         )
-        for number, kr_id in enumerate(kr_ids):
-            view = KeyResultView(kr_id, f"Key result {kr_id}", f"O-{index}", cycle.id, weight=1.0 + number % 3)
-            if number == 3:
-                view = dataclasses.replace(view, measure=Measure.COUNT, target=50.0)
-            elif number == 4:
-                view = dataclasses.replace(
-                    view, measure=Measure.METRIC, target=5_000.0, aggregate=Aggregate.SUM, field="estimate"
-                )
-            elif index % 2:
-                view = dataclasses.replace(view, task_weight=TaskWeight.POINTS, in_progress_credit=0.5)
-            krs[kr_id] = view
-    return cycle, objectives, krs
+        for n in range(size)
+    }
+    rows = [
+        {
+            "source": SOURCE,
+            "delivery_id": f"seed-{n}",
+            "event": "task.changed",
+            "body": env.adapter.delivery("task.changed", snapshot=snapshot),
+            "received_at": now,
+        }
+        for n, snapshot in enumerate(tasks.values())
+    ]
+    for start in range(0, len(rows), SEED_CHUNK):
+        with env.engine.begin() as conn:
+            conn.execute(insert(DELIVERIES), rows[start : start + SEED_CHUNK])
+    while worker.deliveries.apply_batch():
+        pass
+    worker.drain()
+    return tasks, time.perf_counter() - started
 
 
-def make_tasks(rng: random.Random, krs: dict[str, KeyResultView]) -> list[TaskSnapshot]:
-    """100,000 tasks: one KR label each, a second one on 30%, points on 20%, 1% unknown KR labels (50 ids)."""
-    kr_ids = list(krs)
-    return [make_task(rng, number, kr_ids) for number in range(TASKS)]
+def idle_recompute(env: WorkerEnv, worker: Worker) -> float:
+    """Mark the KR dirty as the housekeeping does (nothing changed) and time the worker's recompute of it."""
+    from syncd.runtime.recompute import lock_rollup
+    from syncd.store.mirror import mark_krs_dirty
+
+    now = env.clock.advance(1)
+    with env.engine.begin() as conn:
+        lock_rollup(conn)
+        mark_krs_dirty(conn, [KR], now)
+    return timed(lambda: _expect_one(worker.recompute.recompute_krs()))
 
 
-def make_task(rng: random.Random, number: int, kr_ids: list[str]) -> TaskSnapshot:
-    """One GitHub-like task with realistic label noise."""
-    from syncd.core.model import TaskSnapshot, TaskState
-
-    labels = ["bug" if number % 3 else "feature", f"area:{number % 17}", f"kr:{rng.choice(kr_ids)}"]
-    if rng.random() < 0.3:
-        labels.append(f"KR:{rng.choice(kr_ids).lower()}")
-    if rng.random() < 0.2:
-        labels.append(f"points:{rng.choice((1, 2, 3, 5, 8))}")
-    if rng.random() < 0.01:
-        labels.append(f"kr:KR-{rng.randint(5_000, 5_049)}")  # 50 distinct typos, as teams make them
-    state = rng.choices(list(TaskState), weights=(50, 15, 30, 5))[0]
-    return TaskSnapshot(
-        source="bench",
-        external_id=f"acme/web#{number}",
-        url=f"https://example.invalid/{number}",
-        title=f"Task {number}",
-        state=state,
-        updated_at=NOW,
-        labels=tuple(labels),
-        points=float(rng.choice((1, 2, 3))) if rng.random() < 0.5 else None,
-        numbers=(("estimate", float(rng.randint(1, 20))),),
-        container="acme/web",
-    )
-
-
-def incremental(board: ProgressBoard, rng: random.Random, tasks: list[TaskSnapshot]) -> tuple[list[float], list[int]]:
-    """Change one task at a time (new state, sometimes a moved label) and time `board.apply`."""
+def task_changes(
+    env: WorkerEnv, worker: Worker, tasks: dict[str, TaskSnapshot], changes: int, profiler: cProfile.Profile | None
+) -> tuple[list[float], list[float]]:
+    """Close or reopen one task at a time; time applying its delivery and recomputing its KR."""
     from syncd.core.model import TaskState
 
-    durations: list[float] = []
-    touched: list[int] = []
-    for _ in range(SINGLE_RUNS):
-        task = tasks[rng.randrange(len(tasks))]
-        labels = task.labels if rng.random() < 0.8 else (*task.labels[:-1], f"kr:KR-{rng.randrange(KRS)}")
-        changed = dataclasses.replace(task, state=rng.choice(list(TaskState)), labels=labels)
-        started = time.perf_counter()
-        change = board.apply(changed, NOW)
-        durations.append(time.perf_counter() - started)
-        touched.append(len(change.key_results) + len(change.objectives))
-    return durations, touched
+    apply_s: list[float] = []
+    recompute_s: list[float] = []
+    ids = list(tasks)
+    for number in range(changes):
+        external_id = ids[(number * 7919) % len(ids)]  # spread over the KR's tasks, same every run
+        before = tasks[external_id]
+        state = TaskState.OPEN if before.state is TaskState.DONE else TaskState.DONE
+        tasks[external_id] = replace(before, state=state, updated_at=env.clock.advance(1))
+        env.deliver("task.changed", snapshot=tasks[external_id])
+        if profiler is not None:
+            profiler.enable()
+        apply_s.append(timed(lambda: _expect_one(worker.deliveries.apply_batch())))
+        recompute_s.append(timed(lambda: _expect_one(worker.recompute.recompute_krs())))
+        if profiler is not None:
+            profiler.disable()
+    return apply_s, recompute_s
 
 
-def agrees_with_full_recompute(board: ProgressBoard) -> bool:
-    """The incrementally maintained results equal a full recompute over the same tasks."""
-    kr_before = dict(board.key_results)
-    objective_before = dict(board.objectives)
-    board.recompute_all(NOW)
-    return kr_before == dict(board.key_results) and objective_before == dict(board.objectives)
+def core_progress(env: WorkerEnv, tasks: dict[str, TaskSnapshot]) -> float:
+    """The KR's progress by the core over the tasks in memory (no store)."""
+    from syncd.core.progress import kr_progress
+    from syncd.runtime.okr_cache import OkrCache
+
+    model = OkrCache().model(env.runtime.loaded)
+    view = model.key_results[KR]
+    result = kr_progress(
+        view,
+        list(tasks.values()),
+        [],
+        model.cycles[view.cycle_id],
+        env.clock(),
+        points_prefix=model.rules.points_prefix,
+    )
+    return result.progress
+
+
+def _expect_one(handled: int) -> None:
+    if handled != 1:
+        raise SystemExit(f"expected the worker to handle one row, it handled {handled}")
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -147,29 +200,35 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def report(load_s: float, full: list[float], single: list[float], touched: list[int], agree: bool) -> None:
-    """Print the figures and whether they meet the targets."""
-    full_s = statistics.median(full)
-    single_s = statistics.median(single)
-    p95 = statistics.quantiles(single, n=20)[-1]
-    print(
-        f"engine benchmark: {TASKS:,} tasks, {KRS:,} key results, {OBJECTIVES} objectives (python {sys.version.split()[0]})"
-    )
-    print(f"  index (match + link all tasks, once at start-up): {load_s * 1000:9.1f} ms")
-    print(
-        f"  full recompute   median of {FULL_RUNS}: {full_s * 1000:9.1f} ms  (best {min(full) * 1000:.1f} ms)  target < {FULL_TARGET_S * 1000:.0f} ms: {verdict(full_s, FULL_TARGET_S)}"
-    )
-    print(
-        f"  single-task update median of {len(single)}: {single_s * 1e6:7.1f} us  (p95 {p95 * 1e6:.1f} us, max {max(single) * 1e6:.1f} us)  target < {SINGLE_TARGET_S * 1e6:.0f} us: {verdict(single_s, SINGLE_TARGET_S)}"
-    )
-    print(f"  recomputed per update: {statistics.mean(touched):.1f} KRs+objectives on average")
-    print(f"  ratio full / single: {full_s / single_s:,.0f}x")
-    print(f"  incremental results equal a full recompute: {'yes' if agree else 'NO'}")
+def _top(profiler: cProfile.Profile | None) -> str:
+    if profiler is None:
+        return ""
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(r"syncd/(runtime|store|core)", 30)
+    return out.getvalue()
 
 
-def verdict(value: float, target: float) -> str:
-    """`ok` when under target, else `MISSED`."""
-    return "ok" if value < target else "MISSED"
+def report(results: list[Figures]) -> None:
+    """Print one block per size: medians with p95, in milliseconds."""
+    print(f"engine benchmark: the worker's recompute of one KR on SQLite (python {sys.version.split()[0]})")
+    for figures in results:
+        change = [a + r for a, r in zip(figures.apply, figures.recompute, strict=True)]
+        print(f"  {figures.tasks:,} tasks in the KR (seeded through the worker in {figures.seed:.1f} s)")
+        print(f"    recompute of the KR, nothing changed  {_ms(figures.idle)}")
+        print(f"    task change: apply its delivery       {_ms(figures.apply)}")
+        print(f"    task change: recompute its KR         {_ms(figures.recompute)}")
+        print(f"    task change: total                    {_ms(change)}")
+        print(f"    core alone: kr_progress in memory     {_ms(figures.core)}")
+        ratio = statistics.median(figures.recompute) / statistics.median(figures.core)
+        print(f"    ratio recompute of the KR / core alone: {ratio:,.0f}x")
+        print(f"    stored progress equals the core's: {'yes' if figures.agree else 'NO'}")
+        if figures.profile:
+            print(figures.profile)
+
+
+def _ms(runs: list[float]) -> str:
+    p95 = statistics.quantiles(runs, n=20)[-1] if len(runs) > 1 else runs[0]
+    return f"median {statistics.median(runs) * 1000:8.2f} ms  p95 {p95 * 1000:8.2f} ms  (n={len(runs)})"
 
 
 if __name__ == "__main__":

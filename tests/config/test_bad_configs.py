@@ -225,7 +225,7 @@ CASES = [
     BadConfig(
         "yaml boolean word as a key",
         CYCLE + "on: push\n",
-        "{file}:3: on: unknown key; expected one of: store, server, cycles, objectives, sources, matching, "
+        "{file}:3: on: unknown key; expected one of: store, server, cycles, objectives, sources, okr_stores, matching, "
         "progress, push, include_outside",
     ),
     BadConfig(

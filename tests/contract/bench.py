@@ -117,6 +117,13 @@ class ContractBench:
         self.worker = Worker(self.runtime)
         self.pusher = Pusher(self.runtime)
 
+    def __enter__(self) -> ContractBench:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop what the bench started (the served app, if any)."""
+        self._stack.close()
+
     @property
     def adapter(self) -> Any:
         """The source's real adapter (as the runtime holds it)."""
@@ -256,5 +263,5 @@ def contract_bench(
         runtime = Runtime(loaded=LoadedConfig(config, None, {SOURCE: adapter}), engine=engine, clock=clock)
         stack.callback(runtime.executor.shutdown, wait=True)
         bench = ContractBench(descriptor, tracker, runtime, engine, clock)
-        with bench._stack:
+        with bench:
             yield bench

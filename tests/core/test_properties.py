@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.asana.render import ASANA_RICH_TEXT
-from syncd.core.board import ProgressBoard
 from syncd.core.matching import UnknownKr
 from syncd.core.model import (
     Aggregate,
@@ -22,9 +21,8 @@ from syncd.core.model import (
     TaskWeight,
 )
 from syncd.core.progress import KrProgress, kr_progress, objective_progress
-from syncd.core.push_plan import DesiredWrite, plan_writes
 from syncd.core.render import MARKDOWN, CommentEntry, CommentRenderer, render_task_comment
-from tests.support.core_builders import QUARTER, kr, objective, rules, task
+from tests.support.core_builders import QUARTER, kr, objective, task
 
 NOWS = st.datetimes(min_value=datetime(2024, 12, 1), max_value=datetime(2025, 5, 1), timezones=st.just(UTC))
 POINTS = st.one_of(st.none(), st.integers(0, 13).map(float))
@@ -199,50 +197,3 @@ def test_rendering_is_deterministic(
         task(1).ref, data.draw(st.permutations(entries)), data.draw(st.permutations(unknown)), fmt
     )
     assert first == again
-
-
-@given(
-    texts=st.lists(st.one_of(st.none(), TEXT), max_size=8),
-    numbers=st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), min_size=8, max_size=8),
-)
-def test_applying_the_plan_leaves_nothing_to_write(texts: list[str | None], numbers: list[float | None]) -> None:
-    """Once every planned write is applied, planning again gives nothing."""
-    desired = [DesiredWrite("s", "comment", f"k{i % 3}", text=t, number=numbers[i]) for i, t in enumerate(texts)]
-    applied = {write.target: write.hash for write in plan_writes(desired, {})}
-    assert plan_writes(desired, applied) == []
-
-
-CHANGES = st.lists(
-    st.tuples(
-        st.integers(0, 7),
-        st.sampled_from(TaskState),
-        st.lists(st.sampled_from(("kr:ENG-1.2", "kr:eng-1.3", "kr:OPS-2.1", "kr:NOPE", "points:3", "bug")), max_size=3),
-        st.booleans(),
-    ),
-    max_size=25,
-)
-
-
-@settings(max_examples=100)
-@given(changes=CHANGES, now=NOWS)
-def test_incremental_board_equals_full_recompute(
-    changes: list[tuple[int, TaskState, list[str], bool]], now: datetime
-) -> None:
-    """Any series of task changes and removals leaves the board as a full recompute would (three levels)."""
-    krs = {kr_id: kr(kr_id, task_weight=TaskWeight.POINTS, in_progress_credit=0.5) for kr_id in KR_IDS}
-    krs["OPS-2.1"] = kr("OPS-2.1", objective_id="ENG-2")
-    objectives = {
-        "ENG-0": objective("ENG-0", rollup=True),
-        "ENG-1": objective("ENG-1", "ENG-1.2", "ENG-1.3", rollup=True, parent_id="ENG-0"),
-        "ENG-2": objective("ENG-2", "OPS-2.1", parent_id="ENG-1", rollup=True),
-    }
-    board = ProgressBoard({QUARTER.id: QUARTER}, objectives, krs, rules(*KR_IDS))
-    board.load([], [], now)
-    for number, state, labels, remove in changes:
-        if remove:
-            board.remove(task(number).ref, now)
-        else:
-            board.apply(task(number, state, *labels), now)
-    incremental = (dict(board.key_results), dict(board.objectives))
-    board.recompute_all(now)
-    assert incremental == (dict(board.key_results), dict(board.objectives))

@@ -1,4 +1,4 @@
-"""Push planning: write only what differs from what was last applied."""
+"""Push planning: desired writes are identified by their target and compared by a stable content hash."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import sys
 import pytest
 
 from syncd.core.model import TaskRef
-from syncd.core.push_plan import DesiredWrite, content_hash, plan_writes
+from syncd.core.push_plan import DesiredWrite, content_hash
 
 COMMENT = DesiredWrite(
     "acme-github", "comment", "acme/web#1", text="67% done", task=TaskRef("acme-github", "acme/web#1")
 )
-FIELD = DesiredWrite("acme-asana", "field", "1204", number=67.0)
 
 
 class TestContentHash:
@@ -57,35 +56,3 @@ class TestContentHash:
         """The property and the function agree."""
         assert COMMENT.hash == content_hash("67% done", None)
         assert COMMENT.target == ("acme-github", "comment", "acme/web#1")
-
-
-class TestPlanWrites:
-    """Desired minus applied."""
-
-    def test_nothing_applied_yet_writes_everything(self) -> None:
-        """New targets are all written, in the given order."""
-        assert plan_writes([COMMENT, FIELD], {}) == [COMMENT, FIELD]
-
-    def test_nothing_changed_plans_nothing(self) -> None:
-        """Applied hashes equal to desired ones: no write."""
-        applied = {COMMENT.target: COMMENT.hash, FIELD.target: FIELD.hash}
-        assert plan_writes([COMMENT, FIELD], applied) == []
-
-    def test_only_changed_targets_are_written(self) -> None:
-        """A changed comment is written; the unchanged field is not."""
-        applied = {COMMENT.target: content_hash("50% done", None), FIELD.target: FIELD.hash}
-        assert plan_writes([COMMENT, FIELD], applied) == [COMMENT]
-
-    def test_never_applied_target_is_written(self) -> None:
-        """A target known but never applied (hash None) is written."""
-        assert plan_writes([FIELD], {FIELD.target: None}) == [FIELD]
-
-    def test_a_burst_on_one_target_makes_one_write(self) -> None:
-        """Ten desired states for one target coalesce to the newest, at its first position."""
-        burst = [DesiredWrite("s", "comment", "k", text=f"{n}%") for n in range(10)]
-        assert plan_writes([*burst, FIELD], {}) == [burst[-1], FIELD]
-
-    def test_burst_ending_where_it_began_writes_nothing(self) -> None:
-        """If the newest desired state equals what was applied, nothing is written."""
-        burst = [DesiredWrite("s", "comment", "k", text=t) for t in ("a", "b", "a")]
-        assert plan_writes(burst, {("s", "comment", "k"): content_hash("a", None)}) == []

@@ -9,6 +9,7 @@ the real command: a seed-only run whose store `syncd status` can read afterwards
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ from syncd.sandbox.config import SandboxPaths
 from syncd.sandbox.display import LiveDisplay, PlainDisplay
 from syncd.sandbox.expected import GroundTruth, ground_truth
 from syncd.sandbox.observed import comment_percents, progress_field, syncd_comments
+from syncd.sandbox.okr_store import metric_id
 from syncd.sandbox.run import SandboxOptions, SandboxOutcome, run_sandbox
 from syncd.simulators.asana.sandbox import AsanaSandboxTracker
 from syncd.simulators.github.sandbox import GitHubSandboxTracker
@@ -193,6 +195,20 @@ class TestFinalState:
         assert isinstance(asana, AsanaSandboxTracker)
         goal = asana.sim.goal(asana.goals[GOAL_KR])
         assert goal["metric"]["current_number_value"] == pytest.approx(FINAL[GOAL_KR] * 400)  # 345 k$
+
+
+class TestOkrStore:
+    """The simulated Quantive beside the trackers holds every KR's final progress, checked in only on change."""
+
+    def test_each_kr_metric_holds_its_final_progress(self, outcome: SandboxOutcome) -> None:
+        quantive = outcome.world.quantive
+        assert quantive is not None
+        for kr_id, progress in FINAL.items():
+            updates = quantive.updates(metric_id(kr_id))
+            assert updates, f"{kr_id} was never checked in"
+            assert updates[-1]["actual"] == pytest.approx(round(progress * 100, 2))
+            values = [u["actual"] for u in updates]
+            assert all(a != b for a, b in itertools.pairwise(values)), f"{kr_id}: a check-in without a change"
 
 
 class TestWarningsAndRepairs:

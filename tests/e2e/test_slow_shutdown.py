@@ -20,6 +20,7 @@ from syncd.simulators.github import GitHubSimulator
 from tests.support.daemon import running_daemon, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, start_github_sim
 from tests.support.sim_daemon import DAEMON_ENV, SOURCE, okr_sim_config
+from tests.support.waiting import wait_for_next_second
 
 pytestmark = pytest.mark.slow
 
@@ -46,8 +47,10 @@ def test_sigterm_under_a_slow_tracker_exits_within_the_deadline(tmp_path: Path, 
         sim.add_webhook_target(f"{daemon.url}/webhooks/{SOURCE}", GITHUB_WEBHOOK_SECRET)
         wait_until(lambda: all(sim.comments(REPO, n) for n in issues), timeout=30, what="the first comments")
         sim.faults.slow(20.0, count=None)  # from now on every request is held 20 s
-        time.sleep(1.1)
+        wait_for_next_second()  # GitHub's updated_at has whole seconds: the close must be a newer version
         sim.close_issue(REPO, issues[0])  # a comment edit and polls are now waiting on the tracker
+        # The scenario, not a wait for a condition: the daemon runs into the slow tracker for a while. Its held
+        # calls cannot be seen sooner (the simulator logs a request when it answers it, 20 s later).
         time.sleep(2.5)
         signalled = time.monotonic()
         daemon.send(signal.SIGTERM)
@@ -62,6 +65,6 @@ def test_sigterm_under_a_slow_tracker_exits_within_the_deadline(tmp_path: Path, 
     assert "daemon.deadline_exceeded" in names, "the test must hold calls past the deadline"
     assert names[-1] == "daemon.stopped", f"logged after daemon.stopped: {names[names.index('daemon.stopped') + 1 :]}"
     sim.faults.clear()
-    time.sleep(1.0)  # a request sent by a thread left behind would arrive now
+    time.sleep(1.0)  # the scenario: nothing may arrive in this second (an absence cannot be polled for)
     late = [r for r in sim.requests if r.api == "rest" and r.at > exited]
     assert late == [], f"requests after the exit: {[(r.method, r.path) for r in late]}"

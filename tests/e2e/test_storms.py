@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from syncd.store.tables import PUSH_TARGETS
 from tests.support.daemon import running_daemon, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, start_github_sim
 from tests.support.sim_daemon import DAEMON_ENV, SOURCE, ground_truth, okr_sim_config, store_counts, store_progress
+from tests.support.waiting import wait_for_next_second
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +98,7 @@ class TestStorm:
             sim.add_webhook_target(f"{daemon.url}/webhooks/{SOURCE}", GITHUB_WEBHOOK_SECRET)
             wait_until(lambda: _comments_match_the_store(sim, store_url), timeout=40, what="the first comments")
             self._assert_the_storm_shows(daemon.url, config)
-            time.sleep(1.1)  # a newer whole-second updated_at for the changes below
+            wait_for_next_second()  # a newer whole-second updated_at for the changes below
             for number in issues[:3]:
                 sim.close_issue(REPO, number)
             wait_until(

@@ -12,6 +12,7 @@ from syncd.simulators.github import GitHubSimulator
 from tests.support.daemon import DaemonProcess, running_daemon, wait_until
 from tests.support.github_sim import GITHUB_WEBHOOK_SECRET, assert_conforms, start_github_sim
 from tests.support.sim_daemon import DAEMON_ENV, SOURCE, okr_sim_config
+from tests.support.waiting import wait_for_next_second
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ class TestWebhookToComment:
         first = sim.create_issue("acme/web", "Onboarding flow", labels=["kr:OBJ-1.1"])
         second = sim.create_issue("acme/web", "Onboarding emails", labels=["kr:OBJ-1.1"])
         wait_until(lambda: "0 of 2 tasks done" in _comment(sim, first), timeout=20, what="the first comment")
-        time.sleep(1.1)  # GitHub's updated_at has whole seconds: the close must be a newer version
+        wait_for_next_second()  # GitHub's updated_at has whole seconds: the close must be a newer version
         started = time.monotonic()
         sim.close_issue("acme/web", second)
         wait_until(lambda: "1 of 2 tasks done" in _comment(sim, first), timeout=20, what="the edited comment")
@@ -63,7 +64,7 @@ class TestWebhookToComment:
     def test_a_lost_webhook_is_repaired_by_the_next_poll(self, sim: GitHubSimulator, daemon: DaemonProcess) -> None:
         number = sim.create_issue("acme/web", "Billing page", labels=["kr:OBJ-1.2"])
         wait_until(lambda: "0 of 1 task done" in _comment(sim, number), timeout=20, what="the first comment")
-        time.sleep(1.1)
+        wait_for_next_second()  # the close must be a newer version than the creation
         sim.drop_deliveries(1)
         sim.close_issue("acme/web", number)
         wait_until(lambda: "1 of 1 task done" in _comment(sim, number), timeout=20, what="the poll's repair")

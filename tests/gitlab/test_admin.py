@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from adapters.gitlab.descriptor import GITLAB
+from adapters.registry import config_model
+from syncd.cli.online import secret_checks
+from syncd.ports import OnlineCheck
 from syncd.simulators.gitlab import GitLabSimulator
 
 PUBLIC = "https://syncd.acme.example"
@@ -91,3 +94,35 @@ def test_explain_refs_and_foreign_links() -> None:
     """`acme/web#12` and `acme/web!3` are refs; a project page names no task."""
     assert GITLAB.task_links.ref.fullmatch("acme/web!3")
     assert GITLAB.task_links.external_id_in("/acme/web/-/tree/main") is None
+
+
+class TestWebhookSecretCheck:
+    """`check --online` counts either GitLab key as verifying deliveries: the secret token or the signing token."""
+
+    @staticmethod
+    def _checked(make_adapter: Any, **keys: Any) -> list[OnlineCheck]:
+        adapter = make_adapter(**keys)
+        raw = {"cycles": [{"id": "2026-Q4", "start": "2026-10-01", "end": "2026-12-31"}],
+               "server": {"public_url": PUBLIC}}  # fmt: skip
+        config = config_model().model_validate(raw)
+        return secret_checks(adapter.config, adapter, config)
+
+    def test_only_the_signing_token_set_passes(self, make_adapter: Any) -> None:
+        """No webhook_secret, a webhook_signing_token: the line passes and names the key."""
+        (check,) = self._checked(make_adapter, webhook_secret=None)
+        assert (check.check, check.ok, check.detail) == (
+            "webhook secret", True, "set (webhook_signing_token): deliveries are verified",
+        )  # fmt: skip
+
+    def test_only_the_secret_token_set_passes(self, make_adapter: Any) -> None:
+        """A webhook_secret alone is enough as well."""
+        (check,) = self._checked(make_adapter, webhook_signing_token=None)
+        assert (check.ok, check.detail) == (True, "set (webhook_secret): deliveries are verified")
+
+    def test_neither_set_fails_with_the_advice(self, make_adapter: Any) -> None:
+        """Neither key: the line fails and says to set the secret (and the signing token), then install."""
+        (check,) = self._checked(make_adapter, webhook_secret=None, webhook_signing_token=None)
+        assert (check.ok, check.detail) == (False, "not set: deliveries cannot be verified")
+        assert check.fix is not None
+        assert "webhook_secret: ${GITLAB_WEBHOOK_SECRET}" in check.fix
+        assert "webhook_signing_token" in check.fix

@@ -65,3 +65,30 @@ def test_one_note_per_issue_and_merge_request_by_webhook_and_by_poll(tmp_path: P
         for task, first in ((issue, issue_note), (merge_request, mr_note)):
             note_id, text = note_of(tracker, task)
             assert (note_id, "100%" in text, "3 of 3 tasks done" in text) == (first, True, True)
+
+
+def test_the_progress_field_follows_on_issues_only_and_its_own_hooks_write_nothing_more(tmp_path: Path) -> None:
+    """With progress_field: the issue's field 50 -> 100 as the merge request merges (by hook); the merge request
+    gets its note and no field; the Issue Hook GitLab sends for syncd's own field write causes no further write."""
+    with contract_bench(GITLAB, tmp_path, field_write=True) as bench:
+        tracker = bench.tracker
+        assert isinstance(tracker, GitLabContractTracker)
+        issue = tracker.create_task("Ship the signup form", labels=[LINK], state="done")
+        merge_request = ContractTask(tracker.sim.create_merge_request(PROJECT, "Signup form API", labels=[LINK]))
+        bench.backfill()
+        bench.serve_webhooks()
+        assert tracker.field_value(issue) == 0.5
+        note_of(tracker, merge_request)
+
+        tracker.sim.merge(merge_request.external_id)
+        bench.settle()
+        assert tracker.field_value(issue) == 1.0
+        mutations = [r for r in tracker.sim.graphql_requests if "workItemUpdate" in r.query]
+        assert [r.variables["input"]["id"] for r in mutations] == [
+            f"gid://gitlab/WorkItem/{tracker.sim.item(issue.external_id).id}"
+        ] * 2
+        tracker.flush_webhooks()
+        bench.settle()
+        bench.poll()
+        assert len([r for r in tracker.sim.graphql_requests if "workItemUpdate" in r.query]) == len(mutations)
+        assert bench.unsynced_targets() == 0

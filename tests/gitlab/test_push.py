@@ -90,9 +90,11 @@ def test_weight_is_never_written(gitlab_sim: GitLabSimulator, make_adapter: Any)
 
 
 def test_other_writes_are_refused_and_pacing_is_gitlab_coms(make_adapter: Any) -> None:
-    """Only notes; writes paced to 60 a minute, one at a time (or `writes_per_minute`)."""
+    """Notes, and fields only with progress_field; writes paced to 60 a minute, one at a time (or `writes_per_minute`)."""
     adapter = make_adapter()
-    with pytest.raises(Permanent, match="no field targets"):
+    with pytest.raises(Permanent, match="no goal targets"):
+        adapter.apply(None, PushWrite(WriteKind.GOAL, "ENG-1.1", number=0.5))
+    with pytest.raises(Permanent, match="no progress_field is configured"):
         adapter.apply(None, PushWrite(WriteKind.FIELD, "acme/web#1", number=0.5))
     (limit,) = adapter.write_limits
     assert (limit.count, limit.period.total_seconds(), adapter.max_concurrent_writes) == (NOTES_PER_MINUTE, 60.0, 1)

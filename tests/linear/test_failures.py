@@ -95,7 +95,7 @@ class TestAgainstTheSimulator:
 
     def test_a_spent_complexity_budget_is_ratelimited_until_its_reset(self, client: Any) -> None:
         """A workspace with 10 complexity points an hour: the listing is refused RATELIMITED, naming a long wait."""
-        with LinearSimulator(token=client._http.headers["authorization"], complexity_limit=10) as small:
+        with LinearSimulator(token=TOKEN, complexity_limit=10) as small:
             small.create_team("ENG")
             tight = LinearClient(linear_config(small.url), retry=InlineRetry(1))
             try:

@@ -18,7 +18,8 @@ from syncd.runtime.context import LoadedConfig, Runtime
 from syncd.runtime.reload import ConfigReloader
 from syncd.store.okr import sync_config
 from syncd.store.schema import KeyResult, Task
-from tests.support.daemon import base_config, wait_until, write_config
+from tests.support.daemon import base_config, write_config
+from tests.support.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -142,5 +143,5 @@ class TestWatch:
 
 
 async def _until(condition: Callable[[], bool]) -> None:
-    """Poll `condition()` (from a thread, so the loop keeps running) until it holds; fail after 5 seconds."""
-    await asyncio.to_thread(wait_until, condition, timeout=5, what="the reload")
+    """Poll `condition()` (the loop keeps running between polls) until it holds; fail after 5 seconds."""
+    await wait_until_async(condition, within=5, what="the reload")

@@ -91,7 +91,7 @@ class TestKrProgress:
         env.deliver("task.changed", snapshot=task("acme/web#2", labels=["kr:ENG-1.1"]))
         worker = Worker(env.runtime)
         worker.deliveries.apply_batch()
-        read_ahead = worker.recompute._read_ahead
+        read_ahead = worker.recompute.read_ahead
 
         def read_ahead_then_a_delivery(*args: Any) -> Any:
             ahead = read_ahead(*args)
@@ -101,7 +101,7 @@ class TestKrProgress:
             assert worker.deliveries.apply_batch() == 1
             return ahead
 
-        monkeypatch.setattr(worker.recompute, "_read_ahead", read_ahead_then_a_delivery)
+        monkeypatch.setattr(worker.recompute, "read_ahead", read_ahead_then_a_delivery)
         worker.recompute.recompute_krs()
         kr = env.kr("ENG-1.1")
         assert kr["progress"] == pytest.approx(0.5)
@@ -245,7 +245,7 @@ class TestFieldsAndGoals:
             bench.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
             Worker(bench.runtime).drain()
             assert bench.targets(kind="goal") == []
-            bench.adapter._goal_ids = {"ENG-1.1": "goal-1"}  # what the reloaded config's adapter reports
+            bench.adapter.report_goal_ids({"ENG-1.1": "goal-1"})  # what the reloaded config's adapter reports
             with bench.engine.begin() as conn:
                 conn.execute(update(KEY_RESULTS).values(dirty_since=EPOCH))
             Worker(bench.runtime).drain()

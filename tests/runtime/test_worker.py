@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from syncd.core.model import TaskState
 from syncd.runtime.worker import RECOMPUTE_DEBOUNCE, Worker
 from syncd.store.tables import CHECK_INS, DELIVERIES
 from tests.support.fake_adapter import task
+from tests.support.waiting import wait_until_async
 from tests.support.worker_env import WorkerEnv, sqlite_bench
 
 
@@ -27,10 +27,12 @@ def env(tmp_path: Path) -> Iterator[WorkerEnv]:
 
 
 async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the worker"
-        await asyncio.sleep(0.02)
+    await wait_until_async(condition, within=within, what="the worker")
+
+
+def _turned(env: WorkerEnv) -> bool:
+    """Whether the running worker has finished a turn (each turn ends by publishing the queue depths)."""
+    return env.runtime.metrics.registry.get_sample_value("syncd_queue_depth", {"queue": "deliveries"}) is not None
 
 
 class TestHousekeeping:
@@ -65,7 +67,7 @@ class TestLoop:
         async def scenario() -> None:
             stop = asyncio.Event()
             running = asyncio.create_task(Worker(env.runtime).run(stop))
-            await asyncio.sleep(0.3)
+            await _until(lambda: _turned(env))  # found nothing to do: it rests until woken
             env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"], state=TaskState.DONE))
             env.runtime.deliveries_waiting.set()
             # The running worker recomputes a KR once it has been dirty for RECOMPUTE_DEBOUNCE: let time pass.
@@ -102,7 +104,8 @@ class TestLoop:
             good = env.runtime.engine
             env.runtime.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'syncd.db'}")
             running = asyncio.create_task(Worker(env.runtime).run(stop))
-            await asyncio.sleep(1.0)
+            await _until(lambda: any(entry["event"] == "store.unavailable" for entry in logs))
+            await asyncio.sleep(1.0)  # the scenario: the store stays down a second longer (retries back off)
             env.runtime.engine = good
             env.deliver("task.changed", snapshot=task("acme/web#1", labels=["kr:ENG-1.1"]))
             await _until(lambda: env.rows(DELIVERIES)[0]["status"] == "done")
@@ -111,8 +114,9 @@ class TestLoop:
 
         with capture_logs() as logs:
             asyncio.run(scenario())
-        events = [entry["event"] for entry in logs if entry["event"].startswith("store.")]
-        assert events == ["store.unavailable", "store.recovered"]
+        events = [entry for entry in logs if entry["event"].startswith("store.")]
+        assert [entry["event"] for entry in events] == ["store.unavailable", "store.recovered"]
+        assert events[1]["failed_attempts"] >= 2  # several failures, one line
 
     def test_an_unexpected_error_is_logged_and_the_loop_goes_on(
         self, env: WorkerEnv, monkeypatch: pytest.MonkeyPatch

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from syncd.web.limits import ServerLimits, default_max_connections
-from tests.support.served_app import serving_app
+from tests.support.served_app import serving_server
+from tests.support.waiting import wait_until
 from tests.support.webhooks import IntakeAdapter, make_runtime, migrated_sqlite
 
 API_TOKEN = "slow-clients-api-token-0123"
@@ -25,10 +27,15 @@ LIMITS = ServerLimits(header_timeout=0.6, body_timeout=0.8, keep_alive=1, max_co
 
 @dataclass
 class Served:
-    """A running server: its address."""
+    """A running server: its address, and uvicorn's server (to read how many connections it holds)."""
 
     host: str
     port: int
+    server: uvicorn.Server
+
+    def open_connections(self) -> int:
+        """The connections the server has accepted and not closed."""
+        return len(self.server.server_state.connections)
 
     @property
     def url(self) -> str:
@@ -48,9 +55,9 @@ def serving(tmp_path: Path, limits: ServerLimits = LIMITS) -> Iterator[Served]:
     engine = migrated_sqlite(tmp_path / "syncd.db")
     runtime = make_runtime(engine, [IntakeAdapter("gh")], api_token=API_TOKEN)
     try:
-        with serving_app(runtime, limits) as url:
+        with serving_server(runtime, limits) as (url, server):
             host, _, port = url.removeprefix("http://").partition(":")
-            yield Served(host, int(port))
+            yield Served(host, int(port), server)
     finally:
         engine.dispose()
 
@@ -196,7 +203,9 @@ class TestConnectionCap:
         eight are gone and `/healthz` answers."""
         held = [served.connect() for _ in range(LIMITS.max_connections)]
         try:
-            time.sleep(0.1)  # let the server accept them all
+            wait_until(
+                lambda: served.open_connections() == LIMITS.max_connections, timeout=5, what="the eight connections"
+            )
             with closing(served.connect()) as extra:
                 answer, took = read_until_closed(extra, within=3)
             assert answer.startswith(b"HTTP/1.1 503"), answer

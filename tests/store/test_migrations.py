@@ -57,9 +57,9 @@ def test_replicas_upgrading_together_take_turns(postgres_url: str) -> None:
 def test_status_of_unmigrated_store_says_to_upgrade(tmp_path: Path) -> None:
     """An empty store is not current; the message names the command that fixes it."""
     engine = create_store_engine(f"sqlite:///{tmp_path / 'syncd.db'}")
-    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
+    assert pending_revisions(engine) == ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
     with pytest.raises(
-        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0007\); run `syncd db upgrade` first"
+        StoreNotMigrated, match=r"is not migrated \(at empty, needs 0008\); run `syncd db upgrade` first"
     ):
         require_current(engine)
     engine.dispose()
@@ -82,8 +82,8 @@ def test_a_store_of_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
         conn.exec_driver_sql(
             "INSERT INTO cycles (id, title, start, \"end\") VALUES ('Q', '', '2026-10-01', '2026-12-31')"
         )
-    assert pending_revisions(engine) == ["0002", "0003", "0004", "0005", "0006", "0007"]
-    assert upgrade(engine) == ("0001", "0007")
+    assert pending_revisions(engine) == ["0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+    assert upgrade(engine) == ("0001", "0008")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT id FROM cycles").scalars().all() == ["Q"]
         assert conn.exec_driver_sql("SELECT count(*) FROM handshake_windows").scalar_one() == 0
@@ -104,7 +104,7 @@ def test_an_asana_secret_stored_before_the_install_binding_keeps_verifying_its_r
         conn.exec_driver_sql(
             "INSERT INTO handshake_windows (source, resource, expires_at) VALUES ('as', '456', '2026-12-30 10:00:00')"
         )
-    assert upgrade(engine) == ("0005", "0007")
+    assert upgrade(engine) == ("0005", "0008")
     with engine.connect() as conn:
         rows = conn.exec_driver_sql("SELECT resource, secret, webhook_gid FROM webhook_secrets").all()
         assert [tuple(row) for row in rows] == [("123", "old-secret", None)]
@@ -133,8 +133,18 @@ def test_check_ins_of_a_store_at_0006_keep_no_scope_counts(tmp_path: Path) -> No
         conn.exec_driver_sql(
             "INSERT INTO check_ins (kr_id, at, kind, value, progress, cause, note) VALUES ('K', '2026-11-01 00:00:00', 'progress', 1, 0.5, '', '')"
         )
-    assert upgrade(engine) == ("0006", "0007")
+    assert upgrade(engine) == ("0006", "0008")
     with engine.connect() as conn:
         assert tuple(conn.exec_driver_sql("SELECT tasks_added, tasks_removed FROM check_ins").one()) == (None, None)
         assert conn.exec_driver_sql("SELECT scope_tasks FROM key_results").scalar_one() is None
     engine.dispose()
+
+
+def test_a_store_at_0007_gets_the_uncounted_tasks_index_and_loses_it_on_downgrade(store_engine: Engine) -> None:
+    """0008 adds the partial index of dropped or deleted tasks (only those rows), on SQLite and PostgreSQL alike."""
+    assert "ix_tasks_uncounted" in {index["name"] for index in inspect(store_engine).get_indexes("tasks")}
+    with store_engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0007")
+    assert "ix_tasks_uncounted" not in {index["name"] for index in inspect(store_engine).get_indexes("tasks")}
+    assert upgrade(store_engine) == ("0007", "0008")
+    assert "ix_tasks_uncounted" in {index["name"] for index in inspect(store_engine).get_indexes("tasks")}

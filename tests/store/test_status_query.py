@@ -11,6 +11,8 @@ from sqlalchemy import Engine, event, insert, update
 
 from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
+from syncd.config.views import build_okr
+from syncd.store.key_result_detail import read_key_result_status
 from syncd.store.okr import sync_config
 from syncd.store.schema import Base
 from syncd.store.status_query import read_status, status_document
@@ -205,6 +207,40 @@ class TestAfterWork:
         assert kr.status == "on_track"
         assert kr.last_change == MIDWAY - timedelta(hours=1)
 
+    def test_dropped_and_deleted_links_are_not_counted_even_when_they_are_all_a_kr_has(
+        self, store_engine: Engine
+    ) -> None:
+        """Counts are every link less those of dropped or deleted tasks: ENG-1.1 keeps 2 with a deleted task linked
+        too, ENG-1.2 linked only to a dropped and a deleted task counts 0, and one KR read alone agrees."""
+        seed(store_engine)
+        with store_engine.begin() as conn:
+            links = [("ENG-1.1", 5), ("ENG-1.2", 3), ("ENG-1.2", 5)]
+            conn.execute(insert(T["task_links"]), [{"task_id": n, "kr_id": kr} for kr, n in links])
+        config = contract_config(sources=SOURCES)
+        (objective,) = read_status(store_engine, config, MIDWAY).objectives
+        assert [(kr.id, kr.task_count) for kr in objective.key_results] == [("ENG-1.1", 2), ("ENG-1.2", 0)]
+        okr = build_okr(config)
+        assert [read_key_result_status(store_engine, okr, kr.id, MIDWAY) for kr in objective.key_results] == list(
+            objective.key_results
+        )
+
+    def test_the_counts_read_the_uncounted_tasks_index_not_every_task(self, sqlite_engine: Engine) -> None:
+        """On SQLite the overview's count statement finds uncounted tasks by the partial index and scans no tasks
+        table (the join it replaced read all 100,000 tasks of issue 21's benchmark)."""
+        seed(sqlite_engine)
+        statements: list[str] = []
+        record = lambda *args: statements.append(args[2])  # noqa: E731 (an event hook of one line)
+        event.listen(sqlite_engine, "before_cursor_execute", record)
+        try:
+            read_status(sqlite_engine, contract_config(sources=SOURCES), MIDWAY)
+        finally:
+            event.remove(sqlite_engine, "before_cursor_execute", record)
+        [counts] = [statement for statement in statements if "UNION ALL" in statement]
+        with sqlite_engine.connect() as conn:
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {counts}")]
+        assert any("ix_tasks_uncounted" in step for step in plan), plan
+        assert not [step for step in plan if step.startswith("SCAN tasks") and "INDEX" not in step], plan
+
     def test_status_is_judged_at_now(self, store_engine: Engine) -> None:
         """The same stored 50% is off track late in the cycle: status follows the clock, not a stale column."""
         seed(store_engine)
@@ -276,6 +312,7 @@ def test_json_document_has_stable_keys(store_engine: Engine) -> None:
         "sources",
         "queues",
         "failing_targets",
+        "kr_targets",  # goals and OKR stores' targets (issue 22), added last
     ]
     assert document["generated_at"] == "2026-11-16T00:00:00Z"
     kr = document["objectives"][0]["key_results"][0]

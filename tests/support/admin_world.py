@@ -4,6 +4,9 @@ it (secrets by `${ENV}`), a migrated SQLite store, and `sync_once` (poll, recomp
     world = AdminWorld.create(tmp_path, github_sim)
     world.sync_once()                                  # mirror, compute and write comments
     world.syncd("explain", "acme-github:acme/web#1")   # the real CLI, in-process
+
+Its fixtures `world` and `shared_world` are imported by the conftests of the folders that use them
+(`tests/admin`, `tests/web`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import Engine
 from typer.testing import CliRunner, Result
@@ -34,7 +38,13 @@ from syncd.store.migrate import upgrade
 from syncd.store.okr import sync_config
 from syncd.web.app import create_app
 from tests.support.asana_sim import TOKEN as ASANA_TOKEN
-from tests.support.github_sim import GITHUB_SOURCE, GITHUB_TOKEN, GITHUB_WEBHOOK_SECRET
+from tests.support.github_sim import (
+    GITHUB_SOURCE,
+    GITHUB_TOKEN,
+    GITHUB_WEBHOOK_SECRET,
+    assert_conforms,
+    start_github_sim,
+)
 
 API_TOKEN = "admin-api-token-0123456789"
 #: What the config's `${...}` references resolve to.
@@ -201,3 +211,24 @@ def serving_api(world: AdminWorld, config: SyncdConfig | None = None) -> Iterato
         runtime.executor.shutdown(wait=True)
         close_adapters(adapters)
         engine.dispose()
+
+
+@pytest.fixture
+def world(tmp_path: Path, github_sim: GitHubSimulator) -> AdminWorld:
+    """Seven issues in acme/web mirrored, computed and commented on, as a daemon would leave them."""
+    world = AdminWorld.create(tmp_path, github_sim)
+    world.sync_once()
+    return world
+
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminWorld]:
+    """`world`, built once per module, for tests that only read (its simulator traffic is checked at the end)."""
+    sim = start_github_sim()
+    try:
+        world = AdminWorld.create(tmp_path_factory.mktemp("world"), sim)
+        world.sync_once()
+        yield world
+        assert_conforms(sim)
+    finally:
+        sim.stop()

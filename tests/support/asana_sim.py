@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from syncd.ports import CreatedWebhook, WebhookAccepted, WebhookHandshake
 from syncd.runtime.handshakes import confirmation_problem, nonce_hash
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.kit.server import BackgroundServer
+from tests.support.waiting import wait_until
 
 #: Builds an adapter over `source_config(sim, world, **overrides)` (see tests/asana/conftest.py).
 MakeAdapter = Callable[..., AsanaAdapter]
@@ -206,11 +206,7 @@ class WebhookReceiver:
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 5.0, what: str = "condition") -> None:
     """Poll `condition` until true (never sleep-and-hope); fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
+    wait_until(condition, timeout=timeout, what=what, interval=0.01)
 
 
 @pytest.fixture

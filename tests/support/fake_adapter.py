@@ -247,6 +247,10 @@ class FakeAdapter(ProfiledAdapter):
         """Make the next len(errors) calls of `op` (poll, reconcile, fetch, apply) raise these errors."""
         self.faults.setdefault(op, deque()).extend(errors)
 
+    def report_goal_ids(self, goal_ids: Mapping[str, str]) -> None:
+        """From now on report these goals (KR id -> goal id), as the adapter of a reloaded config would."""
+        self._goal_ids = dict(goal_ids)
+
     def calls_of(self, op: str) -> list[Call]:
         """The calls of one operation, in order."""
         return [call for call in self.calls if call.op == op]

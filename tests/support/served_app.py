@@ -3,6 +3,8 @@ front of `create_app`, behind `server_config` and its limits (real sockets, real
 
     with serving_app(runtime) as url:
         httpx.post(f"{url}/webhooks/gh", ...)
+
+`serving_server` yields the uvicorn server too, for tests that wait on its state (the connections it holds).
 """
 
 from __future__ import annotations
@@ -24,6 +26,13 @@ from syncd.web.limits import ServerLimits, server_config
 def serving_app(runtime: Runtime, limits: ServerLimits | None = None) -> Iterator[str]:
     """The app of `runtime` on a free loopback port; yields `http://127.0.0.1:PORT`. The runtime's executor
     is shut down when the block ends (its engine and adapters stay the caller's)."""
+    with serving_server(runtime, limits) as (url, _server):
+        yield url
+
+
+@contextmanager
+def serving_server(runtime: Runtime, limits: ServerLimits | None = None) -> Iterator[tuple[str, uvicorn.Server]]:
+    """`serving_app`, yielding the running uvicorn server beside the URL."""
     app = create_app(runtime)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -45,7 +54,7 @@ def serving_app(runtime: Runtime, limits: ServerLimits | None = None) -> Iterato
         assert time.monotonic() < deadline, "the server did not start in time"
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server
     finally:
         server.should_exit = True
         thread.join(10)

@@ -1,6 +1,8 @@
 """The simulator over HTTP: GitLab's `/api/v4`, authenticated (`PRIVATE-TOKEN` or `Authorization: Bearer`),
 through the fault knobs and the note-creation limit, answered by the routes with `RateLimit-*` headers and
-logged; plus each item's page for people (`/GROUP/PROJECT/-/issues/N`, `?format=json` with its notes).
+logged; `POST /api/graphql` the same way (faults match path `/graphql`; its own log, as its requests have no
+REST reference page to be checked against); plus each item's page for people (`/GROUP/PROJECT/-/issues/N`,
+`?format=json` with its notes).
 
 Project ids in paths are URL-encoded full paths (`acme%2Fweb`) or numbers: the raw path is split before it is
 decoded, as GitLab routes.
@@ -23,6 +25,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from syncd.simulators.gitlab.graphql import GitLabGraphQL, GraphQLRequest
 from syncd.simulators.gitlab.render import item_json, note_json
 from syncd.simulators.gitlab.routes import KINDS, ApiError, ApiRequest, GitLabApi
 from syncd.simulators.kit.fault_knobs import FaultKnobs
@@ -72,8 +75,12 @@ class SimulatorApp:
         *,
         clock: Callable[[], float],
         note_limit: SlidingWindow | None,
+        graphql: GitLabGraphQL | None = None,
+        graphql_log: RequestLog[GraphQLRequest] | None = None,
     ) -> None:
         self._api = api
+        self._graphql = graphql or GitLabGraphQL(api.state)
+        self.graphql_log: RequestLog[GraphQLRequest] = graphql_log or RequestLog()
         self._faults = faults
         self._log = log
         self._tokens = tokens
@@ -88,6 +95,7 @@ class SimulatorApp:
         methods = ["GET", "POST", "PUT", "DELETE"]
         return Starlette(
             routes=[
+                Route("/api/graphql", self._graphql_endpoint, methods=["POST"]),
                 Route("/api/v4/{path:path}", self._api_endpoint, methods=methods),
                 Route("/{path:path}", self._page),
             ]
@@ -133,6 +141,54 @@ class SimulatorApp:
                 raise ApiError(429, "Retry later", {"Retry-After": str(max(1, math.ceil(wait)))})
         segments = tuple(urllib.parse.unquote(part) for part in encoded.split("/"))
         answer = self._api.handle(ApiRequest(method, segments, incoming.query, body, incoming.url))
+        if fault is not None and fault.gate is not None:
+            fault.gate.answered.set()
+        return answer
+
+    async def _graphql_endpoint(self, request: Request) -> Response:
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            return Response(b"", 499)
+        token = request.headers.get("private-token") or request.headers.get("authorization", "").removeprefix("Bearer ")
+        status, body, headers = await run_in_threadpool(self._serve_graphql, raw, token)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    def _serve_graphql(self, raw: bytes, token: str) -> Answer:
+        started = self._clock()
+        try:
+            payload = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            payload = None
+        query = payload.get("query") if isinstance(payload, dict) else None
+        given = payload.get("variables") if isinstance(payload, dict) else None
+        variables: dict[str, Any] = given if isinstance(given, dict) else {}
+        named = payload.get("operationName") if isinstance(payload, dict) else None
+        operation = named if isinstance(named, str) else None
+        headers: dict[str, str] = {}
+        try:
+            status, body = self._graphql_answer(query, variables, operation, token)
+        except ApiError as error:
+            status, body, headers = error.status, {"errors": [{"message": str(error)}]}, error.headers
+        errors = tuple(str(e.get("message")) for e in body.get("errors") or () if isinstance(e, dict))
+        given_data = body.get("data")
+        data: dict[str, Any] = given_data if isinstance(given_data, dict) else {}
+        errors += tuple(
+            str(m) for answer in data.values() if isinstance(answer, dict) for m in answer.get("errors") or ()
+        )
+        self.graphql_log.record(GraphQLRequest(started, operation, dict(variables), str(query or ""), status, errors))
+        return status, body, headers | self._budget_headers(started)
+
+    def _graphql_answer(self, query: object, variables: dict[str, Any], operation: str | None,
+                        token: str) -> tuple[int, dict[str, Any]]:  # fmt: skip
+        if token not in self._tokens:
+            raise ApiError(401, "Invalid token")
+        fault = self._faults.decide("POST", "/graphql")
+        if fault is not None:
+            _apply(fault, token)
+        if not isinstance(query, str) or not query.strip():
+            raise ApiError(400, "No query string was present")
+        answer = self._graphql.execute(query, variables, operation)
         if fault is not None and fault.gate is not None:
             fault.gate.answered.set()
         return answer

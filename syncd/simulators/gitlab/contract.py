@@ -4,7 +4,8 @@ A thin driver over `GitLabSimulator`: the source follows project `acme/web` with
 hook; "in progress" is the label `doing`, "done" a close, "dropped" a close as a duplicate (of an unlabelled
 issue), "moved away" a move to `acme/else`. GitLab sends no hook when an issue is deleted or a label renamed,
 so those two reach syncd only by reconciliation: the driver declares them unsupported (the suite's versions
-need a delivery). No progress field: syncd does not write GitLab custom fields yet.
+need a delivery). The progress field is the number custom field "KR progress" of the top-level group `acme`
+(GitLab Premium), written through GraphQL `workItemUpdate` as 0-100.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ TOKEN = "sim-gitlab-token-contract-0123456789"  # noqa: S105 - the simulator's f
 WEBHOOK_SECRET = "sim-gitlab-webhook-secret-contract"  # noqa: S105 - the simulator's fake credential
 SIGNING_TOKEN = "whsec_" + base64.b64encode(b"sim-gitlab-signing-key-contract!").decode()
 IN_PROGRESS = "doing"
+#: The number custom field of group acme a `field_write` source writes progress to.
+FIELD = "KR progress"
 #: Issues per list page as syncd's client asks for them.
 PAGE_SIZE = 100
 _UNSUPPORTED = {
     "deleted": "GitLab sends no hook when an issue is deleted; syncd's reconciliation removes it",
     "label_rename": "GitLab sends no project hook when a label is renamed; syncd's reconciliation relinks its issues",
-    "field_write": "syncd does not write GitLab custom fields (progress_field) yet",
 }
 
 
@@ -56,10 +58,11 @@ class GitLabContractTracker(KnobFaults):
         self._original: str | None = None
 
     def start(self) -> str:
-        """Serve, with projects acme/web and acme/else; returns the instance URL."""
+        """Serve, with projects acme/web and acme/else and group acme's number field; returns the instance URL."""
         url = self.sim.start()
         self.sim.create_project(PROJECT)
         self.sim.create_project(ELSEWHERE)
+        self.sim.create_custom_field("acme", FIELD)
         return url
 
     def stop(self) -> None:
@@ -70,12 +73,13 @@ class GitLabContractTracker(KnobFaults):
         """Nothing to wait for: the instance stamps every change a millisecond or more after the one before."""
 
     def unsupported(self, feature: Feature) -> str | None:
-        """Deletions and label renames send no hook; no progress field (see the module docstring)."""
+        """Deletions and label renames send no hook (see the module docstring)."""
         return _UNSUPPORTED.get(feature)
 
     def source_config(self, name: str, *, field_write: bool = False) -> dict[str, Any]:
-        """A `kind: gitlab` source on acme/web, its hook with a secret token and a signing token."""
-        return {
+        """A `kind: gitlab` source on acme/web, its hook with a secret token and a signing token (and with
+        `field_write`, progress written to the custom field "KR progress")."""
+        source: dict[str, Any] = {
             "name": name,
             "kind": "gitlab",
             "base_url": self.sim.url,
@@ -84,6 +88,7 @@ class GitLabContractTracker(KnobFaults):
             "webhook_secret": WEBHOOK_SECRET,
             "webhook_signing_token": SIGNING_TOKEN,
         }
+        return source | ({"progress_field": FIELD} if field_write else {})
 
     # -- what people do ---------------------------------------------------------------------------
     def create_task(self, title: str, *, labels: Sequence[str] = (), state: ContractState = "open") -> ContractTask:
@@ -144,8 +149,9 @@ class GitLabContractTracker(KnobFaults):
         return [TrackerComment(str(n.id), n.body) for n in self.sim.notes(task.external_id)]
 
     def field_value(self, task: ContractTask) -> float | str | None:
-        """No progress field (see `unsupported`)."""
-        raise NotImplementedError(_UNSUPPORTED["field_write"])
+        """The issue's "KR progress" as a fraction (syncd writes 0-100)."""
+        value = self.sim.field_value(task.external_id, FIELD)
+        return None if value is None else float(value) / 100
 
     # -- faults and the request log ---------------------------------------------------------------
     @property
@@ -154,8 +160,10 @@ class GitLabContractTracker(KnobFaults):
         return self.sim.faults
 
     def requests(self) -> list[TrackerRequest]:
-        """Every API request answered."""
-        return [TrackerRequest(r.at, r.method, r.path, r.status) for r in self.sim.requests]
+        """Every API request answered: REST, and GraphQL (path `/graphql`), in arrival order."""
+        rest = [TrackerRequest(r.at, r.method, r.path, r.status) for r in self.sim.requests]
+        graphql = [TrackerRequest(r.at, r.method, r.path, r.status) for r in self.sim.graphql_requests]
+        return sorted(rest + graphql, key=lambda request: request.at)
 
     def listing_requests(self) -> int:
         """Pages of a full listing of acme/web's issues (`GET .../issues` without `updated_after`)."""

@@ -20,14 +20,14 @@ def when(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _stable_id(name: str) -> int:
+def stable_id(name: str) -> int:
     """A small id derived from a name, the same in every run (users and labels are not records here)."""
     return zlib.crc32(name.encode()) % 100_000 + 1
 
 
 def user_json(root: str, username: str) -> dict[str, Any]:
     """A user as GitLab embeds one."""
-    return {"id": _stable_id(username), "username": username, "name": username, "state": "active",
+    return {"id": stable_id(username), "username": username, "name": username, "state": "active",
             "avatar_url": None, "web_url": f"{root}/{username}"}  # fmt: skip
 
 
@@ -98,7 +98,7 @@ def hook_json(project: Project, hook: Hook) -> dict[str, Any]:
 
 
 def _labels(root: str, project: Project, item: Item) -> list[dict[str, Any]]:
-    return [{"id": _stable_id(f"{project.id}:{title}"), "title": title, "color": "#428bca",
+    return [{"id": stable_id(f"{project.id}:{title}"), "title": title, "color": "#428bca",
              "project_id": project.id, "type": "ProjectLabel", "group_id": None} for title in item.labels]  # fmt: skip
 
 
@@ -108,7 +108,7 @@ def _hook_item(root: str, project: Project, item: Item) -> dict[str, Any]:
         "id": item.id, "iid": item.iid, "title": item.title, "project_id": project.id, "state": item.state,
         "created_at": when(item.created_at), "updated_at": when(item.updated_at), "closed_at": when(item.closed_at),
         "labels": _labels(root, project, item), "url": item_url(root, project, item), "description": "",
-        "assignee_ids": [_stable_id(name) for name in item.assignees],
+        "assignee_ids": [stable_id(name) for name in item.assignees],
         "state_id": {"opened": 1, "closed": 2, "merged": 3}.get(item.state, 1),
     }  # fmt: skip
     if item.kind == "issue":

@@ -4,7 +4,9 @@ Each team's items go to a project of its own (`acme/web`, `acme/api`, `acme/sale
 are merge requests, the rest issues. States as GitLab teams say them: in progress is the label `doing` (an open
 merge request is a draft), done a close (a merge), dropped a close with the label `wontfix` (a merge request
 closed unmerged). Labels (`kr:`, `points:`) are GitLab labels. syncd writes one Markdown note per linked item
-and no field (GitLab custom fields are not written yet, and number tasks go to trackers that hold numbers).
+and no field: `progress_field` (a Premium number custom field) is written on issues only, as merge requests are
+not work items, and the sandbox expects a field on every linked item of a tracker that writes one; number tasks
+go to trackers that hold numbers.
 The hooks carry a secret token (`X-Gitlab-Token`); the instance stamps milliseconds and sends each hook as the
 change happens.
 """

@@ -6,8 +6,10 @@
         sim.close(ref)                       # project hooks get an Issue Hook
 
 What people do goes through the methods here (each change emits its hook); what syncd does goes through the
-REST API (`syncd.simulators.gitlab.routes`), spoken to by python-gitlab. `faults` injects 429s and 5xx;
-`requests` is the log of every API request answered; note creations are limited to `notes_per_minute`.
+REST API (`syncd.simulators.gitlab.routes`), spoken to by python-gitlab, and through GraphQL
+(`syncd.simulators.gitlab.graphql`: custom fields, `workItemUpdate`). `faults` injects 429s and 5xx;
+`requests` is the log of every REST request answered, `graphql_requests` of every GraphQL one; note creations
+are limited to `notes_per_minute`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from syncd.simulators.gitlab.app import LoggedRequest, SimulatorApp
+from syncd.simulators.gitlab.graphql import GraphQLRequest
 from syncd.simulators.gitlab.hooks import Delivery, HookSender
 from syncd.simulators.gitlab.routes import GitLabApi, Instance
-from syncd.simulators.gitlab.state import GitLabState, Hook, Item, Note, Project
+from syncd.simulators.gitlab.state import CustomField, GitLabState, Hook, Item, Note, Project
 from syncd.simulators.kit.fault_knobs import FaultKnobs
 from syncd.simulators.kit.rate_window import SlidingWindow
 from syncd.simulators.kit.request_log import RequestLog
@@ -86,6 +89,11 @@ class GitLabSimulator(Served):
     def requests(self) -> list[LoggedRequest]:
         """Every API request answered so far."""
         return self._log.entries()
+
+    @property
+    def graphql_requests(self) -> list[GraphQLRequest]:
+        """Every GraphQL request answered so far."""
+        return self._app.graphql_log.entries()
 
     @property
     def deliveries(self) -> list[Delivery]:
@@ -160,7 +168,23 @@ class GitLabSimulator(Served):
         """A person's note."""
         return self.state.add_note(self.item(ref), body, author)
 
+    def create_custom_field(self, group: str, name: str, field_type: str = "NUMBER", *, active: bool = True) -> str:
+        """A custom field of a top-level group (Premium); its global id (`gid://gitlab/Issuables::CustomField/N`)."""
+        made = self.state.add_custom_field(group, name, field_type, active=active)
+        return f"gid://gitlab/Issuables::CustomField/{made.id}"
+
+    def set_weight(self, ref: str, weight: int | None) -> None:
+        """Set an issue's weight (the team's planning data, which syncd never writes)."""
+        self.state.change(self.item(ref), "update", lambda item: _weighed(item, weight))
+
     # -- what syncd wrote --------------------------------------------------------------------------
+    def field_value(self, ref: str, name: str) -> float | str | None:
+        """The value of the custom field `name` (of the issue's top-level group) on an issue, or None."""
+        item = self.item(ref)
+        fields = self.state.group_custom_fields(self.state.projects[item.project_id].path)
+        found: CustomField | None = next((f for f in fields if f.name == name), None)
+        return None if found is None else self.state.field_values.get((item.id, found.id))
+
     def item(self, ref: str) -> Item:
         """A live issue or merge request by reference."""
         found = _REFERENCE.match(ref)
@@ -181,3 +205,8 @@ class GitLabSimulator(Served):
         """A project's hooks."""
         project = self.state.project(path)
         return [hook for hook in self.state.hooks.values() if hook.project_id == project.id]
+
+
+def _weighed(item: Item, weight: int | None) -> dict[str, object]:
+    previous, item.weight = item.weight, weight
+    return {"weight": {"previous": previous, "current": weight}}

@@ -1,5 +1,6 @@
 """The simulated GitLab instance's state: groups, projects, issues and merge requests (labels, assignees,
-moved/duplicate/draft), notes and project hooks, with the operations people and the API do to them.
+moved/duplicate/draft), notes, project hooks, and the custom fields of top-level groups (GitLab Premium) with
+their values on issues (work items), with the operations people and the API do to them.
 
 Every change stamps the item's `updated_at` (milliseconds, strictly increasing across the instance) and reports
 an `ItemEvent` to the listeners (the hook sender). Thread-safe through one lock.
@@ -86,6 +87,17 @@ class Hook:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+@dataclass
+class CustomField:
+    """A custom field of a top-level group (Premium): its type is `NUMBER`, `TEXT`, `SINGLE_SELECT`, ..."""
+
+    id: int
+    group: str
+    name: str
+    field_type: str = "NUMBER"
+    active: bool = True
+
+
 @dataclass(frozen=True)
 class ItemEvent:
     """A change worth a hook: `issue`, `merge_request` or `note`, its action, the item after it, the note,
@@ -114,6 +126,10 @@ class GitLabState:
         self.notes: dict[int, Note] = {}
         self.hooks: dict[int, Hook] = {}
         self.project_labels: dict[int, list[str]] = {}
+        self.custom_fields: dict[int, CustomField] = {}
+        #: Custom field values of work items (issues): (item id, field id) -> value.
+        self.field_values: dict[tuple[int, int], float | str] = {}
+        self._field_ids = itertools.count(1)
         self._project_ids = itertools.count(1)
         self._item_ids = itertools.count(1001)
         self._note_ids = itertools.count(5001)
@@ -347,6 +363,34 @@ class GitLabState:
         with self.lock:
             note = self.note(item, note_id)
             del self.notes[note.id]
+
+    def add_custom_field(
+        self, group: str, name: str, field_type: str = "NUMBER", *, active: bool = True
+    ) -> CustomField:
+        """A custom field of top-level group `group` (as a group owner creates it in the group's settings)."""
+        with self.lock:
+            made = CustomField(next(self._field_ids), group.strip("/").partition("/")[0], name, field_type, active)
+            self.custom_fields[made.id] = made
+            return made
+
+    def group_custom_fields(self, group: str) -> list[CustomField]:
+        """The custom fields a group sees: those of its top-level group (GitLab defines them there)."""
+        root = group.strip("/").partition("/")[0].lower()
+        with self.lock:
+            return [f for f in self.custom_fields.values() if f.group.lower() == root]
+
+    def set_field_value(self, item: Item, field: CustomField, value: float | str | None) -> Item:
+        """Set (or with None clear) a custom field on an issue; it stamps the issue and sends an Issue Hook."""
+
+        def setting(target: Item) -> dict[str, Any]:
+            key = (target.id, field.id)
+            if value is None:
+                self.field_values.pop(key, None)
+            else:
+                self.field_values[key] = value
+            return {}
+
+        return self.change(item, "update", setting)
 
     def add_hook(self, project: Project, settings: dict[str, Any]) -> Hook:
         """A new project hook with `settings` (an API body: url, name, tokens, event switches)."""

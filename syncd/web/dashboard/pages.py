@@ -35,6 +35,8 @@ def template_environment() -> Environment:
         autoescape=select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship in the package and change only with it: compiled once, never re-checked on disk.
+        auto_reload=False,
     )
     environment.globals.update(colour=views.status_colour, bar=charts.bar_width, scope_text=views.scope_text)
     return environment
@@ -54,7 +56,7 @@ class Pages:
 
     def render(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """Render `name` with the viewer's clock and who is signed in."""
-        clock = views.Clock(views.viewer_zone(request.cookies.get(TZ_COOKIE)))
+        clock = viewer_clock(request)
         server = self.runtime.config.server
         html = self.templates.get_template(name).render(
             clock=clock,
@@ -85,8 +87,7 @@ class Pages:
             generated_at=now,
             cycles=cycles,
             cycle=okr.cycles.get(chosen) if chosen else None,
-            tree=views.objective_tree(objectives, owners),
-            last_change=views.last_change,
+            tree=views.objective_tree(objectives, owners, viewer_clock(request)),
         )
 
     async def objective(self, request: Request) -> HTMLResponse:
@@ -101,7 +102,7 @@ class Pages:
         everything = await self._read(lambda _now: read_overview(self.runtime.engine, okr, now))
         status = next(o for o in everything if o.id == objective_id)
         cycle = okr.cycles[view.cycle_id]
-        clock = views.Clock(views.viewer_zone(request.cookies.get(TZ_COOKIE)))
+        clock = viewer_clock(request)
         cards = [
             (
                 s.key_result,
@@ -122,7 +123,7 @@ class Pages:
         page = await self._read(lambda _now: read_kr_page(self.runtime.engine, okr, kr_id, now))
         view = okr.key_results[kr_id]
         cycle = okr.cycles[view.cycle_id]
-        clock = views.Clock(views.viewer_zone(request.cookies.get(TZ_COOKIE)))
+        clock = viewer_clock(request)
         return self.render(
             request,
             "key_result.html",
@@ -147,6 +148,11 @@ class Pages:
         """Run a store read at the runtime's `now` in a worker thread; an unavailable store raises `StoreError`."""
         now = self.runtime.clock()
         return await run_in_threadpool(read, now)
+
+
+def viewer_clock(request: Request) -> views.Clock:
+    """The clock of the viewer's zone (the `tz` cookie), UTC when it names none."""
+    return views.Clock(views.viewer_zone(request.cookies.get(TZ_COOKIE)))
 
 
 def _current_cycle(okr: OkrModel, now: datetime) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syncd.config.views import OkrModel
@@ -18,8 +19,8 @@ from syncd.core.progress import task_weight
 from syncd.core.status import cycle_bounds
 from syncd.store.goals_read import HistoryPoint
 from syncd.store.key_result_detail import LinkedTask
-from syncd.store.status_query import ObjectiveStatus
-from syncd.web.dashboard.charts import BurnUp, Frame, Sample, burn_up
+from syncd.store.status_query import KeyResultStatus, ObjectiveStatus
+from syncd.web.dashboard.charts import BurnUp, Frame, Sample, bar_width, burn_up
 
 #: Status -> (colour, pattern class); Okabe-Ito: blue, bluish green, orange, vermillion, grey.
 PALETTE: dict[str, str] = {
@@ -73,15 +74,55 @@ class Clock:
 
 
 @dataclass(frozen=True)
+class KrLine:
+    """One KR row of the overview with every value formatted once here: the template only places them (a
+    thousand rows are rendered on every overview, and a call from a template costs many times one from Python)."""
+
+    id: str
+    href: str
+    title: str
+    percent: int
+    status: str
+    status_word: str
+    status_text: str
+    colour: str
+    bar_x: float
+    amount: str
+    changed: str
+
+
+@dataclass(frozen=True)
 class ObjectiveNode:
-    """An objective in the overview's tree, with its aligned children."""
+    """An objective in the overview's tree, with its KR rows, its last change (formatted) and aligned children."""
 
     objective: ObjectiveStatus
     owner: str
     children: tuple[ObjectiveNode, ...]
+    lines: tuple[KrLine, ...]
+    last_change: str
+    expected_x: float
 
 
-def objective_tree(objectives: Sequence[ObjectiveStatus], owners: dict[str, str]) -> tuple[ObjectiveNode, ...]:
+def kr_line(kr: KeyResultStatus, clock: Clock) -> KrLine:
+    """The overview row of `kr`, times in the viewer's zone."""
+    return KrLine(
+        id=kr.id,
+        href=f"/kr/{quote(kr.id, safe='/')}",
+        title=kr.title,
+        percent=kr.percent,
+        status=kr.status,
+        status_word=kr.status.replace("_", " "),
+        status_text=kr.status_text,
+        colour=status_colour(kr.status),
+        bar_x=bar_width(kr.progress),
+        amount=kr.amount,
+        changed=clock.time(kr.last_change),
+    )
+
+
+def objective_tree(
+    objectives: Sequence[ObjectiveStatus], owners: dict[str, str], clock: Clock
+) -> tuple[ObjectiveNode, ...]:
     """Objectives as a forest: roots (no parent, or a parent in another cycle) with their children, config order."""
     shown = {objective.id for objective in objectives}
     children: dict[str | None, list[ObjectiveStatus]] = {}
@@ -92,7 +133,11 @@ def objective_tree(objectives: Sequence[ObjectiveStatus], owners: dict[str, str]
     def node(objective: ObjectiveStatus, seen: frozenset[str]) -> ObjectiveNode:
         below = [child for child in children.get(objective.id, []) if child.id not in seen]
         kids = tuple(node(child, seen | {child.id}) for child in below)
-        return ObjectiveNode(objective, owners.get(objective.id, ""), kids)
+        lines = tuple(kr_line(kr, clock) for kr in objective.key_results)
+        changed = clock.time(last_change(objective))
+        return ObjectiveNode(
+            objective, owners.get(objective.id, ""), kids, lines, changed, bar_width(objective.expected)
+        )
 
     return tuple(node(root, frozenset({root.id})) for root in children.get(None, []))
 

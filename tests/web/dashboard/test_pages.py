@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from syncd.config.views import build_okr
 from syncd.store.goals_read import read_kr_page
 from syncd.store.status_query import read_status
+from syncd.web.dashboard.charts import bar_width
 from syncd.web.dashboard.routes import CSP
+from syncd.web.dashboard.views import Clock, status_colour
 from tests.support.goals_world import GoalsWorld
 
 PAGES = ["/", "/kr/ENG-1.1", "/kr/ENG-1.2", "/objective/ENG-1", "/sources", "/?cycle=2027-H1"]
@@ -77,6 +80,31 @@ class TestOverview:
 
     def test_an_unknown_cycle_is_404(self, viewer: httpx.Client) -> None:
         assert viewer.get("/?cycle=1999").status_code == 404
+
+    def test_each_kr_row_links_its_page_fills_its_bar_and_shows_its_last_change_in_the_viewer_s_zone(
+        self, viewer: httpx.Client, played: GoalsWorld
+    ) -> None:
+        report = read_status(played.engine(), played.config(), played.runtime().clock())
+        viewer.cookies.set("tz", "Asia/Tokyo")
+        try:
+            html = viewer.get("/").text
+        finally:
+            viewer.cookies.delete("tz")
+        tokyo = Clock(ZoneInfo("Asia/Tokyo"))
+        rows = 0
+        for objective in (o for o in report.objectives if o.cycle == "2026-Q4"):
+            for kr in objective.key_results:
+                row = re.search(rf'<li class="kr" id="kr-{re.escape(kr.id)}".*?</li>', html, re.S)
+                assert row is not None, kr.id
+                page = parse(row.group(0))
+                assert page.find("a", href=f"/kr/{kr.id}")
+                assert page.find("rect", width=str(bar_width(kr.progress)), fill=status_colour(kr.status))
+                assert page.find("line", x1=str(bar_width(objective.expected)))
+                assert kr.last_change is not None
+                assert f"{kr.amount} · last change {tokyo.time(kr.last_change)}" in row.group(0)
+                assert kr.status.replace("_", " ") in row.group(0)
+                rows += 1
+        assert rows == 3
 
 
 class TestKeyResult:

@@ -22,6 +22,7 @@ from syncd.runtime.handshakes import StoreHandshakes
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
 from syncd.store.schema import Delivery, HandshakeWindow, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
+from syncd.web.webhooks import HandshakeSecrets
 from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
 pytestmark = pytest.mark.anyio
@@ -41,6 +42,12 @@ async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://syncd.test") as http:
         yield http
     writer.close()
+
+
+def refresh_limit(app: Any, runtime: Runtime, *, seconds: float) -> None:
+    """Give the app's webhook route handshake secrets re-read on a signature miss at most once per `seconds`
+    (the daemon's is one second; 0 stands for "the second has passed" without waiting for it)."""
+    app.state.webhooks.secrets = HandshakeSecrets(runtime, min_refresh_interval=seconds)
 
 
 def stored(engine: Engine) -> list[tuple[str, str, str]]:
@@ -319,7 +326,6 @@ class TestHandshake:
             await http.post(f"/webhooks/as?resource=123&install={nonce}", headers={"x-hook-secret": "hs-1"})
             assert (await http.post("/webhooks/as?resource=123", content=body, headers=good)).status_code == 401
             assert handshakes.confirm("123", created(nonce))
-            app.state.webhooks.secrets._refreshed_at = float("-inf")  # the rate limit's second has passed
             assert (await http.post("/webhooks/as?resource=123", content=body, headers=bad)).status_code == 401
             assert (await http.post("/webhooks/as?resource=999", content=body, headers=good)).status_code == 401
             assert (await http.post("/webhooks/as", content=body, headers=good)).status_code == 401
@@ -391,11 +397,11 @@ class TestHandshake:
     async def test_secret_stored_by_another_process_is_found_on_a_miss(self, runtime: Runtime, engine: Engine) -> None:
         """A secret an install confirmed after this process cached its secrets is read back on a signature miss."""
         app = create_app(runtime, ingest_timeout=2.0)
+        refresh_limit(app, runtime, seconds=0.0)  # the rate limit's second has always passed
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             body = b'{"events": [{"action": "added"}]}'
             headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
-            app.state.webhooks.secrets._refreshed_at = float("-inf")  # the rate limit's second has passed
             with engine.begin() as conn:
                 conn.execute(
                     WebhookSecret.__table__.insert().values(
@@ -403,6 +409,24 @@ class TestHandshake:
                     )
                 )
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 200
+        app.state.writer.close()
+
+    async def test_misses_re_read_the_secrets_at_most_once_per_interval(self, runtime: Runtime, engine: Engine) -> None:
+        """Within the refresh interval a second signature miss does not read the store again (a flood of badly
+        signed deliveries costs no queries): the secret stored meanwhile is not seen yet."""
+        app = create_app(runtime, ingest_timeout=2.0)
+        refresh_limit(app, runtime, seconds=3600.0)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+            body = b'{"events": [{"action": "added"}]}'
+            headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
+            assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
+            with engine.begin() as conn:
+                conn.execute(
+                    WebhookSecret.__table__.insert().values(
+                        source="as", resource="9", secret="hs-9", created_at=runtime.clock(), webhook_gid="w-9"
+                    )
+                )
+            assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
         app.state.writer.close()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 
 from syncd.runtime.context import Runtime
 from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome
@@ -19,6 +20,25 @@ from tests.support.webhooks import SECRET, IntakeAdapter, make_runtime, sign
 
 __all__ = ["postgres_engine"]  # the fixture, used by name below
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+class HeldConnections:
+    """The backend pids of an engine's connections checked out and not yet returned (SQLAlchemy's pool events)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._held: dict[int, int] = {}
+        event.listen(engine, "checkout", self._checkout)
+        event.listen(engine, "checkin", self._checkin)
+
+    def pids(self) -> list[int]:
+        """The backends held right now."""
+        return list(self._held.values())
+
+    def _checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        self._held[id(record)] = dbapi_connection.info.backend_pid
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        self._held.pop(id(record), None)
 
 
 @pytest.fixture
@@ -82,11 +102,11 @@ class TestGroupCommitOnPostgres:
         self, runtime: Runtime, postgres_engine: Engine
     ) -> None:
         """pg_terminate_backend on the writer's connection: the next delivery still commits (one retry)."""
+        held = HeldConnections(postgres_engine)
         app = create_app(runtime, ingest_timeout=5.0)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
             assert (await http.post("/webhooks/gh", **post_args("before"))).status_code == 202  # type: ignore[arg-type]
-            writer_connection = app.state.writer._conn  # the writer's own backend, and no one else's
-            pid = writer_connection.connection.dbapi_connection.info.backend_pid
+            (pid,) = held.pids()  # the writer's own backend, and no one else's: it keeps its connection
             with postgres_engine.connect() as conn:
                 assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             assert (await http.post("/webhooks/gh", **post_args("after"))).status_code == 202  # type: ignore[arg-type]
