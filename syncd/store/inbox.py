@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, delete, select, update
 from sqlalchemy.dialects import sqlite
 
 from syncd.store.claims import skip_locked
@@ -86,6 +86,23 @@ def insert_new(conn: Connection, values: list[dict[str, Any]]) -> int:
     if conn.dialect.name != "sqlite":
         return insert_ignore(conn, DELIVERIES, values, _KEY)
     return max(conn.execute(_SQLITE_INSERT, values[0] if len(values) == 1 else values).rowcount, 0)
+
+
+def connect_without_waiting(engine: Engine) -> Connection:
+    """A SQLite connection that fails at once (database is locked) instead of waiting for another writer, and
+    leaves WAL checkpoints to the other connections: the ingest writer commits on the event loop with it, where
+    a wait or a checkpoint's fsync would stall every request. Never return it to the pool (invalidate it)."""
+    conn = engine.connect()
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+    conn.rollback()  # end the autobegun transaction (PRAGMAs take effect outside any transaction)
+    return conn
+
+
+def checkpoint(conn: Connection) -> None:
+    """Copy the WAL into the database file as far as no reader needs it (PASSIVE: never waits for one)."""
+    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    conn.commit()
 
 
 def commit_rows_one_by_one(conn: Connection, rows: Sequence[DeliveryRow]) -> list[IngestOutcome]:

@@ -22,8 +22,14 @@ _GUARD = threading.Lock()
 
 def write_gate(engine: Engine) -> AbstractContextManager[object]:
     """A context to hold around one write transaction on `engine` (a mutex for SQLite, nothing otherwise)."""
+    gate = sqlite_write_lock(engine)
+    return nullcontext() if gate is None else gate
+
+
+def sqlite_write_lock(engine: Engine) -> threading.Lock | None:
+    """The gate of a SQLite `engine` as the mutex itself (to take it without waiting); None for PostgreSQL."""
     if engine.dialect.name != "sqlite":
-        return nullcontext()
+        return None
     with _GUARD:
         gate = _GATES.get(engine)
         if gate is None:

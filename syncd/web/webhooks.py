@@ -183,6 +183,7 @@ class WebhookEndpoint:
         self.outage = StoreOutage()
         self.ingest_timeout = ingest_timeout
         self._children: dict[tuple[str, str], tuple[Counter, Histogram]] = {}
+        self._accepted: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI app of `POST /webhooks/{source}`: answer one delivery; record its outcome and ack latency.
@@ -224,16 +225,24 @@ class WebhookEndpoint:
         body = await read_body(headers, receive, self.runtime.config.server.max_body_bytes)
         if body:
             check_content_type(headers.get("content-type", ""))
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        raw_query: bytes = scope["query_string"]
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         intake = await self._intake(adapter, headers, body, query)
         if isinstance(intake, WebhookIgnored):
             if _stdlib_log.isEnabledFor(logging.DEBUG):
                 log.debug("webhook.ignored", source=adapter.name, webhook_event=intake.event, reason=intake.reason)
-            status = accepted_status(adapter.kind)
+            status = self._accepted_status(adapter.kind)
             return Answer(status, "ignored", f"event {intake.event!r} is not used: {intake.reason}")
         if isinstance(intake, WebhookHandshake):
             return await self._handshake(adapter.name, intake)
-        return await self._store(adapter.name, intake, body, accepted_status(adapter.kind))
+        return await self._store(adapter.name, intake, body, self._accepted_status(adapter.kind))
+
+    def _accepted_status(self, kind: str) -> int:
+        """`accepted_status(kind)`, looked up once per tracker kind (the registry does not change while serving)."""
+        status = self._accepted.get(kind)
+        if status is None:
+            status = self._accepted[kind] = accepted_status(kind)
+        return status
 
     async def _intake(
         self, adapter: SourceAdapter, headers: dict[str, str], body: bytes, query: dict[str, str]

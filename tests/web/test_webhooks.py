@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from syncd.ports import CreatedWebhook
 from syncd.runtime.context import Runtime
@@ -498,6 +500,17 @@ class TestStoreUnavailable:
         assert app.state.writer.close(timeout=15)
 
 
+def record_commit_threads(engine: Engine) -> list[int]:
+    """The threads on which `engine` commits deliveries from now on (one entry per commit)."""
+    threads: list[int] = []
+
+    def on_commit(conn: Any) -> None:
+        threads.append(threading.get_ident())
+
+    event.listen(engine, "commit", on_commit)
+    return threads
+
+
 def count_rows(engine: Engine) -> Any:
     """Number of stored deliveries."""
     with engine.connect() as conn:
@@ -549,6 +562,75 @@ class TestGroupCommit:
         assert writer.close(timeout=15)
         assert await asyncio.gather(*waiting) == [IngestOutcome.STORED] * 3
         assert count_rows(engine) == 3
+
+    async def test_on_a_free_sqlite_file_the_loop_commits_itself(self, runtime: Runtime, engine: Engine) -> None:
+        """No thread hop when nobody holds the file: the commit runs on the loop's own thread."""
+        committed_on = record_commit_threads(engine)
+        writer = DeliveryWriter(engine)
+        try:
+            rows = [DeliveryRow("gh", f"loop-{n}", "issues.opened", b"{}", runtime.clock()) for n in range(3)]
+            assert await asyncio.gather(*(writer.submit(row) for row in rows)) == [IngestOutcome.STORED] * 3
+        finally:
+            writer.close()
+        assert committed_on == [threading.get_ident()]
+        assert count_rows(engine) == 3
+
+    async def test_a_file_another_process_locks_goes_to_the_writer_thread(
+        self, runtime: Runtime, engine: Engine
+    ) -> None:
+        """The loop does not wait for another process's lock: the writer thread waits, then stores."""
+        committed_on = record_commit_threads(engine)
+        writer = DeliveryWriter(engine, confirm_within=10.0)
+        holder = engine.raw_connection()
+        holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+        try:
+            waiting = asyncio.ensure_future(
+                writer.submit(DeliveryRow("gh", "x", "issues.opened", b"{}", runtime.clock()))
+            )
+            started = time.monotonic()
+            for _ in range(3):  # the submission, its hand-over, and a turn after it
+                await asyncio.sleep(0)
+            assert time.monotonic() - started < 1.0, "the loop waited for the lock"
+            assert not waiting.done()
+        finally:
+            holder.rollback()
+            holder.close()
+        try:
+            assert await asyncio.wait_for(waiting, 10) is IngestOutcome.STORED
+        finally:
+            writer.close()
+        assert len(committed_on) == 1
+        assert committed_on[0] != threading.get_ident()
+        assert count_rows(engine) == 1
+
+    async def test_commits_on_the_loop_are_checkpointed_by_the_writer_thread(
+        self, runtime: Runtime, engine: Engine, tmp_path: Path
+    ) -> None:
+        """The loop's connection runs no checkpoint; past 4 MiB the writer thread copies the WAL into the file."""
+        database = tmp_path / "syncd.db"
+        before = database.stat().st_size
+        writer = DeliveryWriter(engine)
+        body = b"x" * (256 * 1024)
+        try:
+            for n in range(20):  # 5 MiB, in 20 loop turns
+                assert await writer.submit(DeliveryRow("gh", f"big-{n}", "issues.opened", body, runtime.clock()))
+            deadline = time.monotonic() + 10
+            while database.stat().st_size < before + 3 * 1024 * 1024:
+                assert time.monotonic() < deadline, "the WAL was not checkpointed into the database file"
+                await asyncio.sleep(0.02)
+        finally:
+            writer.close()
+
+    async def test_the_loop_connection_never_goes_back_to_the_pool(self, runtime: Runtime, engine: Engine) -> None:
+        """Its no-wait settings stay with it: after the writer closes, pooled connections still wait for locks."""
+        writer = DeliveryWriter(engine)
+        try:
+            assert await writer.submit(DeliveryRow("gh", "p-1", "issues.opened", b"{}", runtime.clock()))
+        finally:
+            writer.close()
+        for _ in range(6):  # more than the pool holds
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
 
     async def test_after_close_new_deliveries_are_refused_as_unavailable(self, engine: Engine) -> None:
         """A closed writer (shutdown) answers StoreUnavailable, which the route turns into 503."""
