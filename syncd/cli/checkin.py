@@ -21,8 +21,8 @@ from syncd.config.models import SyncdConfig
 from syncd.core.render import format_number, format_percent
 from syncd.logs import configure_logging
 from syncd.ports import SourceAdapter
-from syncd.runtime.checkins import CheckInRefused, CheckIns, parse_time, parse_value
 from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.recompute.checkins import CheckInRefused, CheckIns, parse_time, parse_value
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.errors import StoreError
 from syncd.store.migrate import require_current

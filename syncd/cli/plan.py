@@ -27,7 +27,7 @@ from syncd.config.models import SyncdConfig
 from syncd.core.status import as_utc
 from syncd.logs import configure_logging, redact
 from syncd.runtime.dry_run import Plan, make_plan
-from syncd.runtime.write_preview import PlannedWrite, SourcePlan
+from syncd.runtime.push.write_preview import PlannedWrite, SourcePlan
 from syncd.store.engine import open_store
 from syncd.store.errors import StoreError, StoreNotMigrated
 from syncd.store.migrate import current_revision, require_current

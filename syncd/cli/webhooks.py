@@ -25,7 +25,7 @@ from syncd.core.errors import TrackerError
 from syncd.logs import configure_logging, redact
 from syncd.ports import SourceAdapter, WebhookAction
 from syncd.runtime.context import utc_now
-from syncd.runtime.handshakes import handshakes, install_webhooks
+from syncd.runtime.ingest.handshakes import handshakes, install_webhooks
 from syncd.runtime.reload import build_adapters, close_adapters
 
 ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest.delivery_writer import DeliveryWriter
 from syncd.runtime.reload import ConfigReloader, build_adapters, build_stores, close_adapters
 from syncd.store.engine import open_store
 from syncd.store.lock import DaemonLock
@@ -41,8 +41,8 @@ ROLES = ("web", "worker", "scheduler")
 #: The worker-side components each role runs, as "module:Class" (imported only when the role runs).
 ROLE_COMPONENTS: dict[str, tuple[str, ...]] = {
     "web": (),
-    "worker": ("syncd.runtime.worker:Worker", "syncd.runtime.pusher:Pusher"),
-    "scheduler": ("syncd.runtime.scheduler:Scheduler",),
+    "worker": ("syncd.runtime.worker:Worker", "syncd.runtime.push.pusher:Pusher"),
+    "scheduler": ("syncd.runtime.poll.scheduler:Scheduler",),
 }
 
 

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from syncd.core.errors import TrackerError
-from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.poll import source_health
+from syncd.runtime.push.pusher import Pusher
+from syncd.runtime.push.write_preview import budget_seconds, pace_words
 from syncd.runtime.worker import Worker
-from syncd.runtime.write_preview import budget_seconds, pace_words
 from syncd.store.bookmarks import save_poll
 from syncd.store.connection import Connection
 from syncd.store.push_targets import count_wanted, count_wanted_by_source

@@ -5,7 +5,7 @@ links, check-ins and push targets are copied into a scratch SQLite store in a te
 There the config is loaded as a reload would (`sync_config`, everything marked dirty), every
 partition of every source is listed in full with `adapter.reconcile` (read-only requests), and the
 worker's own steps (`Worker.drain`: match, recompute, desired push state) run unchanged. The targets
-whose desired content then differs from what was applied are the writes; `syncd.runtime.write_preview`
+whose desired content then differs from what was applied are the writes; `syncd.runtime.push.write_preview`
 describes them (old -> new, diff) and the time the write budget needs. Goals that get no write because
 their metric KR has no current value yet are listed with why (`Plan.held`).
 """
@@ -28,10 +28,10 @@ from syncd.core.matching import MatchRules
 from syncd.core.model import Aggregate, KeyResultView
 from syncd.ports import OkrStore, PollResult, SourceAdapter
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.progress_book import ProgressBook
+from syncd.runtime.push.write_preview import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
+from syncd.runtime.recompute.progress_book import ProgressBook
 from syncd.runtime.reload import build_adapters, build_stores, close_adapters, mark_everything_dirty
 from syncd.runtime.worker import Worker
-from syncd.runtime.write_preview import PlannedWrite, SourcePlan, SourceRead, planned_writes, source_plan
 from syncd.store.bookmarks import save_poll
 from syncd.store.connection import Connection, Engine
 from syncd.store.engine import create_store_engine

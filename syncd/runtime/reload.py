@@ -22,7 +22,7 @@ from syncd.config.models import SyncdConfig
 from syncd.core.errors import SyncdError
 from syncd.ports import OkrStore, RequestObserver, SourceAdapter, ignore_request
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.recompute import mark_active_krs_dirty
+from syncd.runtime.recompute.dirty import mark_active_krs_dirty
 from syncd.store.connection import Connection, Engine, StoreFailure
 from syncd.store.errors import first_line
 from syncd.store.mirror import mark_live_tasks_dirty

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from syncd.runtime.apply import DELIVERY_BATCH, DeliveryApplier
+from syncd.runtime.apply.deliveries import DELIVERY_BATCH, DeliveryApplier
 from syncd.runtime.context import Runtime
 from syncd.runtime.loops import Outage, rest
 from syncd.runtime.okr_cache import OkrCache
 from syncd.runtime.queues import record_queue_depths
-from syncd.runtime.recompute import Recompute, mark_active_krs_dirty
+from syncd.runtime.recompute.dirty import Recompute, mark_active_krs_dirty
 from syncd.store.connection import Connection
 from syncd.store.inbox import sweep_done
 from syncd.store.transactions import run_in_transaction

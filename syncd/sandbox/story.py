@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from syncd.core.model import CheckIn
-from syncd.runtime.checkins import CheckIns
+from syncd.runtime.recompute.checkins import CheckIns
 from syncd.sandbox.company import CYCLE_DAYS_FIELD, PIPELINE_FIELD
 from syncd.sandbox.world import SandboxWorld
 from syncd.simulators.sandbox import SandboxTracker

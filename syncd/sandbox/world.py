@@ -24,7 +24,7 @@ from syncd.core.errors import SyncdError
 from syncd.core.model import CheckIn
 from syncd.daemon.process import Daemon, DaemonOptions, Prepared, prepare
 from syncd.ports import WebhookAction
-from syncd.runtime.handshakes import install_webhooks
+from syncd.runtime.ingest.handshakes import install_webhooks
 from syncd.sandbox.company import Company, acme
 from syncd.sandbox.config import Endpoints, SandboxPaths, config_header, sandbox_config, write_files
 from syncd.sandbox.okr_store import quantive_item, quantive_secrets, start_quantive

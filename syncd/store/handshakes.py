@@ -1,4 +1,4 @@
-"""Handshake windows and webhook secrets in the store (the policy is `syncd.runtime.handshakes`).
+"""Handshake windows and webhook secrets in the store (the policy is `syncd.runtime.ingest.handshakes`).
 
 A window (source, resource) holds the hash of an install's one-time nonce and, once the tracker's
 handshake bearing that nonce arrived, its secret pending confirmation; a confirmed secret moves to

@@ -8,7 +8,7 @@ the KRs it left and joined are marked dirty, and the task itself is marked dirty
 warnings changed (its comment must say so even if no KR moved).
 
 Lock order (to rule out deadlocks between replicas): tasks, then key_results, then refresh_requests
-(the recompute step takes objectives between tasks and key_results; see `syncd.runtime.recompute`).
+(the recompute step takes objectives between tasks and key_results; see `syncd.runtime.recompute.dirty`).
 So these functions only report the KRs to recompute (`MirrorChange.dirty_krs`); the caller marks them
 with `mark_krs_dirty` once every task row of its transaction is written.
 """
@@ -225,7 +225,7 @@ def mark_krs_dirty(conn: Connection, kr_ids: Iterable[str], now: datetime) -> No
     """Ask the recompute step to look at these KRs (an earlier mark's time is kept; ids in lock order).
 
     Every row is written, even one already dirty, and its `dirty_marks` counted: a recompute that read
-    the tasks before this mark must not clear it (see `syncd.runtime.recompute`). The write also takes
+    the tasks before this mark must not clear it (see `syncd.runtime.recompute.dirty`). The write also takes
     the KR's row lock, which orders this transaction's task changes against a recompute of that KR on
     another replica. With a mark skipped because the KR was already dirty, a recompute that had read the
     tasks before this transaction committed would clear the mark and keep a stale figure (seen with

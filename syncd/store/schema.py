@@ -100,7 +100,7 @@ class KeyResult(Base):
     #: Set when a linked task changed; the recompute step claims dirty KRs, recomputes, and clears it.
     dirty_since: Mapped[datetime | None] = mapped_column(index=True)
     #: Counts the marks (every one, even on a KR already dirty): a recompute computed outside the write
-    #: transaction is kept only if no mark came in between (see `syncd.runtime.recompute`).
+    #: transaction is kept only if no mark came in between (see `syncd.runtime.recompute.dirty`).
     dirty_marks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Ids of the tasks counted at the last check-in: what the next one's `tasks_added`/`tasks_removed` compare to.
     scope_tasks: Mapped[list[Any] | None] = mapped_column(JSON)

@@ -25,9 +25,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syncd import __version__
 from syncd.config.views import OkrModel, build_okr
-from syncd.runtime.checkins import CheckInRefused, CheckIns
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.recompute.checkins import CheckInRefused, CheckIns
 from syncd.store.errors import StoreError
 from syncd.store.key_result_detail import read_key_result_detail, read_key_result_status
 from syncd.store.status_query import read_source_health, read_status

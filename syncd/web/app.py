@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from syncd import __version__
 from syncd.runtime.context import Runtime
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest.delivery_writer import DeliveryWriter
 from syncd.web.api import ApiGate, api_router
 from syncd.web.dashboard.routes import Dashboard
 from syncd.web.ops import OpsEndpoints, ReadinessPolicy

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from syncd.runtime.context import Runtime
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest.delivery_writer import DeliveryWriter
 from syncd.runtime.queues import record_queue_depths
 from syncd.store.errors import first_line
 from syncd.store.tables import SOURCE_STATE

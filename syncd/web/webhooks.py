@@ -29,8 +29,8 @@ from adapters.registry import registry
 from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import BoundSecrets, SourceAdapter, WebhookAccepted, WebhookHandshake, WebhookIgnored, WebhookIntake
 from syncd.runtime.context import Runtime
-from syncd.runtime.handshakes import WINDOW
-from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
+from syncd.runtime.ingest.delivery_writer import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
+from syncd.runtime.ingest.handshakes import WINDOW
 from syncd.store.errors import first_line
 from syncd.store.handshakes import HandshakeUnexpected, load_handshake_secrets, store_pending_secret
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from syncd.core.pacing import RateLimit
 from syncd.core.render import NO_LONGER_COUNTS
-from syncd.runtime.write_preview import budget_seconds
+from syncd.runtime.push.write_preview import budget_seconds
 from syncd.store.schema import Base
 from syncd.store.tables import PUSH_TARGETS
 from tests.support.admin_world import AdminWorld

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.asana.adapter import build_adapter
 from syncd.runtime.context import utc_now
-from syncd.runtime.handshakes import install_webhooks
+from syncd.runtime.ingest.handshakes import install_webhooks
 from syncd.simulators.asana import AsanaSimulator
 from syncd.store.engine import create_store_engine
 from tests.support.asana_openapi import AsanaSpec

@@ -136,7 +136,7 @@ def seed(env: WorkerEnv, worker: Worker, size: int) -> tuple[dict[str, TaskSnaps
 
 def idle_recompute(env: WorkerEnv, worker: Worker) -> float:
     """Mark the KR dirty as the housekeeping does (nothing changed) and time the worker's recompute of it."""
-    from syncd.runtime.recompute import lock_rollup
+    from syncd.runtime.recompute.dirty import lock_rollup
     from syncd.store.mirror import mark_krs_dirty
 
     now = env.clock.advance(1)

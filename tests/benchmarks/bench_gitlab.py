@@ -96,7 +96,7 @@ def _seed(sim: Any) -> None:
 def wave_phases() -> list[str]:
     """The first note wave for 1,000 issues, then the edit wave, on a simulated clock."""
     from adapters.gitlab.descriptor import GITLAB
-    from syncd.runtime.write_preview import budget_seconds
+    from syncd.runtime.push.write_preview import budget_seconds
     from tests.contract.bench import KR, contract_bench
 
     missed: list[str] = []

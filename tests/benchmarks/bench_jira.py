@@ -165,8 +165,8 @@ class WriteBench:
         from adapters.jira.adapter import JiraAdapter
         from adapters.registry import config_model
         from syncd.runtime.context import LoadedConfig, Runtime
-        from syncd.runtime.pusher import Pusher
-        from syncd.runtime.scheduler import Scheduler
+        from syncd.runtime.poll.scheduler import Scheduler
+        from syncd.runtime.push.pusher import Pusher
         from syncd.runtime.worker import Worker
         from syncd.store.engine import create_store_engine
         from syncd.store.migrate import upgrade

@@ -103,8 +103,8 @@ class Bench:
     def __init__(self, directory: Path, seed: int) -> None:
         from adapters.github.adapter import build_adapter
         from syncd.runtime.context import LoadedConfig, Runtime
-        from syncd.runtime.pusher import Pusher
-        from syncd.runtime.scheduler import Scheduler
+        from syncd.runtime.poll.scheduler import Scheduler
+        from syncd.runtime.push.pusher import Pusher
         from syncd.runtime.worker import Worker
         from syncd.simulators.github import GitHubSimulator
         from syncd.store.engine import create_store_engine

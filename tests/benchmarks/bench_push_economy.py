@@ -44,7 +44,7 @@ from syncd.core import render
 from syncd.core.model import CycleView, Status, TaskState
 from syncd.core.pacing import RateLimit
 from syncd.core.progress import KrProgress
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.store.tables import KEY_RESULTS, PUSH_TARGETS, TASKS
 from syncd.store.utc import to_utc

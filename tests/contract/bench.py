@@ -29,9 +29,9 @@ from adapters.descriptor import TrackerDescriptor
 from adapters.registry import config_model
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.handshakes import install_webhooks
-from syncd.runtime.pusher import Pusher
-from syncd.runtime.scheduler import Scheduler
+from syncd.runtime.ingest.handshakes import install_webhooks
+from syncd.runtime.poll.scheduler import Scheduler
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.simulators.contract import ContractTask, SimulatedTracker
 from syncd.store.okr import sync_config

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from adapters.registry import build_adapter
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.runtime.context import utc_now
-from syncd.runtime.handshakes import install_webhooks
+from syncd.runtime.ingest.handshakes import install_webhooks
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from adapters.registry import build_store
 from syncd.runtime.context import LoadedConfig
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.worker import Worker
 from tests.support.fake_adapter import task
 from tests.support.worker_env import WorkerEnv, okr_config, sqlite_bench

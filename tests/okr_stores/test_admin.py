@@ -19,7 +19,7 @@ from syncd.cli.online import store_checks
 from syncd.console.status import print_report
 from syncd.core.model import TaskState
 from syncd.runtime.dry_run import make_plan
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.simulators.quantive import QuantiveSimulator
 from syncd.store.status_query import read_status
 from tests.okr_stores.bench import (

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from syncd.core.model import TaskState
-from syncd.runtime.pusher import Pusher
-from syncd.runtime.recompute import Recompute
+from syncd.runtime.push.pusher import Pusher
+from syncd.runtime.recompute.dirty import Recompute
 from syncd.simulators.quantive import QuantiveSimulator
 from syncd.store.okr import sync_config
 from syncd.store.tables import LEASES

@@ -11,7 +11,7 @@ import yaml
 
 from adapters.registry import load_config
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.reload import ConfigReloader
 from syncd.simulators.quantive import QuantiveSimulator
 from syncd.store.okr import sync_config

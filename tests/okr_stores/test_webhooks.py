@@ -13,8 +13,8 @@ import pytest
 from adapters.standard_webhooks.store import WebhookStore
 from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig
-from syncd.runtime.pusher import Pusher
-from syncd.runtime.recompute import Recompute
+from syncd.runtime.push.pusher import Pusher
+from syncd.runtime.recompute.dirty import Recompute
 from tests.okr_stores.bench import WEBHOOK_SECRET, change, later, settle, store_bench, webhook_item
 from tests.okr_stores.receiver import Receiver, receiving
 from tests.support.worker_env import WorkerEnv

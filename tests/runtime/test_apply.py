@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from syncd.core.model import TaskState
-from syncd.runtime.apply import MAX_DELIVERY_ATTEMPTS, DeliveryApplier
+from syncd.runtime.apply.deliveries import MAX_DELIVERY_ATTEMPTS, DeliveryApplier
 from syncd.runtime.worker import Worker
 from syncd.store.mirror import upsert_snapshots as mirror_upsert
 from syncd.store.tables import DELIVERIES, KEY_RESULTS, REFRESH_REQUESTS, TASK_LINKS
@@ -226,7 +226,7 @@ class TestIsolation:
                 raise IntegrityError("INSERT INTO tasks ...", {}, Exception("value too long for column"))
             return real(conn, snapshots, rules, now, or_equal=or_equal)
 
-        monkeypatch.setattr("syncd.runtime.apply.upsert_snapshots", failing_on_bad)
+        monkeypatch.setattr("syncd.runtime.apply.deliveries.upsert_snapshots", failing_on_bad)
         for name in ("acme/web#1", "acme/web#bad", "acme/web#2"):
             env.deliver("task.changed", snapshot=task(name, labels=["kr:ENG-1.1"]))
         assert DeliveryApplier(env.runtime).apply_batch() == 3

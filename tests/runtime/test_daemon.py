@@ -76,8 +76,8 @@ class TestRoles:
 
     def test_worker_and_scheduler_roles_split_the_components(self) -> None:
         """--role worker applies and pushes; --role scheduler polls; all runs every one."""
-        from syncd.runtime.pusher import Pusher
-        from syncd.runtime.scheduler import Scheduler
+        from syncd.runtime.poll.scheduler import Scheduler
+        from syncd.runtime.push.pusher import Pusher
         from syncd.runtime.worker import Worker
 
         assert component_factories(frozenset({"worker"})) == [Worker, Pusher]

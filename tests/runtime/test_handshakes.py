@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from syncd.ports import CreatedWebhook, WebhookHandshake
-from syncd.runtime.handshakes import StoreHandshakes
+from syncd.runtime.ingest.handshakes import StoreHandshakes
 from syncd.store.handshakes import HandshakeUnexpected, store_pending_secret
 from syncd.store.schema import HandshakeWindow, WebhookSecret
 from tests.support.store import migrated_postgres

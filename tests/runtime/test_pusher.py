@@ -17,7 +17,7 @@ from syncd.core.model import TaskRef, TaskState
 from syncd.core.pacing import RateLimit
 from syncd.ports import PushWrite, WriteResult
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.worker import Worker
 from syncd.store.push_targets import CLAIM_TTL
 from syncd.store.tables import LEASES, PUSH_TARGETS

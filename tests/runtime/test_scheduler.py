@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 from syncd.core.errors import Permanent, RateLimited, Retriable
 from syncd.core.model import TaskState
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.scheduler import Scheduler
+from syncd.runtime.poll.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.store.tables import BOOKMARKS, REFRESH_REQUESTS, SOURCE_STATE, TASKS
 from tests.support.fake_adapter import task

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from syncd.runtime.scope import ScopeChange, scope_change
+from syncd.runtime.recompute.scope import ScopeChange, scope_change
 
 
 @dataclass(frozen=True)

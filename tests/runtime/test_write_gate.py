@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 
-from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome
+from syncd.runtime.ingest.delivery_writer import DeliveryRow, DeliveryWriter, IngestOutcome
 from syncd.store.schema import Delivery
 from syncd.store.transactions import write_transaction
 from tests.support.worker_env import EPOCH

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from syncd.runtime.checkins import CheckIns
 from syncd.runtime.context import LoadedConfig, Runtime
+from syncd.runtime.recompute.checkins import CheckIns
 from syncd.sandbox.convergence import Probe
 from syncd.store.okr import sync_config
 from tests.sandbox.conftest import NOW, SeededCompany

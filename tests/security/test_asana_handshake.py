@@ -27,8 +27,8 @@ from adapters.registry import config_model
 from syncd.core.errors import Retriable
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.runtime.context import LoadedConfig, Runtime, utc_now
-from syncd.runtime.handshakes import StoreHandshakes, install_webhooks
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest.delivery_writer import DeliveryWriter
+from syncd.runtime.ingest.handshakes import StoreHandshakes, install_webhooks
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.kit.server import BackgroundServer

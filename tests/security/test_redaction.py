@@ -18,9 +18,9 @@ from syncd.cli.main import build_app
 from syncd.core.errors import Permanent, Retriable
 from syncd.logs import REDACTED, redact
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.poll.scheduler import Scheduler
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.reload import build_adapters, close_adapters
-from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.kit.server import BackgroundServer
 from syncd.store.engine import create_store_engine

@@ -34,7 +34,7 @@ from syncd.config.models import SyncdConfig
 from syncd.core.errors import MalformedPayload
 from syncd.core.signatures import hmac_sha256_hex
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.ingest import DeliveryWriter
+from syncd.runtime.ingest.delivery_writer import DeliveryWriter
 from syncd.runtime.reload import build_adapters, close_adapters
 from syncd.store.schema import WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app

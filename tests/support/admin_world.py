@@ -27,9 +27,9 @@ from adapters.registry import load_config
 from syncd.cli.main import build_app
 from syncd.config.models import SyncdConfig
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.pusher import Pusher
+from syncd.runtime.poll.scheduler import Scheduler
+from syncd.runtime.push.pusher import Pusher
 from syncd.runtime.reload import build_adapters, close_adapters
-from syncd.runtime.scheduler import Scheduler
 from syncd.runtime.worker import Worker
 from syncd.simulators.github import GitHubSimulator
 from syncd.simulators.kit.server import BackgroundServer

@@ -29,7 +29,7 @@ from adapters.asana.adapter import AsanaAdapter, build_adapter
 from adapters.asana.config import AsanaSourceConfig
 from syncd.core.errors import MalformedPayload, SignatureError
 from syncd.ports import CreatedWebhook, WebhookAccepted, WebhookHandshake
-from syncd.runtime.handshakes import confirmation_problem, nonce_hash
+from syncd.runtime.ingest.handshakes import confirmation_problem, nonce_hash
 from syncd.simulators.asana import AsanaSimulator
 from syncd.simulators.kit.server import BackgroundServer
 from tests.support.waiting import wait_until

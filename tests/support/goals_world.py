@@ -22,9 +22,9 @@ from adapters.registry import load_config
 from syncd.config.models import SyncdConfig
 from syncd.config.views import build_okr
 from syncd.core.model import TaskSnapshot, TaskState
-from syncd.runtime.checkins import CheckIns
 from syncd.runtime.context import LoadedConfig, Runtime
-from syncd.runtime.recompute import Recompute
+from syncd.runtime.recompute.checkins import CheckIns
+from syncd.runtime.recompute.dirty import Recompute
 from syncd.simulators.github import GitHubSimulator
 from syncd.store.engine import create_store_engine
 from syncd.store.migrate import upgrade

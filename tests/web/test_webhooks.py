@@ -18,8 +18,8 @@ from sqlalchemy import Engine, event, func, select
 
 from syncd.ports import CreatedWebhook
 from syncd.runtime.context import Runtime
-from syncd.runtime.handshakes import StoreHandshakes
-from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
+from syncd.runtime.ingest.delivery_writer import DeliveryRow, DeliveryWriter, IngestOutcome, StoreUnavailable
+from syncd.runtime.ingest.handshakes import StoreHandshakes
 from syncd.store.schema import Delivery, HandshakeWindow, WebhookSecret
 from syncd.web.app import WebhookFastPath, create_app
 from syncd.web.webhooks import HandshakeSecrets

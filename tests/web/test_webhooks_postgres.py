@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 
 from syncd.runtime.context import Runtime
-from syncd.runtime.ingest import DeliveryRow, DeliveryWriter, IngestOutcome
+from syncd.runtime.ingest.delivery_writer import DeliveryRow, DeliveryWriter, IngestOutcome
 from syncd.store.schema import Delivery
 from syncd.web.app import WebhookFastPath, create_app
 from tests.support.store import postgres_engine

@@ -27,10 +27,10 @@ from syncd.config.views import OkrModel
 from syncd.core.model import Aggregate, Measure, Status, Thresholds
 from syncd.core.progress import KrProgress, objective_progress
 from syncd.runtime.context import Runtime
-from syncd.runtime.desired import DesiredState
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.progress_book import ProgressBook
-from syncd.runtime.scope import counted_task_ids, scope_change
+from syncd.runtime.recompute.desired import DesiredState
+from syncd.runtime.recompute.progress_book import ProgressBook
+from syncd.runtime.recompute.scope import counted_task_ids, scope_change
 from syncd.store import key_results
 from syncd.store.connection import Connection
 from syncd.store.key_results import RECOMPUTE_BATCH, lock_rollup

@@ -24,7 +24,7 @@ from syncd.core.render import CommentEntry, render_task_comment
 from syncd.core.status import expected_progress
 from syncd.ports import OkrState, WriteKind
 from syncd.runtime.context import Runtime
-from syncd.runtime.progress_book import ProgressBook
+from syncd.runtime.recompute.progress_book import ProgressBook
 from syncd.store.connection import Connection
 from syncd.store.key_results import stored_objective_progress
 from syncd.store.push_targets import drop_task_targets, load_targets, save_desired

@@ -23,7 +23,7 @@ from syncd.core.progress import kr_progress
 from syncd.core.status import as_utc, cycle_bounds
 from syncd.runtime.context import Runtime
 from syncd.runtime.okr_cache import OkrCache
-from syncd.runtime.recompute import Recompute
+from syncd.runtime.recompute.dirty import Recompute
 from syncd.store.connection import Connection
 from syncd.store.key_results import insert_check_in, key_result_row
 from syncd.store.mirror import mark_krs_dirty

@@ -23,10 +23,10 @@ from syncd.config.source import SourceConfig
 from syncd.core.errors import Permanent, RateLimited, Retriable, TrackerError
 from syncd.core.retry import retry_delay
 from syncd.ports import PollResult, SourceAdapter
-from syncd.runtime import source_health
 from syncd.runtime.context import Runtime
 from syncd.runtime.loops import Outage, rest
 from syncd.runtime.okr_cache import OkrCache
+from syncd.runtime.poll import source_health
 from syncd.store.bookmarks import (
     FETCH_BATCH,
     PartitionState,
