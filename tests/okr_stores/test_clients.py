@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from adapters.quantive.config import QuantiveStoreConfig
@@ -142,3 +143,20 @@ class TestWorkBoardClient:
         assert good.ok
         assert not missing.ok
         assert "1" in missing.detail
+
+
+class TestSimulatorBadInput:
+    """The store simulators answer a body that is no JSON as the tools do: 400, logged, no metric touched."""
+
+    def test_malformed_body_is_400_and_changes_nothing(self, quantive: QuantiveSimulator) -> None:
+        headers = {
+            "authorization": f"Bearer {QUANTIVE_TOKEN}",
+            "gtmhub-accountId": QUANTIVE_ACCOUNT,
+            "content-type": "application/json",
+        }
+        url = f"{quantive.url}/metrics/{QUANTIVE_METRIC}/checkin"
+        answer = httpx.post(url, content=b"{not json", headers=headers)
+        assert answer.status_code == 400
+        assert "not JSON" in answer.json()["error"]
+        assert quantive.updates(QUANTIVE_METRIC) == []
+        assert [r.status for r in quantive.requests.entries()] == [400]

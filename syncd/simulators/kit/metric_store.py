@@ -12,6 +12,7 @@ import asyncio
 import json
 import threading
 import time
+from abc import abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,9 +87,9 @@ class MetricStoreSimulator(Served):
         """Headers (lower-cased) every request must carry besides the bearer token."""
         return {}
 
+    @abstractmethod
     def routes(self) -> list[tuple[str, str, Callable[..., Answer]]]:
         """(method, path pattern under the root with `{id}`, handler(id, headers, body))."""
-        raise NotImplementedError
 
     # -- HTTP ----------------------------------------------------------------------------------
     def app(self) -> Starlette:
@@ -104,8 +105,16 @@ class MetricStoreSimulator(Served):
             path = request.url.path.removeprefix(self.prefix)
             headers = {name.lower(): value for name, value in request.headers.items()}
             raw = await request.body()
-            body = json.loads(raw) if raw else None
-            status, answer, extra = await self._answer(method, path, headers, body, request=request, handler=handler)
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:  # the tools answer a body that is no JSON with a 400, not an error of their own
+                extra: dict[str, str] = {}
+                body = raw.decode(errors="replace")
+                status, answer = 400, {"error": "the request body is not JSON"}
+            else:
+                status, answer, extra = await self._answer(
+                    method, path, headers, body, request=request, handler=handler
+                )
             logged = {k: v for k, v in headers.items() if k != "authorization"}
             self.requests.record(StoreRequest(time.time(), method, path, logged, body, status))
             return JSONResponse(answer, status_code=status, headers=extra)
