@@ -200,11 +200,8 @@ class DeliveryWriter:
 
     def _drop_loop_connection(self) -> None:
         """Forget the loop's connection; it is invalidated, so its settings never reach the pool."""
-        if self._loop_conn is not None:
-            with contextlib.suppress(StoreFailure):
-                self._loop_conn.invalidate()
-                self._loop_conn.close()
-            self._loop_conn = None
+        _discard(self._loop_conn)
+        self._loop_conn = None
 
     def _expire(self, group: _Group) -> None:
         """Fail the requests of `group` whose commit was not confirmed in time."""
@@ -322,11 +319,8 @@ class DeliveryWriter:
 
     def _drop_connection(self) -> None:
         """Forget the writer's connection (the next batch opens a fresh one)."""
-        if self._conn is not None:
-            with contextlib.suppress(StoreFailure):
-                self._conn.invalidate()
-                self._conn.close()
-            self._conn = None
+        _discard(self._conn)
+        self._conn = None
 
     def _settle(self, groups: list[_Group], outcomes: list[Settlement]) -> None:
         """Resolve each request's future on its own loop (one call per loop, not per row)."""
@@ -358,3 +352,12 @@ class DeliveryWriter:
                     item.future.set_result(outcome)
         if stored and self._on_stored is not None:
             self._on_stored()
+
+
+def _discard(conn: Connection | None) -> None:
+    """Invalidate and close a connection that failed or carries settings of its own, so it never returns to
+    the pool (a failure doing so is moot: the connection is gone either way)."""
+    if conn is not None:
+        with contextlib.suppress(StoreFailure):
+            conn.invalidate()
+            conn.close()
