@@ -2,24 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from tests.support.store_fixtures import anyio_backend, engine
 
-import pytest
-from sqlalchemy import Engine
-
-from tests.support.webhooks import migrated_sqlite
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    """The daemon runs on asyncio."""
-    return "asyncio"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh store in a temporary SQLite file."""
-    engine = migrated_sqlite(tmp_path / "syncd.db")
-    yield engine
-    engine.dispose()
+__all__ = ["anyio_backend", "engine"]

@@ -399,15 +399,9 @@ class TestHandshake:
         app = create_app(runtime, ingest_timeout=2.0)
         refresh_limit(app, runtime, seconds=0.0)  # the rate limit's second has always passed
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            body = b'{"events": [{"action": "added"}]}'
-            headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
+            body, headers = _signed_by_hs9()
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
-            with engine.begin() as conn:
-                conn.execute(
-                    WebhookSecret.__table__.insert().values(
-                        source="as", resource="9", secret="hs-9", created_at=runtime.clock(), webhook_gid="w-9"
-                    )
-                )
+            _confirm_elsewhere(engine, runtime)
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 200
         app.state.writer.close()
 
@@ -417,15 +411,9 @@ class TestHandshake:
         app = create_app(runtime, ingest_timeout=2.0)
         refresh_limit(app, runtime, seconds=3600.0)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-            body = b'{"events": [{"action": "added"}]}'
-            headers = {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
+            body, headers = _signed_by_hs9()
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
-            with engine.begin() as conn:
-                conn.execute(
-                    WebhookSecret.__table__.insert().values(
-                        source="as", resource="9", secret="hs-9", created_at=runtime.clock(), webhook_gid="w-9"
-                    )
-                )
+            _confirm_elsewhere(engine, runtime)
             assert (await http.post("/webhooks/as?resource=9", content=body, headers=headers)).status_code == 401
         app.state.writer.close()
 
@@ -638,3 +626,19 @@ class TestGroupCommit:
         writer.close()
         with pytest.raises(StoreUnavailable, match="shutting down"):
             await writer.submit(DeliveryRow("gh", "late", "issues.opened", b"{}", datetime.now(UTC)))
+
+
+def _signed_by_hs9() -> tuple[bytes, dict[str, str]]:
+    """An Asana delivery signed with the secret `hs-9` of resource 9."""
+    body = b'{"events": [{"action": "added"}]}'
+    return body, {"content-type": "application/json", "x-hook-signature": sign("hs-9", body)}
+
+
+def _confirm_elsewhere(engine: Engine, runtime: Runtime) -> None:
+    """Store resource 9's secret `hs-9` as another process's `webhooks install` would (behind this one's cache)."""
+    with engine.begin() as conn:
+        conn.execute(
+            WebhookSecret.__table__.insert().values(
+                source="as", resource="9", secret="hs-9", created_at=runtime.clock(), webhook_gid="w-9"
+            )
+        )
