@@ -10,34 +10,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, select
 
 from syncd.config.views import OkrModel
 from syncd.store.chunks import chunks
-from syncd.store.key_result_detail import HISTORY_LIMIT, LinkedTask, linked_tasks
+from syncd.store.key_result_detail import HISTORY_LIMIT, CheckInRecord, LinkedTask, check_in_record, linked_tasks
 from syncd.store.read_only import read_only
 from syncd.store.status_query import KeyResultStatus, ObjectiveStatus, key_result_status, objective_statuses
 from syncd.store.tables import CHECK_INS
 from syncd.store.utc import to_utc
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    """One check-in as the dashboard charts it: a computed progress change or a metric input."""
-
-    at: datetime
-    kind: str
-    value: float
-    progress: float
-    done: float | None
-    total: float | None
-    cause: str
-    note: str
-    #: Tasks that joined and left the KR since the previous check-in (None: a metric input, or not recorded).
-    tasks_added: int | None = None
-    tasks_removed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,7 +29,7 @@ class KrPage:
     key_result: KeyResultStatus
     objective: str
     tasks: tuple[LinkedTask, ...]
-    history: tuple[HistoryPoint, ...]
+    history: tuple[CheckInRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -55,7 +37,7 @@ class KrSummary:
     """One KR of an objective's page: its status and its progress history (oldest first)."""
 
     key_result: KeyResultStatus
-    history: tuple[HistoryPoint, ...]
+    history: tuple[CheckInRecord, ...]
 
 
 def read_overview(engine: Engine, okr: OkrModel, now: datetime) -> tuple[ObjectiveStatus, ...]:
@@ -91,9 +73,9 @@ def history(
     *,
     kinds: Iterable[str] = ("progress", "metric"),
     limit: int = HISTORY_LIMIT,
-) -> dict[str, tuple[HistoryPoint, ...]]:
+) -> dict[str, tuple[CheckInRecord, ...]]:
     """Per KR, its newest `limit` check-ins of these kinds, oldest first (one query per chunk of KRs)."""
-    found: dict[str, list[HistoryPoint]] = defaultdict(list)
+    found: dict[str, list[CheckInRecord]] = defaultdict(list)
     for chunk in chunks(sorted(set(kr_ids))):
         query = (
             select(CHECK_INS)
@@ -103,21 +85,5 @@ def history(
         for row in conn.execute(query):
             points = found[row.kr_id]
             if len(points) < limit:
-                points.append(_point(row))
+                points.append(check_in_record(row))
     return {kr: tuple(reversed(points)) for kr, points in found.items()}
-
-
-def _point(row: Row[Any]) -> HistoryPoint:
-    """One `check_ins` row as a history point (its time in UTC)."""
-    return HistoryPoint(
-        at=to_utc(row.at),
-        kind=row.kind,
-        value=row.value,
-        progress=row.progress,
-        done=row.done,
-        total=row.total,
-        cause=row.cause or "",
-        note=row.note or "",
-        tasks_added=row.tasks_added,
-        tasks_removed=row.tasks_removed,
-    )

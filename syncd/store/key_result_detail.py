@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from syncd.config.views import OkrModel
 from syncd.store.read_only import read_only
@@ -39,7 +40,8 @@ class LinkedTask:
 
 @dataclass(frozen=True)
 class CheckInRecord:
-    """One point of the KR's history: a metric input (`metric`) or a computed progress change (`progress`)."""
+    """One point of the KR's history: a metric input (`metric`) or a computed progress change (`progress`), as
+    the read API returns it and the dashboard charts it."""
 
     at: datetime
     kind: str
@@ -49,6 +51,9 @@ class CheckInRecord:
     total: float | None
     cause: str
     note: str
+    #: Tasks that joined and left the KR since the previous check-in (None: a metric input, or not recorded).
+    tasks_added: int | None = None
+    tasks_removed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,17 +114,21 @@ def check_in_history(conn: Connection, kr_id: str, limit: int = HISTORY_LIMIT) -
         .order_by(CHECK_INS.c.at.desc(), CHECK_INS.c.id.desc())
         .limit(limit)
     )
-    records = [
-        CheckInRecord(
-            at=to_utc(row.at),
-            kind=row.kind,
-            value=row.value,
-            progress=row.progress,
-            done=row.done,
-            total=row.total,
-            cause=row.cause or "",
-            note=row.note or "",
-        )
-        for row in conn.execute(query)
-    ]
+    records = [check_in_record(row) for row in conn.execute(query)]
     return tuple(reversed(records))
+
+
+def check_in_record(row: Row[Any]) -> CheckInRecord:
+    """One `check_ins` row as a history point (its time in UTC)."""
+    return CheckInRecord(
+        at=to_utc(row.at),
+        kind=row.kind,
+        value=row.value,
+        progress=row.progress,
+        done=row.done,
+        total=row.total,
+        cause=row.cause or "",
+        note=row.note or "",
+        tasks_added=row.tasks_added,
+        tasks_removed=row.tasks_removed,
+    )

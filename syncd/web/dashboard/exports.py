@@ -16,7 +16,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from syncd.config.views import OkrModel
 from syncd.runtime.context import Runtime
-from syncd.store.goals_read import HistoryPoint, read_kr_page, read_overview
+from syncd.store.goals_read import read_kr_page, read_overview
+from syncd.store.key_result_detail import CheckInRecord
 from syncd.store.status_query import ObjectiveStatus
 from syncd.store.utc import to_utc
 
@@ -40,7 +41,7 @@ async def overview(runtime: Runtime, okr: OkrModel, cycle: str | None) -> Respon
     return _csv("overview.csv", OVERVIEW_COLUMNS, overview_rows(chosen))
 
 
-def history_rows(history: Iterable[HistoryPoint]) -> list[list[object]]:
+def history_rows(history: Iterable[CheckInRecord]) -> list[list[object]]:
     """One row per check-in."""
     return [
         [_time(p.at), p.kind, p.value, p.progress, p.done, p.total, p.tasks_added, p.tasks_removed, p.cause, p.note]

@@ -17,8 +17,7 @@ from syncd.config.views import OkrModel
 from syncd.core.model import CycleView, KeyResultView, TaskSnapshot, TaskState
 from syncd.core.progress import task_weight
 from syncd.core.status import cycle_bounds
-from syncd.store.goals_read import HistoryPoint
-from syncd.store.key_result_detail import LinkedTask
+from syncd.store.key_result_detail import CheckInRecord, LinkedTask
 from syncd.store.status_query import KeyResultStatus, ObjectiveStatus
 from syncd.web.dashboard.charts import BurnUp, Frame, Sample, bar_width, burn_up
 
@@ -149,7 +148,7 @@ def last_change(objective: ObjectiveStatus) -> datetime | None:
 
 
 def chart(
-    history: Sequence[HistoryPoint], cycle: CycleView, now: datetime, clock: Clock, *, small: bool, scope: bool
+    history: Sequence[CheckInRecord], cycle: CycleView, now: datetime, clock: Clock, *, small: bool, scope: bool
 ) -> BurnUp:
     """The burn-up of a KR's progress check-ins over its cycle (small: the objective page's thumbnails); `scope`
     draws the linked task total too (a metric KR's total is its target, not a scope)."""
@@ -173,7 +172,7 @@ def axis_days(cycle: CycleView, clock: Clock) -> tuple[str, str]:
     return f"{cycle.start:%b} {cycle.start.day}", f"{cycle.end:%b} {cycle.end.day}"
 
 
-def scope_text(point: HistoryPoint) -> str:
+def scope_text(point: CheckInRecord) -> str:
     """`+2 tasks, -1 task` for a check-in's scope change; "" when none or not recorded."""
     parts = []
     if point.tasks_added:
@@ -183,7 +182,7 @@ def scope_text(point: HistoryPoint) -> str:
     return ", ".join(parts)
 
 
-def recent_changes(history: Sequence[HistoryPoint], now: datetime, clock: Clock, window: timedelta = RECENT) -> str:
+def recent_changes(history: Sequence[CheckInRecord], now: datetime, clock: Clock, window: timedelta = RECENT) -> str:
     """ "+3 tasks, 1 left, 2 more done since Nov 26" from the progress check-ins of the last `window`, or ""."""
     since = now - window
     progress = [p for p in history if p.kind == "progress"]
